@@ -1,0 +1,105 @@
+/**
+ * The Hono application: mounts the routes and the gate in front of `/mcp`, nothing more.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import type { AccessVerifier } from "./auth/access_verifier.ts";
+import { type BearerVariables, requireBearer } from "./auth/bearer.ts";
+import {
+  protectedResourceMetadataUrl,
+  protectedResourceRoutes,
+} from "./auth/protected_resource.ts";
+import type { Config } from "./config.ts";
+import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./http/guards.ts";
+import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
+import { signinRoutes } from "./signin/routes.ts";
+import type { SigningKey } from "./signin/signing_key.ts";
+
+/** What the app is built from. */
+export interface AppDependencies {
+  /** The validated configuration. */
+  config: Config;
+  /** Verifies access tokens for `/mcp`. */
+  verifyAccess: AccessVerifier;
+  /** The development issuer's key, when it is the issuer in use. */
+  devSigningKey?: SigningKey;
+}
+
+/** Builds the whole HTTP surface. */
+export function createApp(
+  { config, verifyAccess, devSigningKey }: AppDependencies,
+): Hono<{ Variables: BearerVariables }> {
+  const app = new Hono<{ Variables: BearerVariables }>();
+  const mcpPath = new URL(config.resourceUrl).pathname;
+  const mcp = createMcpEndpoint({ maxBodyBytes: config.maxBodyBytes });
+  const resourceMetadataUrl = protectedResourceMetadataUrl(config.resourceUrl);
+  const publicHost = new URL(config.publicUrl).hostname;
+  const originHosts = [publicHost, ...config.allowedOrigins];
+  if (isLoopback(publicHost)) originHosts.push("localhost", "127.0.0.1", "[::1]");
+
+  app.route(
+    "/",
+    protectedResourceRoutes({
+      resource: config.resourceUrl,
+      issuer: config.auth.issuer,
+      scopes: config.requiredScopes,
+    }),
+  );
+  if (config.auth.kind === "development" && devSigningKey) {
+    app.route(
+      "/",
+      signinRoutes({ key: devSigningKey, jwksPath: new URL(config.auth.jwksUrl).pathname }),
+    );
+  }
+
+  // Browser-based hosts need CORS to call /mcp and to read the 401 challenge.
+  app.use(
+    mcpPath,
+    cors({
+      origin: (origin) => originHosts.includes(hostnameOf(origin)) ? origin : null,
+      allowMethods: ["POST", "OPTIONS"],
+      allowHeaders: [
+        "authorization",
+        "content-type",
+        "accept",
+        "mcp-protocol-version",
+        "mcp-method",
+        "mcp-name",
+        "last-event-id",
+      ],
+      exposeHeaders: ["www-authenticate", "mcp-protocol-version"],
+      maxAge: 600,
+    }),
+  );
+  if (isLoopback(config.bindHost)) app.use(mcpPath, requireOwnHost([publicHost]));
+  app.use(mcpPath, requireKnownOrigin(originHosts));
+  app.on(["GET", "DELETE", "PUT", "PATCH"], mcpPath, (c) => {
+    c.header("allow", "POST");
+    return c.json({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32000, message: "Method not allowed: this endpoint is stateless; use POST." },
+    }, 405);
+  });
+  app.post(
+    mcpPath,
+    limitBody(config.maxBodyBytes),
+    requireBearer({
+      verify: verifyAccess,
+      resourceMetadataUrl,
+      scopes: config.requiredScopes,
+    }),
+    (c) => mcp.fetch(c.req.raw, { authInfo: toAuthInfo(c.get("access"), config.resourceUrl) }),
+  );
+  return app;
+}
+
+function hostnameOf(origin: string): string {
+  try {
+    return new URL(origin).hostname;
+  } catch {
+    return "";
+  }
+}

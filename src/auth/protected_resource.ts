@@ -1,0 +1,57 @@
+/**
+ * RFC 9728 Protected Resource Metadata: how a host that met our 401 finds the authorization
+ * server to sign the person in with.
+ *
+ * @module
+ */
+import { getOAuthProtectedResourceMetadataUrl } from "@modelcontextprotocol/server";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { SERVER_TITLE } from "../version.ts";
+
+/** Inputs of the metadata document. */
+export interface ProtectedResourceOptions {
+  /** Exactly our `RESOURCE_URL`. */
+  resource: string;
+  /** The issuer that signs the tokens we accept. */
+  issuer: string;
+  /** Scopes a token needs here. `offline_access` is never advertised: refresh is the AS's business. */
+  scopes: readonly string[];
+}
+
+/** The metadata document. */
+export function protectedResourceMetadata(options: ProtectedResourceOptions) {
+  return {
+    resource: options.resource,
+    authorization_servers: [options.issuer],
+    scopes_supported: options.scopes.filter((s) => s !== "offline_access"),
+    bearer_methods_supported: ["header"],
+    resource_name: SERVER_TITLE,
+  };
+}
+
+/** The URL the 401 challenge points at: `/.well-known/oauth-protected-resource` + resource path. */
+export function protectedResourceMetadataUrl(resource: string): string {
+  return getOAuthProtectedResourceMetadataUrl(new URL(resource));
+}
+
+/**
+ * Routes serving the document at the path-aware URL and at the bare well-known path (for clients
+ * that probe the origin), with open CORS so browser-based hosts can read it.
+ */
+export function protectedResourceRoutes(options: ProtectedResourceOptions): Hono {
+  const document = protectedResourceMetadata(options);
+  const paths = new Set([
+    new URL(protectedResourceMetadataUrl(options.resource)).pathname,
+    "/.well-known/oauth-protected-resource",
+  ]);
+  const app = new Hono();
+  for (const path of paths) {
+    app.use(path, cors({ origin: "*", allowMethods: ["GET", "OPTIONS"] }));
+    app.get(path, (c) => {
+      c.header("cache-control", "public, max-age=300");
+      return c.json(document);
+    });
+  }
+  return app;
+}

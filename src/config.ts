@@ -1,0 +1,125 @@
+/**
+ * The one place the environment is read. Every variable is parsed and validated here into a typed
+ * {@linkcode Config}; a bad value stops start-up with a message naming the variable.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** Scope every access token must carry to use `/mcp`, unless `AUTH_REQUIRED_SCOPES` says otherwise. */
+export const DEFAULT_SCOPE = "mcp";
+
+/** Where the access tokens come from. */
+export type IssuerConfig =
+  | {
+    /** The bundled development issuer on this server's own origin. */
+    kind: "development";
+    /** Exactly `PUBLIC_URL` (its origin, no trailing slash). */
+    issuer: string;
+    /** Where its public keys are published. */
+    jwksUrl: string;
+  }
+  | {
+    /** An external authorization server (production). */
+    kind: "external";
+    /** The issuer identifier, compared exactly with the `iss` claim. */
+    issuer: string;
+    /** Its JWKS URL; `undefined` means discover it from the issuer's metadata. */
+    jwksUrl?: string;
+  };
+
+/** The validated configuration of one running server. */
+export interface Config {
+  /** TCP port to listen on. */
+  port: number;
+  /** Interface to bind. Loopback by default so a development server is not reachable from the LAN. */
+  bindHost: string;
+  /** The public origin people and hosts reach this server at (no trailing slash). */
+  publicUrl: string;
+  /** The MCP endpoint's resource identifier (RFC 8707); access tokens must name it in `aud`. */
+  resourceUrl: string;
+  /** Directory for development state (signing key, embedded database). */
+  dataDir: string;
+  /** The access-token issuer. */
+  auth: IssuerConfig;
+  /** Scopes every `/mcp` request's token must carry. */
+  requiredScopes: string[];
+  /** Extra hostnames whose browser `Origin` may call `/mcp`. */
+  allowedOrigins: string[];
+  /** Largest accepted `/mcp` request body, in bytes. */
+  maxBodyBytes: number;
+}
+
+/** Raised when the environment does not describe a valid configuration. */
+export class ConfigError extends Error {
+  /** Creates the error; `message` names the offending variables. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+// Kept verbatim: `iss` and `aud` are compared as exact strings, and some issuers end theirs in "/".
+const httpUrl = z.url({ protocol: /^https?$/ });
+const origin = httpUrl.transform((s) => s.replace(/\/+$/, ""));
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+const list = z.string().transform((s) => s.split(/[\s,]+/).filter(Boolean));
+
+const EnvSchema = z.object({
+  PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  BIND_HOST: optional(z.string().min(1)),
+  PUBLIC_URL: optional(origin),
+  RESOURCE_URL: optional(httpUrl),
+  DATA_DIR: optional(z.string().min(1)),
+  AUTH_ISSUER: optional(httpUrl),
+  AUTH_JWKS_URL: optional(httpUrl),
+  AUTH_REQUIRED_SCOPES: optional(list),
+  ALLOWED_ORIGINS: optional(list),
+  MAX_BODY_BYTES: optional(z.coerce.number().int().min(1024).max(16 * 1024 * 1024)),
+});
+
+/**
+ * Parses an environment into a {@linkcode Config}.
+ *
+ * @param env Variables by name, e.g. `Deno.env.toObject()`.
+ * @throws {ConfigError} naming every invalid variable.
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const port = e.PORT ?? 8000;
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${port}`;
+  if (new URL(publicUrl).pathname !== "/") {
+    throw new ConfigError("Invalid configuration:\n  PUBLIC_URL: must be an origin without a path");
+  }
+  if (e.AUTH_JWKS_URL && !e.AUTH_ISSUER) {
+    throw new ConfigError(
+      "Invalid configuration:\n  AUTH_JWKS_URL: only meaningful together with AUTH_ISSUER",
+    );
+  }
+  const auth: IssuerConfig = e.AUTH_ISSUER
+    ? { kind: "external", issuer: e.AUTH_ISSUER, jwksUrl: e.AUTH_JWKS_URL }
+    : { kind: "development", issuer: publicUrl, jwksUrl: `${publicUrl}/.well-known/jwks.json` };
+  return {
+    port,
+    bindHost: e.BIND_HOST ?? "127.0.0.1",
+    publicUrl,
+    resourceUrl: e.RESOURCE_URL ?? `${publicUrl}/mcp`,
+    dataDir: e.DATA_DIR ?? ".data",
+    auth,
+    requiredScopes: e.AUTH_REQUIRED_SCOPES ?? [DEFAULT_SCOPE],
+    allowedOrigins: e.ALLOWED_ORIGINS ?? [],
+    maxBodyBytes: e.MAX_BODY_BYTES ?? 1024 * 1024,
+  };
+}
+
+/** Reads the process environment once and parses it. */
+export function loadConfig(): Config {
+  return parseConfig(Deno.env.toObject());
+}

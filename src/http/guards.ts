@@ -1,0 +1,61 @@
+/**
+ * Request guards in front of `/mcp` that do not depend on who is calling: Host and Origin checks
+ * (DNS rebinding and cross-site requests) and the body size limit.
+ *
+ * @module
+ */
+import {
+  hostHeaderValidationResponse,
+  localhostAllowedHostnames,
+  originValidationResponse,
+} from "@modelcontextprotocol/server";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+/** Whether a hostname or bind address is loopback-only. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith("127.");
+}
+
+/**
+ * Refuses requests whose `Host` is not ours. Only useful while bound to loopback: a web page on a
+ * rebinding domain that resolves to 127.0.0.1 would otherwise reach the local server.
+ */
+export function requireOwnHost(allowedHostnames: string[]) {
+  const allowed = [...new Set([...localhostAllowedHostnames(), ...allowedHostnames])];
+  return createMiddleware(async (c, next) => {
+    const refused = hostHeaderValidationResponse(c.req.raw, allowed);
+    if (refused) return refused;
+    await next();
+  });
+}
+
+/**
+ * Refuses browser requests from origins we do not know (403). Requests without `Origin` pass:
+ * MCP hosts call server-to-server and send none.
+ */
+export function requireKnownOrigin(allowedHostnames: string[]) {
+  return createMiddleware(async (c, next) => {
+    const refused = originValidationResponse(c.req.raw, allowedHostnames);
+    if (refused) return refused;
+    await next();
+  });
+}
+
+/** Answers 413 with a plain explanation when a body exceeds `maxBytes`. */
+export function limitBody(maxBytes: number) {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) =>
+      c.json({
+        jsonrpc: "2.0",
+        id: null,
+        error: {
+          code: -32600,
+          message: `Request body too large: the limit is ${maxBytes} bytes.`,
+        },
+      }, 413),
+  });
+}

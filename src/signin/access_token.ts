@@ -1,0 +1,44 @@
+/**
+ * Access tokens of the development issuer: RFC 9068 JWTs (`typ: at+jwt`).
+ *
+ * @module
+ */
+import { SignJWT } from "jose";
+import type { SigningKey } from "./signing_key.ts";
+
+/** What goes into an access token. */
+export interface AccessTokenClaims {
+  /** `iss`. */
+  issuer: string;
+  /** `aud`: the resource the token is for. */
+  audience: string;
+  /** `sub`: the reader. */
+  sub: string;
+  /** Optional `email`. */
+  email?: string;
+  /** Space-separated granted scopes. */
+  scope: string;
+  /** `client_id`: the OAuth client the token was issued to. */
+  clientId: string;
+  /** Lifetime in seconds; negative gives an already expired token (for tests). */
+  ttlSeconds: number;
+}
+
+/** Signs an access token with the development key. */
+export async function issueAccessToken(
+  key: SigningKey,
+  claims: AccessTokenClaims,
+  now: number = Math.floor(Date.now() / 1000),
+): Promise<string> {
+  const payload: Record<string, unknown> = { scope: claims.scope, client_id: claims.clientId };
+  if (claims.email) payload.email = claims.email;
+  return await new SignJWT(payload)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
+    .setIssuer(claims.issuer)
+    .setSubject(claims.sub)
+    .setAudience(claims.audience)
+    .setIssuedAt(now)
+    .setExpirationTime(now + claims.ttlSeconds)
+    .setJti(crypto.randomUUID())
+    .sign(key.privateKey);
+}

@@ -1,0 +1,86 @@
+/**
+ * The development issuer's signing key: generated on first start, kept under `DATA_DIR`, and
+ * published as a JWKS so the resource server verifies our own tokens exactly as it would an
+ * external issuer's.
+ *
+ * @module
+ */
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+} from "jose";
+import { join } from "node:path";
+
+/** The algorithm of the development key. */
+export const SIGNING_ALGORITHM = "ES256";
+
+/** A loaded signing key. */
+export interface SigningKey {
+  /** Key id, the RFC 7638 thumbprint of the public key. */
+  readonly kid: string;
+  /** Always {@linkcode SIGNING_ALGORITHM}. */
+  readonly alg: typeof SIGNING_ALGORITHM;
+  /** The private key, non-extractable once loaded. */
+  readonly privateKey: CryptoKey;
+  /** The public half as a JWK, with `kid`, `alg` and `use`. */
+  readonly publicJwk: JWK;
+}
+
+/** File name of the key inside `DATA_DIR`. */
+export const SIGNING_KEY_FILE = "dev-signing-key.json";
+
+/**
+ * Loads the key from `dataDir`, creating it on first use. Creation is race-free: the file is
+ * created exclusively, so a second process starting at the same moment reads the winner's key.
+ */
+export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
+  const path = join(dataDir, SIGNING_KEY_FILE);
+  try {
+    return await importSigningKey(JSON.parse(await Deno.readTextFile(path)));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  await Deno.mkdir(dataDir, { recursive: true });
+  const { privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  try {
+    await Deno.writeTextFile(path, JSON.stringify(jwk), { createNew: true, mode: 0o600 });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    return await importSigningKey(JSON.parse(await Deno.readTextFile(path)));
+  }
+  return await importSigningKey(jwk);
+}
+
+/** Builds a {@linkcode SigningKey} from a private EC JWK. */
+export async function importSigningKey(jwk: JWK): Promise<SigningKey> {
+  if (jwk.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.d !== "string") {
+    throw new Error(`${SIGNING_KEY_FILE} does not hold a P-256 private key`);
+  }
+  const { d: _private, ...publicPart } = jwk;
+  const kid = await calculateJwkThumbprint(publicPart);
+  const privateKey = await importJWK(jwk, SIGNING_ALGORITHM, { extractable: false });
+  return {
+    kid,
+    alg: SIGNING_ALGORITHM,
+    privateKey: privateKey as CryptoKey,
+    publicJwk: {
+      kty: publicPart.kty,
+      crv: publicPart.crv,
+      x: publicPart.x,
+      y: publicPart.y,
+      kid,
+      alg: SIGNING_ALGORITHM,
+      use: "sig",
+    },
+  };
+}
+
+/** The public key set to publish at the issuer's `jwks_uri`. */
+export function publicJwks(key: SigningKey): JSONWebKeySet {
+  return { keys: [key.publicJwk] };
+}
