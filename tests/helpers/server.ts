@@ -1,0 +1,90 @@
+/**
+ * Starts the real server on a free port with its own temporary `DATA_DIR`, and mints tokens with
+ * the very key that server publishes.
+ *
+ * @module
+ */
+import { type AccessTokenClaims, issueAccessToken } from "../../src/signin/access_token.ts";
+import { loadOrCreateSigningKey } from "../../src/signin/signing_key.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
+import type { Config } from "../../src/config.ts";
+
+/** A server under test. */
+export interface TestServer extends AsyncDisposable {
+  config: Config;
+  /** The `/mcp` URL. */
+  mcpUrl: string;
+  /** Mints a token from the server's development key; any claim can be overridden. */
+  mint(claims?: Partial<AccessTokenClaims>): Promise<string>;
+  /** Sends a POST to `/mcp` with JSON body and the given headers. */
+  post(body: unknown, headers?: HeadersInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Starts a server; extra `env` entries override the defaults. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await Deno.makeTempDir({ prefix: "reading-room-test-" });
+  let server: RunningServer;
+  try {
+    server = await startServer({ PORT: "0", DATA_DIR: dataDir, ...env });
+  } catch (error) {
+    await Deno.remove(dataDir, { recursive: true });
+    throw error;
+  }
+  const { config } = server;
+  const close = async () => {
+    await server.shutdown();
+    await Deno.remove(dataDir, { recursive: true });
+  };
+  return {
+    config,
+    mcpUrl: config.resourceUrl,
+    async mint(claims = {}) {
+      const key = await loadOrCreateSigningKey(dataDir);
+      return await issueAccessToken(key, {
+        issuer: config.auth.issuer,
+        audience: config.resourceUrl,
+        sub: "alice",
+        scope: config.requiredScopes.join(" "),
+        clientId: "test-client",
+        ttlSeconds: 300,
+        ...claims,
+      });
+    },
+    post(body, headers = {}) {
+      const h = new Headers(headers);
+      if (!h.has("content-type")) h.set("content-type", "application/json");
+      if (!h.has("accept")) h.set("accept", "application/json, text/event-stream");
+      return fetch(config.resourceUrl, {
+        method: "POST",
+        headers: h,
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** A 2025-11-25 `initialize` request body. */
+export const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "test", version: "1" },
+  },
+};
+
+/** Parses the JSON-RPC message of a response that is JSON or a one-message SSE stream. */
+export async function readRpc(response: Response): Promise<Record<string, unknown>> {
+  const text = await response.text();
+  if (response.headers.get("content-type")?.includes("text/event-stream")) {
+    const data = text.split("\n").find((line) => line.startsWith("data: "));
+    if (!data) throw new Error(`no SSE data in ${text}`);
+    return JSON.parse(data.slice(6));
+  }
+  return JSON.parse(text);
+}

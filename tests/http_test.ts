@@ -1,0 +1,158 @@
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { INITIALIZE, readRpc, startTestServer } from "./helpers/server.ts";
+
+Deno.test("protected resource metadata is served at both well-known paths", async (t) => {
+  await using server = await startTestServer();
+  const origin = server.config.publicUrl;
+  for (
+    const path of [
+      "/.well-known/oauth-protected-resource/mcp",
+      "/.well-known/oauth-protected-resource",
+    ]
+  ) {
+    await t.step(path, async () => {
+      const response = await fetch(`${origin}${path}`, {
+        headers: { origin: "https://claude.ai" },
+      });
+      assertEquals(response.status, 200);
+      assertEquals(response.headers.get("access-control-allow-origin"), "*");
+      assertEquals(await response.json(), {
+        resource: `${origin}/mcp`,
+        authorization_servers: [origin],
+        scopes_supported: ["mcp"],
+        bearer_methods_supported: ["header"],
+        resource_name: "Reading Room",
+      });
+    });
+  }
+  await t.step("the resource is RESOURCE_URL exactly, whatever it is", async () => {
+    await using custom = await startTestServer({
+      RESOURCE_URL: "https://connector.example.com/mcp",
+    });
+    const doc =
+      await (await fetch(`${custom.config.publicUrl}/.well-known/oauth-protected-resource`)).json();
+    assertEquals(doc.resource, "https://connector.example.com/mcp");
+  });
+  await t.step("the JWKS of the development issuer is public", async () => {
+    const jwks = await (await fetch(`${origin}/.well-known/jwks.json`)).json();
+    assertEquals(jwks.keys.length, 1);
+    assertEquals(jwks.keys[0].alg, "ES256");
+    assert(!("d" in jwks.keys[0]), "private key material published");
+  });
+});
+
+Deno.test("/mcp speaks only POST", async (t) => {
+  await using server = await startTestServer();
+  for (const method of ["GET", "DELETE"]) {
+    await t.step(`${method} → 405`, async () => {
+      const response = await fetch(server.mcpUrl, {
+        method,
+        headers: { accept: "text/event-stream" },
+      });
+      assertEquals(response.status, 405);
+      assertEquals(response.headers.get("allow"), "POST");
+      await response.body?.cancel();
+    });
+  }
+});
+
+Deno.test("Origin and Host are checked before anything else", async (t) => {
+  await using server = await startTestServer({ ALLOWED_ORIGINS: "inspector.example.com" });
+  const token = await server.mint();
+  const auth = { authorization: `Bearer ${token}` };
+  await t.step("a foreign Origin is refused with 403", async () => {
+    const response = await server.post(INITIALIZE, { ...auth, origin: "https://evil.example.com" });
+    assertEquals(response.status, 403);
+    await response.body?.cancel();
+  });
+  await t.step("the opaque null Origin is refused", async () => {
+    const response = await server.post(INITIALIZE, { ...auth, origin: "null" });
+    assertEquals(response.status, 403);
+    await response.body?.cancel();
+  });
+  await t.step("no Origin is fine (server-to-server hosts send none)", async () => {
+    const response = await server.post(INITIALIZE, auth);
+    assertEquals(response.status, 200);
+    await response.body?.cancel();
+  });
+  await t.step(
+    "our own origin and ALLOWED_ORIGINS pass, with CORS exposing the challenge",
+    async () => {
+      for (const origin of [server.config.publicUrl, "https://inspector.example.com"]) {
+        const response = await server.post(INITIALIZE, { origin });
+        assertEquals(response.status, 401);
+        assertEquals(response.headers.get("access-control-allow-origin"), origin);
+        assertStringIncludes(
+          response.headers.get("access-control-expose-headers") ?? "",
+          "www-authenticate",
+        );
+        await response.body?.cancel();
+      }
+    },
+  );
+  await t.step("a CORS preflight needs no token", async () => {
+    const response = await fetch(server.mcpUrl, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://inspector.example.com",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type, mcp-protocol-version",
+      },
+    });
+    assertEquals(response.status, 204);
+    assertStringIncludes(
+      response.headers.get("access-control-allow-headers") ?? "",
+      "authorization",
+    );
+    await response.body?.cancel();
+  });
+  await t.step("a rebinding Host is refused while bound to loopback", async () => {
+    // fetch() derives Host from the URL, so speak HTTP/1.1 by hand.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.config.port });
+    const body = JSON.stringify(INITIALIZE);
+    await conn.write(new TextEncoder().encode(
+      `POST /mcp HTTP/1.1\r\nHost: evil.example.com\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    ));
+    const reply = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+    assertStringIncludes(reply.split("\r\n")[0], "403");
+  });
+});
+
+Deno.test("an oversized body is refused with a clear 413", async (t) => {
+  await using server = await startTestServer({ MAX_BODY_BYTES: "4096" });
+  const auth = { authorization: `Bearer ${await server.mint()}` };
+  const huge = JSON.stringify({
+    ...INITIALIZE,
+    params: { ...INITIALIZE.params, pad: "x".repeat(5000) },
+  });
+  await t.step("with Content-Length", async () => {
+    const response = await server.post(huge, auth);
+    assertEquals(response.status, 413);
+    const body = await response.json();
+    assertStringIncludes(body.error.message, "4096 bytes");
+  });
+  await t.step("streamed without Content-Length", async () => {
+    const stream = ReadableStream.from([new TextEncoder().encode(huge)]);
+    const response = await fetch(server.mcpUrl, {
+      method: "POST",
+      headers: {
+        ...auth,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: stream,
+    });
+    assertEquals(response.status, 413);
+    await response.body?.cancel();
+  });
+  await t.step("a body under the limit is served", async () => {
+    const response = await server.post(INITIALIZE, auth);
+    assertEquals(response.status, 200);
+    assertEquals(
+      ((await readRpc(response)).result as { protocolVersion: string }).protocolVersion,
+      "2025-11-25",
+    );
+  });
+});
