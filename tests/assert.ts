@@ -43,43 +43,36 @@ export function assertMatch(actual: string, expected: RegExp, message?: string):
   nodeAssert.match(actual, expected, message);
 }
 
-/** Asserts `fn` rejects, optionally with an error of `ErrorClass` whose message includes `includes`. */
+// deno-lint-ignore no-explicit-any
+type ErrorClass = new (...args: any[]) => Error;
+
+/** Asserts `fn` rejects, optionally with an `ErrorClass` error whose message includes `includes`. */
 export async function assertRejects(
   fn: () => Promise<unknown>,
-  // deno-lint-ignore no-explicit-any
-  ErrorClass?: new (...args: any[]) => Error,
+  errorClass?: ErrorClass,
   includes?: string,
 ): Promise<Error> {
-  let thrown: unknown;
   try {
     await fn();
   } catch (error) {
-    thrown = error;
+    return checkThrown(error, errorClass, includes);
   }
-  nodeAssert.ok(thrown !== undefined, "expected the promise to reject");
-  if (ErrorClass) {
-    nodeAssert.ok(thrown instanceof ErrorClass, `expected ${ErrorClass.name}, got ${thrown}`);
-  }
-  if (includes) assertStringIncludes((thrown as Error).message, includes);
-  return thrown as Error;
+  throw new nodeAssert.AssertionError({ message: "expected the promise to reject" });
 }
 
-/** Asserts `fn` throws, optionally with an error of `ErrorClass` whose message includes `includes`. */
-export function assertThrows(
-  fn: () => unknown,
-  // deno-lint-ignore no-explicit-any
-  ErrorClass?: new (...args: any[]) => Error,
-  includes?: string,
-): Error {
-  let thrown: unknown;
+/** Asserts `fn` throws, optionally with an `ErrorClass` error whose message includes `includes`. */
+export function assertThrows(fn: () => unknown, errorClass?: ErrorClass, includes?: string): Error {
   try {
     fn();
   } catch (error) {
-    thrown = error;
+    return checkThrown(error, errorClass, includes);
   }
-  nodeAssert.ok(thrown !== undefined, "expected the function to throw");
-  if (ErrorClass) {
-    nodeAssert.ok(thrown instanceof ErrorClass, `expected ${ErrorClass.name}, got ${thrown}`);
+  throw new nodeAssert.AssertionError({ message: "expected the function to throw" });
+}
+
+function checkThrown(thrown: unknown, errorClass?: ErrorClass, includes?: string): Error {
+  if (errorClass) {
+    nodeAssert.ok(thrown instanceof errorClass, `expected ${errorClass.name}, got ${thrown}`);
   }
   if (includes) assertStringIncludes((thrown as Error).message, includes);
   return thrown as Error;
