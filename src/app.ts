@@ -14,8 +14,8 @@ import {
 import type { Config } from "./config.ts";
 import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./http/guards.ts";
 import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
+import type { SigninContext } from "./signin/context.ts";
 import { signinRoutes } from "./signin/routes.ts";
-import type { SigningKey } from "./signin/signing_key.ts";
 
 /** What the app is built from. */
 export interface AppDependencies {
@@ -23,13 +23,13 @@ export interface AppDependencies {
   config: Config;
   /** Verifies access tokens for `/mcp`. */
   verifyAccess: AccessVerifier;
-  /** The development issuer's key, when it is the issuer in use. */
-  devSigningKey?: SigningKey;
+  /** The development issuer, when it is the issuer in use. */
+  signin?: SigninContext;
 }
 
 /** Builds the whole HTTP surface. */
 export function createApp(
-  { config, verifyAccess, devSigningKey }: AppDependencies,
+  { config, verifyAccess, signin }: AppDependencies,
 ): Hono<{ Variables: BearerVariables }> {
   const app = new Hono<{ Variables: BearerVariables }>();
   const mcpPath = new URL(config.resourceUrl).pathname;
@@ -47,12 +47,7 @@ export function createApp(
       scopes: config.requiredScopes,
     }),
   );
-  if (config.auth.kind === "development" && devSigningKey) {
-    app.route(
-      "/",
-      signinRoutes({ key: devSigningKey, jwksPath: new URL(config.auth.jwksUrl).pathname }),
-    );
-  }
+  if (signin) app.route("/", signinRoutes(signin));
 
   // Browser-based hosts need CORS to call /mcp and to read the 401 challenge.
   app.use(

@@ -18,6 +18,19 @@ export type IssuerConfig =
     issuer: string;
     /** Where its public keys are published. */
     jwksUrl: string;
+    /** Lifetime of issued access tokens, seconds. */
+    accessTokenTtlSeconds: number;
+    /** Lifetime of a refresh-token family, seconds. */
+    refreshTokenTtlSeconds: number;
+    /** New dynamic client registrations accepted per hour. */
+    registrationsPerHour: number;
+    /**
+     * Hostnames whose client metadata documents may be fetched even though they resolve to
+     * loopback or private addresses. Development and tests only.
+     */
+    metadataDocumentHostAllowlist: string[];
+    /** Whether every page must warn that this is the open development sign-in (set on Deploy). */
+    warnOnPages: boolean;
   }
   | {
     /** An external authorization server (production). */
@@ -48,6 +61,10 @@ export interface Config {
   allowedOrigins: string[];
   /** Largest accepted `/mcp` request body, in bytes. */
   maxBodyBytes: number;
+  /** Running on Deno Deploy (`DENO_DEPLOY` set). */
+  onDeploy: boolean;
+  /** Deno KV location; `undefined` means the platform default (Deno Deploy). */
+  kvPath?: string;
 }
 
 /** Raised when the environment does not describe a valid configuration. */
@@ -78,6 +95,12 @@ const EnvSchema = z.object({
   AUTH_REQUIRED_SCOPES: optional(list),
   ALLOWED_ORIGINS: optional(list),
   MAX_BODY_BYTES: optional(z.coerce.number().int().min(1024).max(16 * 1024 * 1024)),
+  ACCESS_TOKEN_TTL: optional(z.coerce.number().int().min(60).max(24 * 3600)),
+  REFRESH_TOKEN_TTL: optional(z.coerce.number().int().min(3600).max(365 * 24 * 3600)),
+  DCR_MAX_PER_HOUR: optional(z.coerce.number().int().min(1).max(100_000)),
+  CIMD_ALLOW_PRIVATE_HOSTS: optional(list),
+  DENO_DEPLOY: optional(z.string()),
+  DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
 });
 
 /**
@@ -103,19 +126,40 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       "Invalid configuration:\n  AUTH_JWKS_URL: only meaningful together with AUTH_ISSUER",
     );
   }
+  const onDeploy = e.DENO_DEPLOY !== undefined;
+  const devSigninOnDeploy = e.DEV_SIGNIN_ON_DEPLOY === "1";
+  if (onDeploy && !e.AUTH_ISSUER && !devSigninOnDeploy) {
+    // Anyone can sign in as anyone through the development issuer: never by accident in public.
+    throw new ConfigError(
+      "Invalid configuration:\n  AUTH_ISSUER: required on Deno Deploy (the development sign-in lets " +
+        "anyone sign in as anyone; set DEV_SIGNIN_ON_DEPLOY=1 to run it there on purpose)",
+    );
+  }
   const auth: IssuerConfig = e.AUTH_ISSUER
     ? { kind: "external", issuer: e.AUTH_ISSUER, jwksUrl: e.AUTH_JWKS_URL }
-    : { kind: "development", issuer: publicUrl, jwksUrl: `${publicUrl}/.well-known/jwks.json` };
+    : {
+      kind: "development",
+      issuer: publicUrl,
+      jwksUrl: `${publicUrl}/.well-known/jwks.json`,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL ?? 3600,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL ?? 30 * 24 * 3600,
+      registrationsPerHour: e.DCR_MAX_PER_HOUR ?? 100,
+      metadataDocumentHostAllowlist: e.CIMD_ALLOW_PRIVATE_HOSTS ?? [],
+      warnOnPages: onDeploy,
+    };
+  const dataDir = e.DATA_DIR ?? ".data";
   return {
     port,
     bindHost: e.BIND_HOST ?? "127.0.0.1",
     publicUrl,
     resourceUrl: e.RESOURCE_URL ?? `${publicUrl}/mcp`,
-    dataDir: e.DATA_DIR ?? ".data",
+    dataDir,
     auth,
     requiredScopes: e.AUTH_REQUIRED_SCOPES ?? [DEFAULT_SCOPE],
     allowedOrigins: e.ALLOWED_ORIGINS ?? [],
     maxBodyBytes: e.MAX_BODY_BYTES ?? 1024 * 1024,
+    onDeploy,
+    kvPath: onDeploy ? undefined : `${dataDir}/kv.sqlite3`,
   };
 }
 

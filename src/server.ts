@@ -6,6 +6,8 @@
 import { createAccessVerifier } from "./auth/access_verifier.ts";
 import { createApp } from "./app.ts";
 import { type Config, parseConfig } from "./config.ts";
+import { dirname } from "node:path";
+import type { SigninContext } from "./signin/context.ts";
 import { loadOrCreateSigningKey, publicJwks } from "./signin/signing_key.ts";
 
 /** A listening server. */
@@ -32,20 +34,39 @@ export async function startServer(env: Record<string, string | undefined>): Prom
     { port: config.port, hostname: config.bindHost, onListen: () => {} },
     (request) => handle(request),
   );
+  let kv: Deno.Kv | undefined;
   try {
     if (config.port === 0) config = parseConfig({ ...env, PORT: String(server.addr.port) });
-    const devSigningKey = config.auth.kind === "development"
-      ? await loadOrCreateSigningKey(config.dataDir)
-      : undefined;
-    const verifyAccess = createAccessVerifier(
-      config,
-      devSigningKey && publicJwks(devSigningKey),
-    );
-    const app = createApp({ config, verifyAccess, devSigningKey });
-    handle = app.fetch;
+    if (config.kvPath) await Deno.mkdir(dirname(config.kvPath), { recursive: true });
+    kv = await Deno.openKv(config.kvPath);
+    let signin: SigninContext | undefined;
+    if (config.auth.kind === "development") {
+      const signingKey = await loadOrCreateSigningKey(config.dataDir);
+      signin = {
+        kv,
+        issuer: config.auth.issuer,
+        jwksUrl: config.auth.jwksUrl,
+        resourceUrl: config.resourceUrl,
+        scopes: config.requiredScopes,
+        signingKey,
+        accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+        refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+        registrationsPerHour: config.auth.registrationsPerHour,
+        metadataDocumentHostAllowlist: config.auth.metadataDocumentHostAllowlist,
+        warnOnPages: config.auth.warnOnPages,
+      };
+    }
+    const verifyAccess = createAccessVerifier(config, signin && publicJwks(signin.signingKey));
+    handle = createApp({ config, verifyAccess, signin }).fetch;
   } catch (error) {
     await server.shutdown();
+    kv?.close();
     throw error;
   }
-  return { config, shutdown: () => server.shutdown(), finished: server.finished };
+  const openKv = kv;
+  const shutdown = async () => {
+    await server.shutdown();
+    openKv.close();
+  };
+  return { config, shutdown, finished: server.finished };
 }

@@ -12,7 +12,14 @@ Deno.test("config defaults need no environment at all", () => {
     kind: "development",
     issuer: "http://localhost:8000",
     jwksUrl: "http://localhost:8000/.well-known/jwks.json",
+    accessTokenTtlSeconds: 3600,
+    refreshTokenTtlSeconds: 30 * 24 * 3600,
+    registrationsPerHour: 100,
+    metadataDocumentHostAllowlist: [],
+    warnOnPages: false,
   });
+  assertEquals(config.kvPath, ".data/kv.sqlite3");
+  assertEquals(config.onDeploy, false);
   assertEquals(config.requiredScopes, ["mcp"]);
 });
 
@@ -41,6 +48,16 @@ Deno.test("AUTH_ISSUER switches to an external issuer, kept verbatim", () => {
   );
 });
 
+Deno.test("on Deno Deploy the development sign-in refuses to start unless asked for", () => {
+  const error = assertThrows(() => parseConfig({ DENO_DEPLOY: "1" }), ConfigError);
+  assertStringIncludes(error.message, "DEV_SIGNIN_ON_DEPLOY=1");
+  const opted = parseConfig({ DENO_DEPLOY: "1", DEV_SIGNIN_ON_DEPLOY: "1" });
+  assertEquals(opted.auth.kind === "development" && opted.auth.warnOnPages, true);
+  assertEquals(opted.kvPath, undefined);
+  const external = parseConfig({ DENO_DEPLOY: "1", AUTH_ISSUER: "https://issuer.example.com" });
+  assertEquals(external.auth.kind, "external");
+});
+
 Deno.test("a bad value stops start-up with a message naming the variable", async (t) => {
   const cases: [Record<string, string>, string][] = [
     [{ PORT: "eighty" }, "PORT"],
@@ -51,6 +68,8 @@ Deno.test("a bad value stops start-up with a message naming the variable", async
     [{ AUTH_ISSUER: "issuer" }, "AUTH_ISSUER"],
     [{ AUTH_JWKS_URL: "https://i.example.com/k" }, "AUTH_JWKS_URL"],
     [{ MAX_BODY_BYTES: "12" }, "MAX_BODY_BYTES"],
+    [{ ACCESS_TOKEN_TTL: "5" }, "ACCESS_TOKEN_TTL"],
+    [{ DEV_SIGNIN_ON_DEPLOY: "yes" }, "DEV_SIGNIN_ON_DEPLOY"],
   ];
   for (const [env, variable] of cases) {
     await t.step(`${variable}=${Object.values(env)[0]}`, () => {

@@ -1,20 +1,66 @@
 /**
- * HTTP routes of the bundled development issuer.
+ * HTTP routes of the bundled development issuer, all on the server's own origin: metadata, JWKS,
+ * registration, authorization (sign-in and consent pages), token and revocation.
  *
  * @module
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { publicJwks, type SigningKey } from "./signing_key.ts";
+import { mountAuthorize } from "./authorize.ts";
+import { ClientError, registerClient } from "./clients.ts";
+import type { SigninContext } from "./context.ts";
+import { authorizationServerMetadata } from "./metadata.ts";
+import { publicJwks } from "./signing_key.ts";
+import { mountToken, oauthError } from "./token.ts";
 
-/** Routes of the development issuer, mounted on the server's own origin. */
-export function signinRoutes(options: { key: SigningKey; jwksPath: string }): Hono {
-  const jwks = publicJwks(options.key);
+/** Routes of the development issuer, mounted at the root of the server's origin. */
+export function signinRoutes(ctx: SigninContext): Hono {
   const app = new Hono();
-  app.use(options.jwksPath, cors({ origin: "*", allowMethods: ["GET", "OPTIONS"] }));
-  app.get(options.jwksPath, (c) => {
+  const metadata = authorizationServerMetadata(ctx);
+  const jwks = publicJwks(ctx.signingKey);
+  const jwksPath = new URL(ctx.jwksUrl).pathname;
+  const machinePaths = [
+    "/.well-known/oauth-authorization-server",
+    jwksPath,
+    "/register",
+    "/token",
+    "/revoke",
+  ];
+  // Browser-based hosts run discovery, registration and the token exchange from a page; none of
+  // these endpoints reads cookies, so an open CORS policy exposes nothing.
+  for (const path of machinePaths) {
+    app.use(path, cors({ origin: "*", allowMethods: ["GET", "POST", "OPTIONS"], maxAge: 600 }));
+  }
+  const limit = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Request too large", 413) });
+  for (const path of ["/register", "/token", "/revoke", "/authorize/*"]) app.use(path, limit);
+
+  app.get("/.well-known/oauth-authorization-server", (c) => {
+    c.header("cache-control", "public, max-age=300");
+    return c.json(metadata);
+  });
+  app.get(jwksPath, (c) => {
     c.header("cache-control", "public, max-age=300");
     return c.json(jwks);
   });
+  app.post("/register", async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return oauthError("invalid_client_metadata", "The body must be a JSON object");
+    }
+    try {
+      const client = await registerClient(ctx.kv, body, { perHour: ctx.registrationsPerHour });
+      return c.json(client, 201, { "cache-control": "no-store" });
+    } catch (error) {
+      if (!(error instanceof ClientError)) throw error;
+      const response = oauthError(error.code, error.message, error.status);
+      if (error.status === 429) response.headers.set("retry-after", "3600");
+      return response;
+    }
+  });
+  mountAuthorize(app, ctx);
+  mountToken(app, ctx);
   return app;
 }

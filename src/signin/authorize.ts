@@ -1,0 +1,302 @@
+/**
+ * The authorization endpoint (authorization-code flow with PKCE S256 only): validate the request,
+ * sign the person in, ask for consent, and send them back with a code and `iss` (RFC 9207).
+ *
+ * Until the client and its redirect URI are verified, errors are shown on a page and never
+ * redirected: redirecting to an unverified URI would make us an open redirector.
+ *
+ * @module
+ */
+import type { Context, Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { ClientError, findClient, type OAuthClient } from "./clients.ts";
+import { issueAuthorizationCode } from "./grants.ts";
+import { expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
+import { signinKeys } from "./kv_keys.ts";
+import { type ClientView, consentPage, errorPage, signInPage } from "./pages.ts";
+import type { SigninContext } from "./context.ts";
+
+/** An authorization request between its arrival and the person's decision. */
+interface PendingRequest {
+  clientId: string;
+  client: ClientView;
+  redirectUri: string;
+  codeChallenge: string;
+  state?: string;
+  scope: string;
+  resource: string;
+  csrf: string;
+  reader?: { sub: string; email?: string; label: string };
+}
+
+const PENDING_TTL_MS = 10 * 60_000;
+const CSRF_COOKIE = "rr_signin_csrf";
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  mcp: "search and read the library, and keep your reading memory (shelf, progress, preferences)",
+};
+
+/** Mounts `/authorize`, `/authorize/signin` and `/authorize/consent`. */
+export function mountAuthorize(app: Hono, ctx: SigninContext): void {
+  app.get("/authorize", (c) => startAuthorization(c, ctx));
+  app.post("/authorize/signin", (c) => signIn(c, ctx));
+  app.post("/authorize/consent", (c) => decide(c, ctx));
+}
+
+async function startAuthorization(c: Context, ctx: SigninContext): Promise<Response> {
+  const q = c.req.query();
+  // Stage 1: until the client and redirect URI are verified, errors stay on our page.
+  if (!q.client_id) return page(c, ctx, 400, "Cannot sign in", "The request names no client_id.");
+  let client: OAuthClient;
+  try {
+    client = await findClient(ctx.kv, q.client_id, {
+      privateHostAllowlist: ctx.metadataDocumentHostAllowlist,
+    });
+  } catch (error) {
+    if (!(error instanceof ClientError)) throw error;
+    return page(c, ctx, 400, "Unknown app", `This app is not recognised: ${error.message}.`);
+  }
+  const redirectUri = q.redirect_uri ??
+    (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+  if (!redirectUri) {
+    return page(c, ctx, 400, "Cannot sign in", "The request names no redirect_uri.");
+  }
+  if (!client.redirectUris.includes(redirectUri)) {
+    return page(
+      c,
+      ctx,
+      400,
+      "Cannot sign in",
+      "The redirect URI in this request is not one the app registered, so we will not send you there.",
+    );
+  }
+
+  // Stage 2: the redirect URI is trusted; errors now go back to the app.
+  const fail = (error: string, description: string) =>
+    c.redirect(
+      redirectWith(redirectUri, { error, error_description: description, state: q.state }, ctx),
+      302,
+    );
+  if (q.response_type !== "code") {
+    return fail("unsupported_response_type", "Only response_type=code is supported");
+  }
+  if (!q.code_challenge) return fail("invalid_request", "PKCE is required: send code_challenge");
+  if (q.code_challenge_method !== "S256") {
+    return fail("invalid_request", "code_challenge_method must be S256");
+  }
+  if (!S256_CHALLENGE.test(q.code_challenge)) {
+    return fail("invalid_request", "code_challenge is not a valid S256 challenge");
+  }
+  if (q.resource !== undefined && q.resource !== ctx.resourceUrl) {
+    return fail("invalid_target", `This server only issues tokens for ${ctx.resourceUrl}`);
+  }
+  const requested = (q.scope ?? "").split(" ").filter((s) => s && s !== "offline_access");
+  const unknown = requested.filter((s) => !ctx.scopes.includes(s));
+  if (unknown.length > 0) return fail("invalid_scope", `Unknown scope: ${unknown.join(" ")}`);
+  if (q.state !== undefined && q.state.length > 1024) {
+    return fail("invalid_request", "state is too long");
+  }
+
+  const requestId = randomSecret(24);
+  const csrf = randomSecret();
+  const view: ClientView = {
+    name: client.clientName,
+    redirectHost: new URL(redirectUri).host,
+    verifiedHost: client.kind === "metadata_document" ? new URL(client.clientId).host : undefined,
+  };
+  const pending: PendingRequest = {
+    clientId: client.clientId,
+    client: view,
+    redirectUri,
+    codeChallenge: q.code_challenge,
+    state: q.state,
+    scope: ctx.scopes.join(" "),
+    resource: ctx.resourceUrl,
+    csrf,
+  };
+  await savePending(ctx.kv, requestId, pending);
+  setCookie(c, CSRF_COOKIE, csrf, {
+    httpOnly: true,
+    secure: new URL(ctx.issuer).protocol === "https:",
+    sameSite: "Lax",
+    path: "/authorize",
+    maxAge: PENDING_TTL_MS / 1000,
+  });
+  return respond(c, 200, signInPage({ client: view, requestId, csrf, warn: ctx.warnOnPages }));
+}
+
+async function signIn(c: Context, ctx: SigninContext): Promise<Response> {
+  const found = await loadPendingFromForm(c, ctx);
+  if (found instanceof Response) return found;
+  const { requestId, pending, form } = found;
+  const identity = String(form.get("identity") ?? "").trim().replace(/\s+/g, " ");
+  if (identity === "" || identity.length > 100) {
+    return respond(
+      c,
+      400,
+      signInPage({
+        client: pending.client,
+        requestId,
+        csrf: pending.csrf,
+        warn: ctx.warnOnPages,
+        error: "Type a name or an email address (up to 100 characters).",
+      }),
+    );
+  }
+  const reader = await developmentReader(identity);
+  await savePending(ctx.kv, requestId, { ...pending, reader });
+  return respond(
+    c,
+    200,
+    consentPage({
+      client: pending.client,
+      requestId,
+      csrf: pending.csrf,
+      warn: ctx.warnOnPages,
+      reader: reader.label,
+      scopes: pending.scope.split(" ").map((name) => ({
+        name,
+        description: SCOPE_DESCRIPTIONS[name] ?? "use the Reading Room on your behalf",
+      })),
+      resource: pending.resource,
+    }),
+    pending.redirectUri,
+  );
+}
+
+async function decide(c: Context, ctx: SigninContext): Promise<Response> {
+  const found = await loadPendingFromForm(c, ctx);
+  if (found instanceof Response) return found;
+  const { requestId, pending, form } = found;
+  if (!pending.reader) {
+    return page(c, ctx, 400, "Sign in first", "This request has no signed-in reader yet.");
+  }
+  // One decision per request: a replayed form finds nothing.
+  await ctx.kv.delete(signinKeys.pendingRequest(requestId));
+  if (form.get("decision") !== "allow") {
+    return c.redirect(
+      redirectWith(
+        pending.redirectUri,
+        {
+          error: "access_denied",
+          error_description: "The reader denied access",
+          state: pending.state,
+        },
+        ctx,
+      ),
+      303,
+    );
+  }
+  const code = await issueAuthorizationCode(ctx.kv, {
+    clientId: pending.clientId,
+    sub: pending.reader.sub,
+    email: pending.reader.email,
+    scope: pending.scope,
+    resource: pending.resource,
+    redirectUri: pending.redirectUri,
+    codeChallenge: pending.codeChallenge,
+  });
+  return c.redirect(redirectWith(pending.redirectUri, { code, state: pending.state }, ctx), 303);
+}
+
+/**
+ * Finds the pending request a form belongs to and checks its CSRF token: the hidden field, the
+ * cookie set when the flow started, and the stored value must all agree, so a form cannot be
+ * submitted from another site or another browser.
+ */
+async function loadPendingFromForm(
+  c: Context,
+  ctx: SigninContext,
+): Promise<Response | { requestId: string; pending: PendingRequest; form: FormData }> {
+  let form: FormData;
+  try {
+    form = await c.req.formData();
+  } catch {
+    return page(c, ctx, 400, "Cannot continue", "The form could not be read.");
+  }
+  const requestId = String(form.get("request") ?? "");
+  const entry = requestId
+    ? await readFresh<PendingRequest>(ctx.kv, signinKeys.pendingRequest(requestId))
+    : null;
+  if (!entry) {
+    return page(c, ctx, 400, "This page has expired", "Start again from the app you came from.");
+  }
+  const csrf = String(form.get("csrf") ?? "");
+  const cookie = getCookie(c, CSRF_COOKIE) ?? "";
+  if (
+    !(await sameSecret(csrf, entry.value.csrf)) || !(await sameSecret(cookie, entry.value.csrf))
+  ) {
+    return page(
+      c,
+      ctx,
+      403,
+      "Cannot continue",
+      "This form did not come from this browser's sign-in. Start again from the app you came from.",
+    );
+  }
+  return { requestId, pending: entry.value, form };
+}
+
+/** The development reader for what the person typed: the same text always gives the same `sub`. */
+export async function developmentReader(
+  identity: string,
+): Promise<{ sub: string; email?: string; label: string }> {
+  const normalized = identity.toLowerCase();
+  const sub = `dev-${(await hashSecret(`reading-room-dev:${normalized}`)).slice(0, 24)}`;
+  const email = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(identity) ? normalized : undefined;
+  return { sub, email, label: identity };
+}
+
+async function savePending(kv: Deno.Kv, id: string, pending: PendingRequest): Promise<void> {
+  const expiresAt = Date.now() + PENDING_TTL_MS;
+  await kv.set(signinKeys.pendingRequest(id), { ...pending, expiresAt }, expiry(expiresAt));
+}
+
+/** `uri` with OAuth response parameters added, including `iss` (RFC 9207 mix-up defence). */
+function redirectWith(
+  uri: string,
+  params: Record<string, string | undefined>,
+  ctx: SigninContext,
+): string {
+  const url = new URL(uri);
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) url.searchParams.set(name, value);
+  }
+  url.searchParams.set("iss", ctx.issuer);
+  return url.toString();
+}
+
+/** Constant-time comparison through hashing both sides. */
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  if (!a || !b) return false;
+  const [x, y] = await Promise.all([hashSecret(a), hashSecret(b)]);
+  return x === y;
+}
+
+function page(c: Context, ctx: SigninContext, status: number, title: string, message: string) {
+  return respond(c, status, errorPage({ title, message, warn: ctx.warnOnPages }));
+}
+
+/**
+ * Sends a page with headers that stop framing (clickjacking), caching and referrer leaks. Forms
+ * may post only to us, plus — on the consent page — the redirect target the decision sends to.
+ */
+async function respond(
+  c: Context,
+  status: number,
+  body: ReturnType<typeof signInPage>,
+  redirectUri?: string,
+): Promise<Response> {
+  const formAction = redirectUri ? `'self' ${new URL(redirectUri).origin}` : "'self'";
+  c.header(
+    "content-security-policy",
+    `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action ${formAction}; ` +
+      "frame-ancestors 'none'; base-uri 'none'",
+  );
+  c.header("x-frame-options", "DENY");
+  c.header("referrer-policy", "no-referrer");
+  c.header("cache-control", "no-store");
+  c.header("x-content-type-options", "nosniff");
+  return c.html(await body, status as 200);
+}

@@ -1,0 +1,32 @@
+/**
+ * What the development issuer's routes share.
+ *
+ * @module
+ */
+import type { SigningKey } from "./signing_key.ts";
+
+/** Dependencies and settings of the development issuer. */
+export interface SigninContext {
+  /** Sign-in state: clients, pending requests, codes, refresh tokens. */
+  kv: Deno.Kv;
+  /** The issuer identifier: this server's public origin. */
+  issuer: string;
+  /** Where the JWKS is published. */
+  jwksUrl: string;
+  /** The one resource tokens are issued for (`RESOURCE_URL`). */
+  resourceUrl: string;
+  /** Scopes this issuer grants. */
+  scopes: readonly string[];
+  /** The key access tokens are signed with. */
+  signingKey: SigningKey;
+  /** Access-token lifetime, seconds. */
+  accessTokenTtlSeconds: number;
+  /** Refresh-token family lifetime, seconds. */
+  refreshTokenTtlSeconds: number;
+  /** New dynamic registrations per hour. */
+  registrationsPerHour: number;
+  /** Hosts whose metadata documents may sit on private addresses (development only). */
+  metadataDocumentHostAllowlist: readonly string[];
+  /** Whether pages must carry the public-deployment warning. */
+  warnOnPages: boolean;
+}

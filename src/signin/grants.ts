@@ -1,0 +1,229 @@
+/**
+ * Authorization codes and refresh tokens: one-time codes bound to client, redirect URI, PKCE
+ * challenge and resource; refresh tokens rotated on every use, with reuse revoking the whole
+ * family. Only hashes of codes and tokens are stored.
+ *
+ * @module
+ */
+import { type Expiring, expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
+import { signinKeys } from "./kv_keys.ts";
+
+/** What a person approved: who, for which client, which scopes, which resource. */
+export interface Grant {
+  clientId: string;
+  sub: string;
+  email?: string;
+  scope: string;
+  resource: string;
+}
+
+/** A refused token request (RFC 6749 §5.2 codes, plus RFC 8707 `invalid_target`). */
+export class GrantError extends Error {
+  /** The OAuth error code. */
+  readonly code: "invalid_grant" | "invalid_request" | "invalid_target";
+  /** Creates the error. */
+  constructor(code: GrantError["code"], description: string) {
+    super(description);
+    this.code = code;
+  }
+}
+
+type CodeRecord = Grant & {
+  redirectUri: string;
+  codeChallenge: string;
+  /** Set once redeemed: the family it started, revoked if the code is replayed. */
+  redeemedInto?: string;
+};
+type FamilyRecord = Grant & { revoked: boolean };
+type RefreshRecord = { familyId: string; rotatedAt?: number };
+
+/** RFC 7636 §4.1: 43 to 128 unreserved characters. */
+const PKCE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+/** Authorization codes live this long. */
+export const CODE_TTL_MS = 60_000;
+/** A redeemed code is remembered this long so a replay can revoke what it produced. */
+const REDEEMED_CODE_MEMORY_MS = 10 * 60_000;
+
+/** Issues a one-time authorization code for an approved grant. */
+export async function issueAuthorizationCode(
+  kv: Deno.Kv,
+  grant: Grant & { redirectUri: string; codeChallenge: string },
+): Promise<string> {
+  const code = randomSecret();
+  const expiresAt = Date.now() + CODE_TTL_MS;
+  await kv.set(
+    signinKeys.authorizationCode(await hashSecret(code)),
+    { ...grant, expiresAt },
+    expiry(expiresAt),
+  );
+  return code;
+}
+
+/** A token request redeeming a code. */
+export interface CodeRedemption {
+  code: string;
+  clientId: string;
+  redirectUri?: string;
+  codeVerifier?: string;
+  resource?: string;
+}
+
+/** A grant with the refresh token that continues it. */
+export interface IssuedGrant {
+  grant: Grant;
+  refreshToken: string;
+}
+
+/**
+ * Redeems a code: checks client, redirect URI, PKCE verifier and resource, then consumes the code
+ * and starts a refresh-token family in one atomic write. Replaying a redeemed code revokes the
+ * family it started (RFC 6749 §4.1.2).
+ */
+export async function redeemAuthorizationCode(
+  kv: Deno.Kv,
+  request: CodeRedemption,
+  refreshTtlSeconds: number,
+): Promise<IssuedGrant> {
+  const key = signinKeys.authorizationCode(await hashSecret(request.code));
+  const entry = await readFresh<CodeRecord>(kv, key);
+  if (!entry) throw new GrantError("invalid_grant", "The authorization code is unknown or expired");
+  const record = entry.value;
+  if (record.redeemedInto) {
+    await revokeFamily(kv, record.redeemedInto);
+    throw new GrantError("invalid_grant", "The authorization code was already used");
+  }
+  if (record.clientId !== request.clientId) {
+    throw new GrantError("invalid_grant", "The authorization code was issued to another client");
+  }
+  if (request.redirectUri !== record.redirectUri) {
+    throw new GrantError("invalid_grant", "redirect_uri does not match the authorization request");
+  }
+  if (!request.codeVerifier) throw new GrantError("invalid_request", "code_verifier is required");
+  if (!PKCE_VERIFIER.test(request.codeVerifier)) {
+    throw new GrantError("invalid_grant", "code_verifier is not a valid PKCE verifier");
+  }
+  if (await pkceChallenge(request.codeVerifier) !== record.codeChallenge) {
+    throw new GrantError("invalid_grant", "code_verifier does not match the code_challenge");
+  }
+  if (request.resource !== undefined && request.resource !== record.resource) {
+    throw new GrantError("invalid_target", "resource does not match the authorization request");
+  }
+
+  const grant: Grant = {
+    clientId: record.clientId,
+    sub: record.sub,
+    email: record.email,
+    scope: record.scope,
+    resource: record.resource,
+  };
+  const familyId = crypto.randomUUID();
+  const familyExpiresAt = Date.now() + refreshTtlSeconds * 1000;
+  const refreshToken = `rrt_${randomSecret()}`;
+  const redeemedUntil = Date.now() + REDEEMED_CODE_MEMORY_MS;
+  const result = await kv.atomic()
+    .check(entry)
+    .set(
+      key,
+      { ...record, redeemedInto: familyId, expiresAt: redeemedUntil },
+      expiry(redeemedUntil),
+    )
+    .set(
+      signinKeys.tokenFamily(familyId),
+      { ...grant, revoked: false, expiresAt: familyExpiresAt },
+      expiry(familyExpiresAt),
+    )
+    .set(
+      signinKeys.refreshToken(await hashSecret(refreshToken)),
+      { familyId, expiresAt: familyExpiresAt },
+      expiry(familyExpiresAt),
+    )
+    .commit();
+  if (!result.ok) throw new GrantError("invalid_grant", "The authorization code was already used");
+  return { grant, refreshToken };
+}
+
+/**
+ * Exchanges a refresh token for a new one in the same family. A token that was already rotated is
+ * evidence it leaked: the whole family is revoked, so neither the thief nor the client can go on.
+ */
+export async function rotateRefreshToken(
+  kv: Deno.Kv,
+  request: { refreshToken: string; clientId: string; resource?: string },
+): Promise<IssuedGrant> {
+  const key = signinKeys.refreshToken(await hashSecret(request.refreshToken));
+  const entry = await readFresh<RefreshRecord>(kv, key);
+  if (!entry) throw new GrantError("invalid_grant", "The refresh token is unknown or expired");
+  const familyKey = signinKeys.tokenFamily(entry.value.familyId);
+  const family = await readFresh<FamilyRecord>(kv, familyKey);
+  if (!family || family.value.revoked) {
+    throw new GrantError("invalid_grant", "The refresh token has been revoked");
+  }
+  if (family.value.clientId !== request.clientId) {
+    throw new GrantError("invalid_grant", "The refresh token was issued to another client");
+  }
+  if (entry.value.rotatedAt !== undefined) {
+    await revokeFamily(kv, entry.value.familyId);
+    throw new GrantError(
+      "invalid_grant",
+      "The refresh token was already used; the grant is revoked",
+    );
+  }
+  if (request.resource !== undefined && request.resource !== family.value.resource) {
+    throw new GrantError("invalid_target", "resource does not match the grant");
+  }
+  const { revoked: _revoked, expiresAt, ...grant } = family.value;
+  const next = `rrt_${randomSecret()}`;
+  const result = await kv.atomic()
+    .check(entry, family)
+    .set(key, { ...entry.value, rotatedAt: Date.now() }, expiry(expiresAt))
+    .set(
+      signinKeys.refreshToken(await hashSecret(next)),
+      { familyId: entry.value.familyId, expiresAt },
+      expiry(expiresAt),
+    )
+    .commit();
+  if (!result.ok) {
+    // Two refreshes raced with one token: one of them is a replay.
+    await revokeFamily(kv, entry.value.familyId);
+    throw new GrantError(
+      "invalid_grant",
+      "The refresh token was already used; the grant is revoked",
+    );
+  }
+  return { grant, refreshToken: next };
+}
+
+/** Revokes the family a refresh token belongs to (RFC 7009). Unknown tokens are ignored. */
+export async function revokeRefreshToken(
+  kv: Deno.Kv,
+  refreshToken: string,
+  clientId: string,
+): Promise<void> {
+  const entry = await readFresh<RefreshRecord>(
+    kv,
+    signinKeys.refreshToken(await hashSecret(refreshToken)),
+  );
+  if (!entry) return;
+  const family = await readFresh<FamilyRecord>(kv, signinKeys.tokenFamily(entry.value.familyId));
+  if (family?.value.clientId !== clientId) return;
+  await revokeFamily(kv, entry.value.familyId);
+}
+
+async function revokeFamily(kv: Deno.Kv, familyId: string): Promise<void> {
+  const key = signinKeys.tokenFamily(familyId);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const family = await kv.get<Expiring<FamilyRecord>>(key, { consistency: "strong" });
+    if (!family.value || family.value.revoked) return;
+    const result = await kv.atomic()
+      .check(family)
+      .set(key, { ...family.value, revoked: true }, expiry(family.value.expiresAt))
+      .commit();
+    if (result.ok) return;
+  }
+}
+
+/** The S256 PKCE challenge of a verifier (RFC 7636 §4.2). */
+export async function pkceChallenge(verifier: string): Promise<string> {
+  return await hashSecret(verifier);
+}

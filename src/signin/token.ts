@@ -1,0 +1,133 @@
+/**
+ * The token endpoint (`authorization_code` and `refresh_token` grants) and the revocation endpoint
+ * (RFC 7009). All clients are public: they identify with `client_id` and prove possession of the
+ * authorization with PKCE.
+ *
+ * @module
+ */
+import type { Context, Hono } from "hono";
+import { issueAccessToken } from "./access_token.ts";
+import { ClientError, findClient } from "./clients.ts";
+import type { SigninContext } from "./context.ts";
+import {
+  type Grant,
+  GrantError,
+  type IssuedGrant,
+  redeemAuthorizationCode,
+  revokeRefreshToken,
+  rotateRefreshToken,
+} from "./grants.ts";
+
+/** Mounts `POST /token` and `POST /revoke`. */
+export function mountToken(app: Hono, ctx: SigninContext): void {
+  app.post("/token", (c) => token(c, ctx));
+  app.post("/revoke", (c) => revoke(c, ctx));
+}
+
+async function token(c: Context, ctx: SigninContext): Promise<Response> {
+  const form = await readForm(c);
+  if (!form) return oauthError("invalid_request", "Send a form-encoded body");
+  const clientId = form.get("client_id");
+  if (!clientId) return oauthError("invalid_client", "client_id is required", 401);
+  try {
+    await findClient(ctx.kv, clientId, { privateHostAllowlist: ctx.metadataDocumentHostAllowlist });
+    let issued: IssuedGrant;
+    switch (form.get("grant_type")) {
+      case "authorization_code": {
+        const code = form.get("code");
+        if (!code) return oauthError("invalid_request", "code is required");
+        issued = await redeemAuthorizationCode(ctx.kv, {
+          code,
+          clientId,
+          redirectUri: form.get("redirect_uri") ?? undefined,
+          codeVerifier: form.get("code_verifier") ?? undefined,
+          resource: form.get("resource") ?? undefined,
+        }, ctx.refreshTokenTtlSeconds);
+        break;
+      }
+      case "refresh_token": {
+        const refreshToken = form.get("refresh_token");
+        if (!refreshToken) return oauthError("invalid_request", "refresh_token is required");
+        issued = await rotateRefreshToken(ctx.kv, {
+          refreshToken,
+          clientId,
+          resource: form.get("resource") ?? undefined,
+        });
+        break;
+      }
+      default:
+        return oauthError(
+          "unsupported_grant_type",
+          "grant_type must be authorization_code or refresh_token",
+        );
+    }
+    return tokenResponse(
+      await accessTokenFor(ctx, issued.grant),
+      issued.refreshToken,
+      ctx,
+      issued.grant,
+    );
+  } catch (error) {
+    if (error instanceof GrantError) return oauthError(error.code, error.message);
+    if (error instanceof ClientError) return oauthError(error.code, error.message, error.status);
+    throw error;
+  }
+}
+
+async function revoke(c: Context, ctx: SigninContext): Promise<Response> {
+  const form = await readForm(c);
+  const tokenValue = form?.get("token");
+  const clientId = form?.get("client_id");
+  if (!tokenValue || !clientId) {
+    return oauthError("invalid_request", "token and client_id are required");
+  }
+  // Access tokens are short-lived JWTs and cannot be recalled; refresh tokens revoke their family.
+  if (tokenValue.startsWith("rrt_")) await revokeRefreshToken(ctx.kv, tokenValue, clientId);
+  return new Response(null, { status: 200, headers: NO_STORE });
+}
+
+function accessTokenFor(ctx: SigninContext, grant: Grant): Promise<string> {
+  return issueAccessToken(ctx.signingKey, {
+    issuer: ctx.issuer,
+    audience: grant.resource,
+    sub: grant.sub,
+    email: grant.email,
+    scope: grant.scope,
+    clientId: grant.clientId,
+    ttlSeconds: ctx.accessTokenTtlSeconds,
+  });
+}
+
+const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
+
+function tokenResponse(
+  accessToken: string,
+  refreshToken: string,
+  ctx: SigninContext,
+  grant: Grant,
+): Response {
+  return Response.json({
+    access_token: accessToken,
+    token_type: "Bearer",
+    expires_in: ctx.accessTokenTtlSeconds,
+    refresh_token: refreshToken,
+    scope: grant.scope,
+  }, { headers: NO_STORE });
+}
+
+/** An RFC 6749 §5.2 error answer. */
+export function oauthError(error: string, description: string, status = 400): Response {
+  const headers: Record<string, string> = { ...NO_STORE };
+  if (status === 401) headers["www-authenticate"] = 'Basic realm="token", charset="UTF-8"';
+  return Response.json({ error, error_description: description }, { status, headers });
+}
+
+async function readForm(c: Context): Promise<URLSearchParams | null> {
+  const type = c.req.header("content-type") ?? "";
+  if (!type.startsWith("application/x-www-form-urlencoded")) return null;
+  try {
+    return new URLSearchParams(await c.req.text());
+  } catch {
+    return null;
+  }
+}
