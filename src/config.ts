@@ -99,6 +99,7 @@ const EnvSchema = z.object({
   REFRESH_TOKEN_TTL: optional(z.coerce.number().int().min(3600).max(365 * 24 * 3600)),
   DCR_MAX_PER_HOUR: optional(z.coerce.number().int().min(1).max(100_000)),
   CIMD_ALLOW_PRIVATE_HOSTS: optional(list),
+  KV_PATH: optional(z.string().min(1)),
   DENO_DEPLOY: optional(z.string()),
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
 });
@@ -159,7 +160,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     allowedOrigins: e.ALLOWED_ORIGINS ?? [],
     maxBodyBytes: e.MAX_BODY_BYTES ?? 1024 * 1024,
     onDeploy,
-    kvPath: onDeploy ? undefined : `${dataDir}/kv.sqlite3`,
+    kvPath: e.KV_PATH ?? (onDeploy ? undefined : `${dataDir}/kv.sqlite3`),
   };
 }
 
