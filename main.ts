@@ -13,7 +13,7 @@ try {
     : config.auth.issuer;
   console.log(`Reading Room connector is listening.
 
-  Connector URL   ${config.resourceUrl}
+  Connector URL   ${config.resourceUrl}      <- paste this one URL into your MCP host
   Issuer          ${issuer}
 
 Try the door with a token:
@@ -22,10 +22,11 @@ Try the door with a token:
     -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \\
     -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
 
-Connect a host:
+Connect a host (it opens the sign-in page for you):
   Claude Code     claude mcp add --transport http reading-room ${config.resourceUrl}
+                  then /mcp in Claude Code and choose Authenticate
   MCP Inspector   npx @modelcontextprotocol/inspector   (Streamable HTTP, URL above,
-                  header "Authorization: Bearer <token from deno task mint>")
+                  then Open Auth Settings → Quick OAuth Flow)
 `);
 } catch (error) {
   if (error instanceof ConfigError) {
