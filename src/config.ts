@@ -65,6 +65,38 @@ export interface Config {
   onDeploy: boolean;
   /** Deno KV location; `undefined` means the platform default (Deno Deploy). */
   kvPath?: string;
+  /** Where reader memory and the catalog live. */
+  database: DatabaseConfig;
+  /** Session tokens. */
+  session: SessionConfig;
+  /** Largest saved state per reader, bytes of JSON. */
+  stateMaxBytes: number;
+}
+
+/** The Postgres backend. */
+export type DatabaseConfig =
+  | {
+    /** `@neondatabase/serverless` over WebSocket (Neon, or PostgreSQL behind a relay). */
+    kind: "neon";
+    url: string;
+    /** `host:port` of a plain WebSocket relay in front of PostgreSQL; unset for Neon. */
+    wsProxy?: string;
+    /** Deadline of every store call, ms. */
+    timeoutMs: number;
+  }
+  | {
+    /** Embedded PGlite in `dir` (the default). */
+    kind: "pglite";
+    dir: string;
+    timeoutMs: number;
+  };
+
+/** How session tokens are made. */
+export interface SessionConfig {
+  /** Lifetime of a session token, seconds. */
+  ttlSeconds: number;
+  /** The HMAC secret; `undefined` means generate one under `DATA_DIR` (development only). */
+  signingSecret?: string;
 }
 
 /** Raised when the environment does not describe a valid configuration. */
@@ -100,6 +132,13 @@ const EnvSchema = z.object({
   DCR_MAX_PER_HOUR: optional(z.coerce.number().int().min(1).max(100_000)),
   CIMD_ALLOW_PRIVATE_HOSTS: optional(list),
   KV_PATH: optional(z.string().min(1)),
+  DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")),
+  DATABASE_WS_PROXY: optional(z.string().regex(/^[^\s/]+:\d+$/, "must be host:port")),
+  STORE_TIMEOUT_MS: optional(z.coerce.number().int().min(50).max(60_000)),
+  SESSION_TTL: optional(z.coerce.number().int().min(60).max(24 * 3600)),
+  SESSION_SIGNING_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
+  STATE_MAX_BYTES: optional(z.coerce.number().int().min(1024).max(1024 * 1024)),
+  APP_ENV: optional(z.enum(["development", "production"])),
   DENO_DEPLOY: optional(z.string()),
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
 });
@@ -128,6 +167,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const onDeploy = e.DENO_DEPLOY !== undefined;
+  const production = onDeploy || e.APP_ENV === "production";
+  if (production && !e.SESSION_SIGNING_SECRET) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SESSION_SIGNING_SECRET: required in production (32+ random characters)",
+    );
+  }
+  if (e.DATABASE_WS_PROXY && !e.DATABASE_URL) {
+    throw new ConfigError(
+      "Invalid configuration:\n  DATABASE_WS_PROXY: only meaningful together with DATABASE_URL",
+    );
+  }
   const devSigninOnDeploy = e.DEV_SIGNIN_ON_DEPLOY === "1";
   if (onDeploy && !e.AUTH_ISSUER && !devSigninOnDeploy) {
     // Anyone can sign in as anyone through the development issuer: never by accident in public.
@@ -161,6 +211,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes: e.MAX_BODY_BYTES ?? 1024 * 1024,
     onDeploy,
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : `${dataDir}/kv.sqlite3`),
+    database: e.DATABASE_URL
+      ? {
+        kind: "neon",
+        url: e.DATABASE_URL,
+        wsProxy: e.DATABASE_WS_PROXY,
+        timeoutMs: e.STORE_TIMEOUT_MS ?? 5_000,
+      }
+      : { kind: "pglite", dir: `${dataDir}/pglite`, timeoutMs: e.STORE_TIMEOUT_MS ?? 5_000 },
+    session: { ttlSeconds: e.SESSION_TTL ?? 1800, signingSecret: e.SESSION_SIGNING_SECRET },
+    stateMaxBytes: e.STATE_MAX_BYTES ?? 64 * 1024,
   };
 }
 

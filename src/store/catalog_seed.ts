@@ -1,0 +1,63 @@
+/**
+ * The catalog's content: `seed/articles.json`, validated and upserted at start-up in one statement.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { Article, SqlClient } from "./types.ts";
+
+const ArticleSchema = z.object({
+  id: z.string().regex(/^a[1-9][0-9]*$/),
+  title: z.string().min(1).max(200),
+  author: z.string().min(1).max(100),
+  tags: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1).max(10),
+  published: z.iso.date().nullable(),
+  summary: z.string().max(400),
+  body: z.array(z.string().min(1)).min(1),
+}).strict();
+
+/** Parses the seed file's content; throws naming the first bad article. */
+export function parseArticles(json: unknown): Article[] {
+  const parsed = z.array(ArticleSchema).min(1).safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`seed/articles.json: ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const ids = new Set<string>();
+  for (const article of parsed.data) {
+    if (ids.has(article.id)) throw new Error(`seed/articles.json: duplicate id ${article.id}`);
+    ids.add(article.id);
+  }
+  return parsed.data;
+}
+
+/** Reads and parses `seed/articles.json`. */
+export async function loadSeedArticles(
+  url = new URL("../../seed/articles.json", import.meta.url),
+): Promise<Article[]> {
+  return parseArticles(JSON.parse(await Deno.readTextFile(url)));
+}
+
+/** Paragraph separator inside the stored `body`. */
+export const PARAGRAPH_BREAK = "\n\n";
+
+/**
+ * Upserts the articles in one statement; rows that did not change are not rewritten (so the
+ * generated search vector is not recomputed on every start).
+ */
+export async function upsertArticles(sql: SqlClient, articles: Article[]): Promise<void> {
+  const rows = articles.map((a) => ({ ...a, body: a.body.join(PARAGRAPH_BREAK) }));
+  await sql.query(
+    `INSERT INTO articles AS a (id, title, author, tags, published, summary, body)
+     SELECT r.id, r.title, r.author, r.tags, r.published, r.summary, r.body
+       FROM jsonb_to_recordset($1::jsonb)
+         AS r(id text, title text, author text, tags text[], published date, summary text, body text)
+     ON CONFLICT (id) DO UPDATE SET
+       title = excluded.title, author = excluded.author, tags = excluded.tags,
+       published = excluded.published, summary = excluded.summary, body = excluded.body
+     WHERE (a.title, a.author, a.tags, a.published, a.summary, a.body)
+       IS DISTINCT FROM (excluded.title, excluded.author, excluded.tags, excluded.published,
+                         excluded.summary, excluded.body)`,
+    [JSON.stringify(rows)],
+  );
+}

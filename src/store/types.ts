@@ -1,0 +1,117 @@
+/**
+ * The store interface: everything the tools need from Postgres, and nothing about MCP or HTTP.
+ *
+ * @module
+ */
+
+/** An article of the catalog. */
+export interface Article {
+  id: string;
+  title: string;
+  author: string;
+  tags: string[];
+  /** ISO date. */
+  published: string | null;
+  summary: string;
+  /** Paragraphs. */
+  body: string[];
+}
+
+/** One ranked search result. */
+export interface SearchHit {
+  id: string;
+  title: string;
+  author: string;
+  tags: string[];
+  /** Relevance, higher is better. */
+  rank: number;
+  /** Matching passage with matched words between « and ». */
+  snippet: string;
+}
+
+/** What the catalog holds, for an empty or fruitless search. */
+export interface CatalogOverview {
+  articleCount: number;
+  /** Tags by number of articles, most first. */
+  tags: { tag: string; count: number }[];
+}
+
+/** A reader as we know them. */
+export interface Profile {
+  /** The verified `sub`. */
+  id: string;
+  email: string | null;
+  /** ISO timestamp of the first session. */
+  memberSince: string;
+  /** ISO timestamp of the session before this one; `null` on the first visit. */
+  previousVisit: string | null;
+}
+
+/** The reader's saved state and its version (incremented on every write). */
+export interface SavedState {
+  state: Record<string, unknown>;
+  version: number;
+  /** ISO timestamp of the last write. */
+  updatedAt: string;
+}
+
+/** Result of a state write. */
+export type SaveOutcome =
+  | { outcome: "saved"; saved: SavedState }
+  | { outcome: "version_conflict"; current: SavedState }
+  | { outcome: "too_large"; current: SavedState; sizeBytes: number };
+
+/** Everything the Reading Room keeps in Postgres. */
+export interface ReadingStore {
+  /** Records the visit (creating the reader on first sight) and returns profile and state, in one round trip. */
+  beginSession(
+    user: { sub: string; email?: string },
+  ): Promise<{ profile: Profile; saved: SavedState }>;
+  /** The reader's profile and state; `null` if they never began a session. */
+  getReader(sub: string): Promise<{ profile: Profile; saved: SavedState } | null>;
+  /**
+   * Applies a JSON merge patch (RFC 7396) atomically. With `expectedVersion`, refuses unless the
+   * stored version still equals it. Refuses a result larger than `maxBytes`.
+   */
+  savePatch(
+    sub: string,
+    patch: Record<string, unknown>,
+    options: { expectedVersion?: number; maxBytes: number },
+  ): Promise<SaveOutcome>;
+  /** Ranked full-text search. */
+  searchArticles(query: string, limit: number): Promise<SearchHit[]>;
+  /** One article, or `null`. */
+  getArticle(id: string): Promise<Article | null>;
+  /** Counts and tags of the catalog. */
+  catalogOverview(): Promise<CatalogOverview>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+/** Minimal SQL access both backends provide. */
+export interface SqlClient {
+  /** Runs one parameterised statement and returns its rows. */
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs `fn` in a transaction; `exec` runs a multi-statement script without parameters. */
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /** Closes the client. */
+  close(): Promise<void>;
+}
+
+/** SQL access inside a transaction. */
+export interface SqlTransaction {
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  exec(script: string): Promise<void>;
+}
+
+/** The store failed: unreachable, failing, or slower than the deadline. */
+export class StoreError extends Error {
+  /** `unavailable` or `timeout`. */
+  readonly code: "unavailable" | "timeout";
+  /** Creates the error. */
+  constructor(code: StoreError["code"], message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StoreError";
+    this.code = code;
+  }
+}
