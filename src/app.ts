@@ -15,6 +15,7 @@ import type { Config } from "./config.ts";
 import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./http/guards.ts";
 import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
 import type { SigninContext } from "./signin/context.ts";
+import type { ToolDependencies } from "./tools/gate.ts";
 import { signinRoutes } from "./signin/routes.ts";
 
 /** What the app is built from. */
@@ -23,17 +24,19 @@ export interface AppDependencies {
   config: Config;
   /** Verifies access tokens for `/mcp`. */
   verifyAccess: AccessVerifier;
+  /** What the tools work with. */
+  tools: ToolDependencies;
   /** The development issuer, when it is the issuer in use. */
   signin?: SigninContext;
 }
 
 /** Builds the whole HTTP surface. */
 export function createApp(
-  { config, verifyAccess, signin }: AppDependencies,
+  { config, verifyAccess, tools, signin }: AppDependencies,
 ): Hono<{ Variables: BearerVariables }> {
   const app = new Hono<{ Variables: BearerVariables }>();
   const mcpPath = new URL(config.resourceUrl).pathname;
-  const mcp = createMcpEndpoint({ maxBodyBytes: config.maxBodyBytes });
+  const mcp = createMcpEndpoint({ maxBodyBytes: config.maxBodyBytes, tools });
   const resourceMetadataUrl = protectedResourceMetadataUrl(config.resourceUrl);
   const publicHost = new URL(config.publicUrl).hostname;
   const originHosts = [publicHost, ...config.allowedOrigins];

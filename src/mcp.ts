@@ -12,11 +12,14 @@ import {
   McpServer,
 } from "@modelcontextprotocol/server";
 import type { Identity, VerifiedAccess } from "./auth/identity.ts";
+import type { ToolDependencies } from "./tools/gate.ts";
 import { registerTools } from "./tools/register.ts";
 import { SERVER_NAME, SERVER_TITLE, SERVER_VERSION } from "./version.ts";
 
 const INSTRUCTIONS = "The Reading Room: a small library of articles and a memory of each reader. " +
-  "Call `health` to check the connection.";
+  "Call begin_session first in every new conversation: it returns the house rules, the " +
+  "librarian's voice, what is saved for this reader, and the session token the other tools need. " +
+  "If a Reading Room tool fails, tell the person the session cannot continue right now.";
 
 /**
  * Wraps verified access as the SDK's `AuthInfo`. The raw token stops at the gate: `token` is left
@@ -42,18 +45,20 @@ function identityOf(ctx: McpRequestContext): Identity {
 }
 
 /** Builds a fresh server for one request, with the tools bound to the verified caller. */
-export function createServer(identity: Identity): McpServer {
+export function createServer(identity: Identity, deps: ToolDependencies): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, title: SERVER_TITLE, version: SERVER_VERSION },
     { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
   );
-  registerTools(server, identity);
+  registerTools(server, deps, identity);
   return server;
 }
 
 /** The SDK handler serving `/mcp`: stateless, 2026-07-28 plus the 2025-era fallback. */
-export function createMcpEndpoint(options: { maxBodyBytes: number }): McpHttpHandler {
-  return createMcpHandler((ctx) => createServer(identityOf(ctx)), {
+export function createMcpEndpoint(
+  options: { maxBodyBytes: number; tools: ToolDependencies },
+): McpHttpHandler {
+  return createMcpHandler((ctx) => createServer(identityOf(ctx), options.tools), {
     legacy: "stateless",
     maxRequestBodySize: options.maxBodyBytes,
     onerror: (error) => console.error(`mcp: ${error.message}`),

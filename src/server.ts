@@ -3,18 +3,25 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { createAccessVerifier } from "./auth/access_verifier.ts";
 import { createApp } from "./app.ts";
 import { type Config, parseConfig } from "./config.ts";
-import { dirname } from "node:path";
+import { loadGuidance } from "./guidance.ts";
+import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
+import { createSessions, loadSessionSecret } from "./session/sessions.ts";
 import type { SigninContext } from "./signin/context.ts";
 import { loadOrCreateSigningKey, publicJwks } from "./signin/signing_key.ts";
+import { openStore } from "./store/open_store.ts";
+import type { ReadingStore } from "./store/types.ts";
 
 /** A listening server. */
 export interface RunningServer {
   /** The effective configuration (with the real port when `PORT=0`). */
   config: Config;
-  /** Stops accepting connections and waits for in-flight requests. */
+  /** Process-wide resources, exposed for fault-injection tests. */
+  resources: { kv: KvHandle; store: ReadingStore };
+  /** Stops accepting connections, waits for in-flight requests, closes the stores. */
   shutdown(): Promise<void>;
   /** Resolves when the server has stopped. */
   finished: Promise<void>;
@@ -34,11 +41,24 @@ export async function startServer(env: Record<string, string | undefined>): Prom
     { port: config.port, hostname: config.bindHost, onListen: () => {} },
     (request) => handle(request),
   );
-  let kv: Deno.Kv | undefined;
+  let kv: KvHandle | undefined;
+  let store: ReadingStore | undefined;
   try {
     if (config.port === 0) config = parseConfig({ ...env, PORT: String(server.addr.port) });
     if (config.kvPath) await Deno.mkdir(dirname(config.kvPath), { recursive: true });
-    kv = await Deno.openKv(config.kvPath);
+    kv = await openKvHandle(config.kvPath);
+    store = await openStore(config.database);
+    const sessions = createSessions({
+      kv,
+      secret: await loadSessionSecret(config.session.signingSecret, config.dataDir),
+      ttlSeconds: config.session.ttlSeconds,
+    });
+    const tools = {
+      store,
+      sessions,
+      guidance: await loadGuidance(),
+      stateMaxBytes: config.stateMaxBytes,
+    };
     let signin: SigninContext | undefined;
     if (config.auth.kind === "development") {
       const signingKey = await loadOrCreateSigningKey(config.dataDir);
@@ -57,16 +77,18 @@ export async function startServer(env: Record<string, string | undefined>): Prom
       };
     }
     const verifyAccess = createAccessVerifier(config, signin && publicJwks(signin.signingKey));
-    handle = createApp({ config, verifyAccess, signin }).fetch;
+    handle = createApp({ config, verifyAccess, tools, signin }).fetch;
   } catch (error) {
     await server.shutdown();
     kv?.close();
+    await store?.close();
     throw error;
   }
-  const openKv = kv;
+  const resources = { kv, store };
   const shutdown = async () => {
     await server.shutdown();
-    openKv.close();
+    resources.kv.close();
+    await resources.store.close();
   };
-  return { config, shutdown, finished: server.finished };
+  return { config, resources, shutdown, finished: server.finished };
 }

@@ -50,7 +50,7 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
   if (!q.client_id) return page(c, ctx, 400, "Cannot sign in", "The request names no client_id.");
   let client: OAuthClient;
   try {
-    client = await findClient(ctx.kv, q.client_id, {
+    client = await findClient(await ctx.kv.get(), q.client_id, {
       privateHostAllowlist: ctx.metadataDocumentHostAllowlist,
     });
   } catch (error) {
@@ -115,7 +115,7 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
     resource: ctx.resourceUrl,
     csrf,
   };
-  await savePending(ctx.kv, requestId, pending);
+  await savePending(await ctx.kv.get(), requestId, pending);
   setCookie(c, CSRF_COOKIE, csrf, {
     httpOnly: true,
     secure: new URL(ctx.issuer).protocol === "https:",
@@ -145,7 +145,7 @@ async function signIn(c: Context, ctx: SigninContext): Promise<Response> {
     );
   }
   const reader = await developmentReader(identity);
-  await savePending(ctx.kv, requestId, { ...pending, reader });
+  await savePending(await ctx.kv.get(), requestId, { ...pending, reader });
   return respond(
     c,
     200,
@@ -173,7 +173,7 @@ async function decide(c: Context, ctx: SigninContext): Promise<Response> {
     return page(c, ctx, 400, "Sign in first", "This request has no signed-in reader yet.");
   }
   // One decision per request: a replayed form finds nothing.
-  await ctx.kv.delete(signinKeys.pendingRequest(requestId));
+  await (await ctx.kv.get()).delete(signinKeys.pendingRequest(requestId));
   if (form.get("decision") !== "allow") {
     return c.redirect(
       redirectWith(
@@ -188,7 +188,7 @@ async function decide(c: Context, ctx: SigninContext): Promise<Response> {
       303,
     );
   }
-  const code = await issueAuthorizationCode(ctx.kv, {
+  const code = await issueAuthorizationCode(await ctx.kv.get(), {
     clientId: pending.clientId,
     sub: pending.reader.sub,
     email: pending.reader.email,
@@ -217,7 +217,7 @@ async function loadPendingFromForm(
   }
   const requestId = String(form.get("request") ?? "");
   const entry = requestId
-    ? await readFresh<PendingRequest>(ctx.kv, signinKeys.pendingRequest(requestId))
+    ? await readFresh<PendingRequest>(await ctx.kv.get(), signinKeys.pendingRequest(requestId))
     : null;
   if (!entry) {
     return page(c, ctx, 400, "This page has expired", "Start again from the app you came from.");

@@ -3,12 +3,13 @@
  *
  * @module
  */
+import type { KvHandle } from "../kv/kv_handle.ts";
 import type { SigningKey } from "./signing_key.ts";
 
 /** Dependencies and settings of the development issuer. */
 export interface SigninContext {
   /** Sign-in state: clients, pending requests, codes, refresh tokens. */
-  kv: Deno.Kv;
+  kv: KvHandle;
   /** The issuer identifier: this server's public origin. */
   issuer: string;
   /** Where the JWKS is published. */

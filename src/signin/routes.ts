@@ -51,7 +51,9 @@ export function signinRoutes(ctx: SigninContext): Hono {
       return oauthError("invalid_client_metadata", "The body must be a JSON object");
     }
     try {
-      const client = await registerClient(ctx.kv, body, { perHour: ctx.registrationsPerHour });
+      const client = await registerClient(await ctx.kv.get(), body, {
+        perHour: ctx.registrationsPerHour,
+      });
       return c.json(client, 201, { "cache-control": "no-store" });
     } catch (error) {
       if (!(error instanceof ClientError)) throw error;

@@ -30,13 +30,15 @@ async function token(c: Context, ctx: SigninContext): Promise<Response> {
   const clientId = form.get("client_id");
   if (!clientId) return oauthError("invalid_client", "client_id is required", 401);
   try {
-    await findClient(ctx.kv, clientId, { privateHostAllowlist: ctx.metadataDocumentHostAllowlist });
+    await findClient(await ctx.kv.get(), clientId, {
+      privateHostAllowlist: ctx.metadataDocumentHostAllowlist,
+    });
     let issued: IssuedGrant;
     switch (form.get("grant_type")) {
       case "authorization_code": {
         const code = form.get("code");
         if (!code) return oauthError("invalid_request", "code is required");
-        issued = await redeemAuthorizationCode(ctx.kv, {
+        issued = await redeemAuthorizationCode(await ctx.kv.get(), {
           code,
           clientId,
           redirectUri: form.get("redirect_uri") ?? undefined,
@@ -48,7 +50,7 @@ async function token(c: Context, ctx: SigninContext): Promise<Response> {
       case "refresh_token": {
         const refreshToken = form.get("refresh_token");
         if (!refreshToken) return oauthError("invalid_request", "refresh_token is required");
-        issued = await rotateRefreshToken(ctx.kv, {
+        issued = await rotateRefreshToken(await ctx.kv.get(), {
           refreshToken,
           clientId,
           resource: form.get("resource") ?? undefined,
@@ -82,7 +84,9 @@ async function revoke(c: Context, ctx: SigninContext): Promise<Response> {
     return oauthError("invalid_request", "token and client_id are required");
   }
   // Access tokens are short-lived JWTs and cannot be recalled; refresh tokens revoke their family.
-  if (tokenValue.startsWith("rrt_")) await revokeRefreshToken(ctx.kv, tokenValue, clientId);
+  if (tokenValue.startsWith("rrt_")) {
+    await revokeRefreshToken(await ctx.kv.get(), tokenValue, clientId);
+  }
   return new Response(null, { status: 200, headers: NO_STORE });
 }
 

@@ -8,10 +8,15 @@ import { type AccessTokenClaims, issueAccessToken } from "../../src/signin/acces
 import { loadOrCreateSigningKey } from "../../src/signin/signing_key.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import type { Config } from "../../src/config.ts";
+import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
 /** A server under test. */
 export interface TestServer extends AsyncDisposable {
   config: Config;
+  /** The server's KV handle and store, for fault injection. */
+  resources: RunningServer["resources"];
+  /** The PostgreSQL database behind it (absent on PGlite). */
+  database?: TestDatabase;
   /** The `/mcp` URL. */
   mcpUrl: string;
   /** Mints a token from the server's development key; any claim can be overridden. */
@@ -21,23 +26,41 @@ export interface TestServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Starts a server; extra `env` entries override the defaults. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Starts a server; extra `env` entries override the defaults. By default the store is a fresh
+ * PostgreSQL database reached through the Neon driver (fast to create); `database: "pglite"` uses
+ * the embedded default instead.
+ */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { database?: "postgres" | "pglite" } = {},
+): Promise<TestServer> {
   const dataDir = await Deno.makeTempDir({ prefix: "reading-room-test-" });
+  let database: TestDatabase | undefined;
   let server: RunningServer;
   try {
-    server = await startServer({ PORT: "0", DATA_DIR: dataDir, ...env });
+    const dbEnv: Record<string, string> = {};
+    if ((options.database ?? "postgres") === "postgres" && !env.DATABASE_URL) {
+      database = await createTestDatabase();
+      dbEnv.DATABASE_URL = database.url;
+      dbEnv.DATABASE_WS_PROXY = database.relay.address;
+    }
+    server = await startServer({ PORT: "0", DATA_DIR: dataDir, ...dbEnv, ...env });
   } catch (error) {
+    await database?.[Symbol.asyncDispose]();
     await Deno.remove(dataDir, { recursive: true });
     throw error;
   }
   const { config } = server;
   const close = async () => {
     await server.shutdown();
+    await database?.[Symbol.asyncDispose]();
     await Deno.remove(dataDir, { recursive: true });
   };
   return {
     config,
+    resources: server.resources,
+    database,
     mcpUrl: config.resourceUrl,
     async mint(claims = {}) {
       const key = await loadOrCreateSigningKey(dataDir);

@@ -1,0 +1,56 @@
+/**
+ * One Deno KV connection for the process, reopened after it fails, so a KV outage ends when the
+ * store comes back rather than when the process restarts.
+ *
+ * @module
+ */
+
+/** Lends the current KV connection. */
+export interface KvHandle {
+  /** The open connection, reopening it first if it was closed. Rejects while KV cannot be opened. */
+  get(): Promise<Deno.Kv>;
+  /** Marks the current connection broken (after an operation on it failed); the next `get` reopens. */
+  discard(kv: Deno.Kv): void;
+  /** Closes the connection for good. */
+  close(): void;
+}
+
+/** Opens KV at `path` (`undefined`: the platform default, as on Deno Deploy). */
+export async function openKvHandle(path?: string): Promise<KvHandle> {
+  let current: Promise<Deno.Kv> | undefined;
+  let closed = false;
+  const open = () => {
+    current ??= Deno.openKv(path);
+    current.catch(() => (current = undefined));
+    return current;
+  };
+  await open();
+  return {
+    get: () => {
+      if (closed) return Promise.reject(new Error("KV handle closed"));
+      return open();
+    },
+    discard: (kv) => {
+      current?.then((open) => {
+        if (open === kv) current = undefined;
+      }, () => {});
+      try {
+        kv.close();
+      } catch { /* already closed */ }
+    },
+    close: () => {
+      closed = true;
+      current?.then((kv) => {
+        try {
+          kv.close();
+        } catch { /* already closed */ }
+      }, () => {});
+    },
+  };
+}
+
+/** Whether `error` means the KV connection itself is gone (rather than a failed operation). */
+export function isConnectionLost(error: unknown): boolean {
+  return error instanceof Deno.errors.BadResource ||
+    (error instanceof Error && /closed|database file|disk I\/O/i.test(error.message));
+}

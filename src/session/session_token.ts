@@ -1,0 +1,68 @@
+/**
+ * Session tokens: short-lived HS256 JWTs we sign and verify ourselves (the secret never leaves the
+ * server). The token proves which session it names; whether that session is still open is the KV
+ * record's business.
+ *
+ * @module
+ */
+import { errors, jwtVerify, SignJWT } from "jose";
+import { SessionError } from "./errors.ts";
+
+const AUDIENCE = "reading-room:session";
+const TYPE = "rr-session+jwt";
+
+/** What a session token says. */
+export interface SessionClaims {
+  /** The reader the session belongs to. */
+  sub: string;
+  /** Session id, the KV record's key. */
+  sid: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+/** Signs a session token. */
+export async function signSessionToken(
+  secret: Uint8Array,
+  claims: { sub: string; sid: string; ttlSeconds: number },
+): Promise<{ token: string; expiresAt: number }> {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + claims.ttlSeconds;
+  const token = await new SignJWT({ sid: claims.sid })
+    .setProtectedHeader({ alg: "HS256", typ: TYPE })
+    .setSubject(claims.sub)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(exp)
+    .sign(secret);
+  return { token, expiresAt: exp };
+}
+
+/**
+ * Verifies signature, type, audience and expiry (no clock skew: we are both signer and verifier).
+ *
+ * @throws {SessionError} `expired` or `malformed`.
+ */
+export async function verifySessionToken(
+  secret: Uint8Array,
+  token: string,
+): Promise<SessionClaims> {
+  try {
+    const { payload } = await jwtVerify(token, secret, {
+      algorithms: ["HS256"],
+      audience: AUDIENCE,
+      typ: TYPE,
+      requiredClaims: ["sub", "exp"],
+    });
+    if (typeof payload.sid !== "string" || typeof payload.sub !== "string") {
+      throw new SessionError("malformed", "The session token is not one of ours");
+    }
+    return { sub: payload.sub, sid: payload.sid, exp: payload.exp! };
+  } catch (error) {
+    if (error instanceof SessionError) throw error;
+    if (error instanceof errors.JWTExpired) {
+      throw new SessionError("expired", "The session has expired");
+    }
+    throw new SessionError("malformed", "The session token is not valid");
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The session contract: `begin` issues a signed token and records it in Deno KV; `check` accepts a
+ * token only if its signature and expiry are good, its KV record exists and is not revoked, and it
+ * belongs to the caller; `end` revokes it. One strongly consistent KV read per check.
+ *
+ * @module
+ */
+import type { Identity } from "../auth/identity.ts";
+import { isConnectionLost, type KvHandle } from "../kv/kv_handle.ts";
+import { SessionError } from "./errors.ts";
+import { signSessionToken, verifySessionToken } from "./session_token.ts";
+
+/** A session's KV record. `expiresAt` is checked on read: local KV expires keys lazily. */
+interface SessionRecord {
+  sub: string;
+  expiresAt: number;
+  revokedAt?: number;
+}
+
+/** KV key of a session record. */
+export const sessionKey = (sid: string): Deno.KvKey => ["session", sid];
+
+/** A started session. */
+export interface StartedSession {
+  token: string;
+  sessionId: string;
+  /** Expiry, seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** Session operations for the tools. */
+export interface Sessions {
+  begin(identity: Identity): Promise<StartedSession>;
+  /** Returns the session id, or throws {@linkcode SessionError}. */
+  check(token: string | undefined, identity: Identity): Promise<string>;
+  /** Revokes the session (after the same checks as `check`). */
+  end(token: string, identity: Identity): Promise<void>;
+}
+
+/** Options of {@linkcode createSessions}. */
+export interface SessionsOptions {
+  kv: KvHandle;
+  secret: Uint8Array;
+  ttlSeconds: number;
+}
+
+/** Builds the session service. */
+export function createSessions({ kv, secret, ttlSeconds }: SessionsOptions): Sessions {
+  /** Runs a KV operation; any KV failure is `unavailable` (and a lost connection is reopened next time). */
+  async function withKv<T>(work: (kv: Deno.Kv) => Promise<T>): Promise<T> {
+    let db: Deno.Kv | undefined;
+    try {
+      db = await kv.get();
+      return await work(db);
+    } catch (error) {
+      if (db && isConnectionLost(error)) kv.discard(db);
+      throw new SessionError("unavailable", "The session store is unavailable", { cause: error });
+    }
+  }
+
+  async function load(token: string | undefined, identity: Identity) {
+    if (!token) throw new SessionError("missing", "No session token was given");
+    const claims = await verifySessionToken(secret, token);
+    // A token lifted from one reader is useless with another reader's access token.
+    if (claims.sub !== identity.sub) {
+      throw new SessionError("foreign", "The session token belongs to another reader");
+    }
+    const entry = await withKv((db) =>
+      db.get<SessionRecord>(sessionKey(claims.sid), { consistency: "strong" })
+    );
+    const record = entry.value;
+    if (!record) throw new SessionError("unknown", "The session is not known");
+    if (record.sub !== identity.sub) {
+      throw new SessionError("foreign", "The session token belongs to another reader");
+    }
+    if (record.revokedAt !== undefined) throw new SessionError("revoked", "The session was ended");
+    if (record.expiresAt <= Date.now()) {
+      throw new SessionError("expired", "The session has expired");
+    }
+    return { claims, entry };
+  }
+
+  return {
+    async begin(identity) {
+      const sessionId = crypto.randomUUID();
+      const { token, expiresAt } = await signSessionToken(secret, {
+        sub: identity.sub,
+        sid: sessionId,
+        ttlSeconds,
+      });
+      const record: SessionRecord = { sub: identity.sub, expiresAt: expiresAt * 1000 };
+      await withKv((db) =>
+        db.set(sessionKey(sessionId), record, { expireIn: ttlSeconds * 1000 + 60_000 })
+      );
+      return { token, sessionId, expiresAt };
+    },
+
+    async check(token, identity) {
+      const { claims } = await load(token, identity);
+      return claims.sid;
+    },
+
+    async end(token, identity) {
+      const { claims, entry } = await load(token, identity);
+      await withKv((db) =>
+        db.set(sessionKey(claims.sid), { ...entry.value!, revokedAt: Date.now() }, {
+          expireIn: Math.max(1, entry.value!.expiresAt - Date.now()) + 60_000,
+        })
+      );
+    },
+  };
+}
+
+/**
+ * The session signing secret: `SESSION_SIGNING_SECRET` when configured; in development, one
+ * generated on first start and kept under `DATA_DIR`.
+ */
+export async function loadSessionSecret(
+  configured: string | undefined,
+  dataDir: string,
+): Promise<Uint8Array> {
+  if (configured) return new TextEncoder().encode(configured);
+  const path = `${dataDir}/session-secret`;
+  try {
+    return new TextEncoder().encode((await Deno.readTextFile(path)).trim());
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  await Deno.mkdir(dataDir, { recursive: true });
+  const fresh = Array.from(
+    crypto.getRandomValues(new Uint8Array(32)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  try {
+    await Deno.writeTextFile(path, fresh, { createNew: true, mode: 0o600 });
+    return new TextEncoder().encode(fresh);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    return new TextEncoder().encode((await Deno.readTextFile(path)).trim());
+  }
+}

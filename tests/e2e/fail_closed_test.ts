@@ -1,0 +1,107 @@
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "node:path";
+import { FAIL_CLOSED_SENTENCE } from "../../src/tools/results.ts";
+import { openChat, type ReaderChat } from "../helpers/mcp_client.ts";
+import { startTestServer } from "../helpers/server.ts";
+
+/** Every tool that needs the database or the session store, with valid arguments. */
+function storeTools(session: string) {
+  return [
+    ["domain_search", { session, query: "light" }],
+    ["domain_get_item", { session, id: "a1" }],
+    ["domain_do_action", { session, action: "shelve", id: "a2" }],
+    ["user_get_profile", { session }],
+    ["user_save_state", { session, patch: { during: "outage" } }],
+  ] as const;
+}
+
+async function expectAllFailClosed(chat: ReaderChat, session: string, reason: string) {
+  for (const [name, args] of [...storeTools(session), ["begin_session", {}] as const]) {
+    const result = await chat.call(name, args);
+    assert(result.isError, `${name} answered during the outage: ${result.text}`);
+    assertStringIncludes(result.text, FAIL_CLOSED_SENTENCE);
+    assertStringIncludes(result.text, reason);
+    assertEquals(result.data, undefined, `${name} returned state during the outage`);
+  }
+  // The process is up and says so.
+  const health = await chat.call("health");
+  assert(!health.isError);
+}
+
+async function expectAllWork(chat: ReaderChat, session: string) {
+  for (const [name, args] of storeTools(session)) {
+    const result = await chat.call(name, args);
+    assert(!result.isError, `${name} did not recover: ${result.text}`);
+  }
+}
+
+Deno.test("Postgres unreachable, cut mid-run, or too slow: every tool fails closed, then recovers", async (t) => {
+  await using server = await startTestServer({ STORE_TIMEOUT_MS: "700" });
+  const relay = server.database!.relay;
+  await using chat = await openChat(server, "erin");
+  const { session } = await chat.begin();
+  await expectAllWork(chat, session);
+
+  await t.step("database down: connections cut and refused", async () => {
+    relay.setRefusing(true);
+    relay.cutConnections();
+    await expectAllFailClosed(chat, session, "reading memory");
+    relay.setRefusing(false);
+    await expectAllWork(chat, session);
+  });
+
+  await t.step("relay cut in the middle of a run of calls", async () => {
+    const calls = Array.from(
+      { length: 10 },
+      (_, i) => chat.call("user_save_state", { session, patch: { [`mid${i}`]: i } }),
+    );
+    relay.cutConnections();
+    const results = await Promise.all(calls);
+    for (const r of results) {
+      // Each call either completed or failed closed; none half-answered.
+      if (r.isError) assertStringIncludes(r.text, FAIL_CLOSED_SENTENCE);
+      else assert(r.data.state.version > 0);
+    }
+    await expectAllWork(chat, session);
+  });
+
+  await t.step("database slower than the deadline", async () => {
+    relay.setPaused(true);
+    relay.cutConnections(); // pooled connections would otherwise bypass the pause
+    const started = performance.now();
+    const result = await chat.call("user_get_profile", { session });
+    assert(result.isError);
+    assertStringIncludes(result.text, "did not answer in time");
+    assert(performance.now() - started < 5_000);
+    relay.setPaused(false);
+    await expectAllWork(chat, session);
+  });
+
+  await t.step("nothing written during the outages was invented", async () => {
+    const profile = await chat.call("user_get_profile", { session });
+    assertEquals(profile.data.state.data.during, "outage"); // from the successful rounds only
+  });
+});
+
+Deno.test("KV unavailable: every gated tool fails closed, then recovers with the same session", async () => {
+  const kvDir = await Deno.makeTempDir();
+  const kvPath = join(kvDir, "kv", "kv.sqlite3");
+  try {
+    await using server = await startTestServer({ KV_PATH: kvPath });
+    await using chat = await openChat(server, "frank");
+    const { session } = await chat.begin();
+    await expectAllWork(chat, session);
+
+    // Take KV away: close the open connection and make the file unreachable.
+    (await server.resources.kv.get()).close();
+    await Deno.rename(join(kvDir, "kv"), join(kvDir, "kv.away"));
+    await expectAllFailClosed(chat, session, "session store is unavailable");
+    const rules = await chat.call("config_get_rules", { session });
+    assert(rules.isError, "a gated tool answered without a session check");
+
+    await Deno.rename(join(kvDir, "kv.away"), join(kvDir, "kv"));
+    await expectAllWork(chat, session);
+  } finally {
+    await Deno.remove(kvDir, { recursive: true });
+  }
+});

@@ -1,0 +1,288 @@
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { signSessionToken } from "../../src/session/session_token.ts";
+import { FAIL_CLOSED_SENTENCE, REMINDER } from "../../src/tools/results.ts";
+import { openChat } from "../helpers/mcp_client.ts";
+import { startTestServer } from "../helpers/server.ts";
+
+const SECRET = "test-session-secret-0123456789-abcdefghij";
+const GATED = [
+  ["end_session", {}],
+  ["domain_search", { query: "light" }],
+  ["domain_get_item", { id: "a1" }],
+  ["domain_do_action", { action: "shelve", id: "a1" }],
+  ["user_get_profile", {}],
+  ["user_save_state", { patch: { x: 1 } }],
+  ["config_get_rules", {}],
+  ["config_get_persona", {}],
+] as const;
+
+Deno.test("the session contract through the real MCP client", async (t) => {
+  await using server = await startTestServer({ SESSION_SIGNING_SECRET: SECRET });
+
+  await t.step(
+    "every tool is listed with annotations, strict inputs and an output schema",
+    async () => {
+      await using chat = await openChat(server, "lister");
+      const { tools } = await chat.client.listTools();
+      const names = tools.map((tool) => tool.name).sort();
+      assertEquals(names, [
+        "begin_session",
+        "config_get_persona",
+        "config_get_rules",
+        "domain_do_action",
+        "domain_get_item",
+        "domain_search",
+        "end_session",
+        "health",
+        "user_get_profile",
+        "user_save_state",
+      ]);
+      for (const tool of tools) {
+        assert(tool.title && tool.description && tool.description.length > 60, tool.name);
+        assert(tool.annotations?.readOnlyHint !== undefined, `${tool.name} annotations`);
+        assertEquals(
+          (tool.inputSchema as { additionalProperties?: boolean }).additionalProperties,
+          false,
+        );
+        assert(tool.outputSchema, `${tool.name} output schema`);
+        const properties = Object.keys(
+          (tool.inputSchema as { properties?: object }).properties ?? {},
+        );
+        assert(!properties.some((p) => /user|sub/i.test(p)), `${tool.name} takes a user id`);
+      }
+      assertStringIncludes(
+        tools.find((tool) => tool.name === "begin_session")!.description!,
+        "first",
+      );
+    },
+  );
+
+  await t.step("gated tools refuse without a session", async () => {
+    await using chat = await openChat(server, "nobody");
+    for (const [name, args] of GATED) {
+      for (const session of ["", "not-a-session-token"]) {
+        const result = await chat.call(name, { ...args, session });
+        assert(result.isError, `${name} accepted session ${JSON.stringify(session)}`);
+      }
+      const garbage = await chat.call(name, { ...args, session: "not-a-session-token" });
+      if (name !== "end_session") assertStringIncludes(garbage.text, FAIL_CLOSED_SENTENCE);
+    }
+  });
+
+  let aliceSession = "";
+  let articleId = "";
+  await t.step("begin → search → get → shelve → save", async () => {
+    await using chat = await openChat(server, "alice");
+    const { session, result } = await chat.begin();
+    aliceSession = session;
+    assertEquals(result.data.state, {
+      data: {},
+      version: 0,
+      updatedAt: result.data.state.updatedAt,
+    });
+    assertEquals(result.data.profile.email, "alice@example.com");
+    assertStringIncludes(result.data.rules, "When something fails");
+    assertStringIncludes(result.data.persona, "librarian");
+    assertStringIncludes(result.text, session);
+    assertEquals(result.data.reminder, REMINDER);
+
+    const search = await chat.call("domain_search", { session, query: "light", limit: 3 });
+    assert(!search.isError, search.text);
+    assert(search.data.results.length >= 1 && search.data.results.length <= 3);
+    assertStringIncludes(search.data.results[0].snippet, "«");
+    articleId = search.data.results[0].id;
+
+    const item = await chat.call("domain_get_item", { session, id: articleId });
+    assert(!item.isError, item.text);
+    assertEquals(item.data.article.id, articleId);
+    assert(item.data.article.body.length >= 1);
+    assertStringIncludes(item.text, item.data.article.title);
+
+    const shelved = await chat.call("domain_do_action", {
+      session,
+      action: "shelve",
+      id: articleId,
+    });
+    assert(!shelved.isError, shelved.text);
+    assertEquals(shelved.data.version, 1);
+    const read = await chat.call("domain_do_action", {
+      session,
+      action: "mark_read",
+      id: articleId,
+    });
+    assert(read.data.shelfEntry.shelvedAt && read.data.shelfEntry.readAt);
+
+    const saved = await chat.call("user_save_state", {
+      session,
+      patch: { preferences: { subjects: ["astronomy"], length: "short" } },
+      expected_version: 2,
+    });
+    assert(!saved.isError, saved.text);
+    assertEquals(saved.data.state.version, 3);
+
+    const rules = await chat.call("config_get_rules", { session });
+    assertStringIncludes(rules.text, REMINDER);
+    const persona = await chat.call("config_get_persona", { session });
+    assertEquals(persona.data.persona, result.data.persona);
+  });
+
+  await t.step("a new chat with the same reader gets the saved state back", async () => {
+    await using chat = await openChat(server, "alice", "2026");
+    const { result } = await chat.begin();
+    assertEquals(result.data.state.version, 3);
+    assertEquals(result.data.state.data.preferences, { subjects: ["astronomy"], length: "short" });
+    assert(result.data.state.data.shelf[articleId].readAt);
+    assert(result.data.profile.previousVisit !== null);
+    assertStringIncludes(result.text, "astronomy");
+  });
+
+  await t.step("another reader sees nothing of it", async () => {
+    await using chat = await openChat(server, "bob");
+    const { session, result } = await chat.begin();
+    assertEquals(result.data.state.data, {});
+    const profile = await chat.call("user_get_profile", { session });
+    assertEquals(profile.data.state.data, {});
+    assertEquals(profile.data.profile.id, "bob");
+  });
+
+  await t.step("reader A's session token with reader B's access token is refused", async () => {
+    await using bob = await openChat(server, "bob");
+    for (const [name, args] of GATED) {
+      const result = await bob.call(name, { ...args, session: aliceSession });
+      assert(result.isError, `${name} accepted a foreign session`);
+      assertStringIncludes(result.text, "belongs to a different reader");
+      assert(!result.text.includes("astronomy"), "leaked alice's state");
+    }
+  });
+
+  await t.step("an extra user_id argument is rejected by the schema", async () => {
+    await using chat = await openChat(server, "bob");
+    const { session } = await chat.begin();
+    const result = await chat.call("user_get_profile", { session, user_id: "alice" });
+    assert(result.isError);
+    assert(!result.text.includes("astronomy"));
+  });
+
+  await t.step("an expired session is refused", async () => {
+    await using chat = await openChat(server, "alice");
+    const { token } = await signSessionToken(new TextEncoder().encode(SECRET), {
+      sub: "alice",
+      sid: crypto.randomUUID(),
+      ttlSeconds: -5,
+    });
+    const result = await chat.call("user_get_profile", { session: token });
+    assert(result.isError);
+    assertStringIncludes(result.text, "expired");
+  });
+
+  await t.step("a forged session (right shape, wrong secret) is refused", async () => {
+    await using chat = await openChat(server, "alice");
+    const { token } = await signSessionToken(new TextEncoder().encode("x".repeat(40)), {
+      sub: "alice",
+      sid: crypto.randomUUID(),
+      ttlSeconds: 300,
+    });
+    const result = await chat.call("user_get_profile", { session: token });
+    assert(result.isError);
+    assertStringIncludes(result.text, "not valid");
+  });
+
+  await t.step("after end_session every tool is refused", async () => {
+    await using chat = await openChat(server, "alice");
+    const { session } = await chat.begin();
+    const ended = await chat.call("end_session", { session });
+    assert(!ended.isError, ended.text);
+    for (const [name, args] of GATED) {
+      const result = await chat.call(name, { ...args, session });
+      assert(result.isError, `${name} accepted an ended session`);
+      assertStringIncludes(result.text, "ended");
+    }
+  });
+});
+
+Deno.test("bad input gets a specific error and changes nothing", async (t) => {
+  await using server = await startTestServer({ STATE_MAX_BYTES: "4096" });
+  await using chat = await openChat(server, "carol");
+  const { session } = await chat.begin();
+  await chat.call("user_save_state", { session, patch: { note: "keep me" } });
+  const version = async () => (await chat.call("user_get_profile", { session })).data.state.version;
+  assertEquals(await version(), 1);
+
+  await t.step("oversized state", async () => {
+    const result = await chat.call("user_save_state", {
+      session,
+      patch: { blob: "x".repeat(5000) },
+    });
+    assert(result.isError);
+    assertStringIncludes(result.text, "4096-byte limit");
+  });
+  await t.step("a patch that is not an object", async () => {
+    for (const patch of [[1, 2], "text", 5, null]) {
+      const result = await chat.call("user_save_state", { session, patch });
+      assert(result.isError, `accepted ${JSON.stringify(patch)}`);
+    }
+  });
+  await t.step("unknown fields", async () => {
+    const result = await chat.call("domain_search", { session, query: "light", sort: "newest" });
+    assert(result.isError);
+  });
+  await t.step("unknown article id", async () => {
+    for (const name of ["domain_get_item", "domain_do_action"]) {
+      const result = await chat.call(name, { session, id: "a9999", action: "shelve" });
+      assert(result.isError);
+      assertStringIncludes(result.text, 'no article with id "a9999"');
+    }
+  });
+  await t.step("a 10 KB query", async () => {
+    const result = await chat.call("domain_search", { session, query: "light ".repeat(1700) });
+    assert(result.isError);
+    assertStringIncludes(result.text, "500");
+  });
+  await t.step("a stale expected_version", async () => {
+    const result = await chat.call("user_save_state", {
+      session,
+      patch: { a: 1 },
+      expected_version: 0,
+    });
+    assert(result.isError);
+    assertStringIncludes(result.text, "now at version 1");
+  });
+  await t.step("none of it changed the state", async () => {
+    assertEquals(await version(), 1);
+    const profile = await chat.call("user_get_profile", { session });
+    assertEquals(profile.data.state.data, { note: "keep me" });
+  });
+  await t.step("empty and junk queries get a helpful answer, not an error", async () => {
+    for (const query of ["", "   ", "!!!", "zzqxjv"]) {
+      const result = await chat.call("domain_search", { session, query });
+      assert(!result.isError, result.text);
+      assertEquals(result.data.results, []);
+      assert(result.data.subjects.length > 0);
+      assert(result.data.hint.length > 10);
+    }
+  });
+});
+
+Deno.test("concurrent saves through the tools: nothing lost, one stale writer refused", async () => {
+  await using server = await startTestServer();
+  await using chat = await openChat(server, "dana");
+  const { session } = await chat.begin();
+  const results = await Promise.all(
+    Array.from(
+      { length: 50 },
+      (_, i) => chat.call("user_save_state", { session, patch: { [`k${i}`]: i } }),
+    ),
+  );
+  assert(results.every((r) => !r.isError));
+  const profile = await chat.call("user_get_profile", { session });
+  assertEquals(Object.keys(profile.data.state.data).length, 50);
+  assertEquals(profile.data.state.version, 50);
+
+  const racers = await Promise.all(
+    ["left", "right"].map((side) =>
+      chat.call("user_save_state", { session, patch: { side }, expected_version: 50 })
+    ),
+  );
+  assertEquals(racers.filter((r) => !r.isError).length, 1);
+  assertEquals(racers.filter((r) => r.isError).length, 1);
+});
