@@ -48,14 +48,40 @@ Deno.test("AUTH_ISSUER switches to an external issuer, kept verbatim", () => {
   );
 });
 
+const SECRET = { SESSION_SIGNING_SECRET: "s".repeat(32) };
+
 Deno.test("on Deno Deploy the development sign-in refuses to start unless asked for", () => {
-  const error = assertThrows(() => parseConfig({ DENO_DEPLOY: "1" }), ConfigError);
+  const error = assertThrows(() => parseConfig({ DENO_DEPLOY: "1", ...SECRET }), ConfigError);
   assertStringIncludes(error.message, "DEV_SIGNIN_ON_DEPLOY=1");
-  const opted = parseConfig({ DENO_DEPLOY: "1", DEV_SIGNIN_ON_DEPLOY: "1" });
+  const opted = parseConfig({ DENO_DEPLOY: "1", DEV_SIGNIN_ON_DEPLOY: "1", ...SECRET });
   assertEquals(opted.auth.kind === "development" && opted.auth.warnOnPages, true);
   assertEquals(opted.kvPath, undefined);
-  const external = parseConfig({ DENO_DEPLOY: "1", AUTH_ISSUER: "https://issuer.example.com" });
+  const external = parseConfig({
+    DENO_DEPLOY: "1",
+    AUTH_ISSUER: "https://issuer.example.com",
+    ...SECRET,
+  });
   assertEquals(external.auth.kind, "external");
+});
+
+Deno.test("production requires a session signing secret", () => {
+  for (const env of [{ APP_ENV: "production" }, { DENO_DEPLOY: "1", DEV_SIGNIN_ON_DEPLOY: "1" }]) {
+    const error = assertThrows(() => parseConfig(env), ConfigError);
+    assertStringIncludes(error.message, "SESSION_SIGNING_SECRET");
+  }
+  assertEquals(
+    parseConfig({ APP_ENV: "production", ...SECRET }).session.signingSecret,
+    "s".repeat(32),
+  );
+  assertEquals(parseConfig({}).session, { ttlSeconds: 1800, signingSecret: undefined });
+});
+
+Deno.test("DATABASE_URL switches the store to the Neon driver; PGlite otherwise", () => {
+  assertEquals(parseConfig({}).database, { kind: "pglite", dir: ".data/pglite", timeoutMs: 5000 });
+  assertEquals(
+    parseConfig({ DATABASE_URL: "postgres://u@h/db", DATABASE_WS_PROXY: "127.0.0.1:9" }).database,
+    { kind: "neon", url: "postgres://u@h/db", wsProxy: "127.0.0.1:9", timeoutMs: 5000 },
+  );
 });
 
 Deno.test("a bad value stops start-up with a message naming the variable", async (t) => {
@@ -70,6 +96,9 @@ Deno.test("a bad value stops start-up with a message naming the variable", async
     [{ MAX_BODY_BYTES: "12" }, "MAX_BODY_BYTES"],
     [{ ACCESS_TOKEN_TTL: "5" }, "ACCESS_TOKEN_TTL"],
     [{ DEV_SIGNIN_ON_DEPLOY: "yes" }, "DEV_SIGNIN_ON_DEPLOY"],
+    [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+    [{ SESSION_SIGNING_SECRET: "short" }, "SESSION_SIGNING_SECRET"],
+    [{ DATABASE_WS_PROXY: "127.0.0.1:9" }, "DATABASE_WS_PROXY"],
   ];
   for (const [env, variable] of cases) {
     await t.step(`${variable}=${Object.values(env)[0]}`, () => {

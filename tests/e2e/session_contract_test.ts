@@ -227,8 +227,12 @@ Deno.test("bad input gets a specific error and changes nothing", async (t) => {
     assert(result.isError);
   });
   await t.step("unknown article id", async () => {
-    for (const name of ["domain_get_item", "domain_do_action"]) {
-      const result = await chat.call(name, { session, id: "a9999", action: "shelve" });
+    for (
+      const [name, args] of [["domain_get_item", {}], ["domain_do_action", {
+        action: "shelve",
+      }]] as const
+    ) {
+      const result = await chat.call(name, { session, id: "a9999", ...args });
       assert(result.isError);
       assertStringIncludes(result.text, 'no article with id "a9999"');
     }

@@ -462,6 +462,7 @@ Deno.test("on a public deployment every sign-in page warns that anyone can sign 
     await using server = await startTestServer({
       DENO_DEPLOY: "1",
       DEV_SIGNIN_ON_DEPLOY: "1",
+      SESSION_SIGNING_SECRET: "s".repeat(32),
       KV_PATH: `${kvDir}/kv.sqlite3`,
     });
     const clientId = await registeredClient(server);
