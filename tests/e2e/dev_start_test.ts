@@ -1,6 +1,7 @@
-import { assertEquals, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 
-Deno.test("deno task dev starts on embedded defaults and says how to connect", async () => {
+Deno.test("deno task dev serves the whole tool set on embedded PGlite with nothing configured", async () => {
   const dataDir = await Deno.makeTempDir();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", "dev"],
@@ -23,6 +24,37 @@ Deno.test("deno task dev starts on embedded defaults and says how to connect", a
     const unauthenticated = await fetch(url!, { method: "POST", body: "{}" });
     assertEquals(unauthenticated.status, 401);
     await unauthenticated.body?.cancel();
+
+    // A token from `deno task mint` against the same DATA_DIR, then the real client.
+    const minted = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "--quiet", "mint", "--sub", "newcomer"],
+      env: { DATA_DIR: dataDir, PUBLIC_URL: new URL(url!).origin },
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const token = new TextDecoder().decode(minted.stdout).trim();
+    const client = new Client({ name: "newcomer", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url!), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    try {
+      assertEquals((await client.listTools()).tools.length, 10);
+      const begin = await client.callTool({ name: "begin_session", arguments: {} });
+      assert(!begin.isError, JSON.stringify(begin.content));
+      const session = (begin.structuredContent as { session: { token: string } }).session.token;
+      const search = await client.callTool({
+        name: "domain_search",
+        arguments: { session, query: "sourdough" },
+      });
+      assert(!search.isError, JSON.stringify(search.content));
+      assert((search.structuredContent as { results: unknown[] }).results.length > 0);
+    } finally {
+      await client.close();
+    }
+    // The embedded database lives under DATA_DIR.
+    assert((await Deno.stat(`${dataDir}/pglite`)).isDirectory);
   } finally {
     child.kill();
     await child.status;
