@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { Identity } from "../auth/identity.ts";
 import { PROTOCOL_REVISIONS, SERVER_NAME, SERVER_VERSION } from "../version.ts";
+import { defineTool } from "./definition.ts";
+import { READ_ONLY } from "./schemas.ts";
 
 const HealthOutput = z.object({
   status: z.literal("ok"),
@@ -18,37 +18,34 @@ const HealthOutput = z.object({
   signedInAs: z.string().describe("The verified subject of the caller's access token"),
 });
 
-/** Registers `health` for the verified caller. */
-export function registerHealthTool(server: McpServer, identity: Identity): void {
-  server.registerTool(
-    "health",
-    {
-      title: "Connector health",
-      description: "Reports whether the Reading Room connector is up: its version, the MCP " +
-        "protocol revisions it serves, the server time, and which signed-in reader the " +
-        "connection belongs to. Needs no session; use it to check the connection.",
-      inputSchema: z.object({}).strict(),
-      outputSchema: HealthOutput,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-    },
-    () => {
-      const output: z.infer<typeof HealthOutput> = {
-        status: "ok",
-        name: SERVER_NAME,
-        version: SERVER_VERSION,
-        protocolRevisions: [...PROTOCOL_REVISIONS],
-        serverTime: new Date().toISOString(),
-        signedInAs: identity.sub,
-      };
-      return {
-        content: [{
-          type: "text",
-          text: `Reading Room ${output.version} is up (revisions ${
-            output.protocolRevisions.join(", ")
-          }); signed in as ${output.signedInAs}; server time ${output.serverTime}.`,
-        }],
-        structuredContent: output,
-      };
-    },
-  );
-}
+/** `health`. */
+export const healthTool = defineTool({
+  name: "health",
+  title: "Connector health",
+  description: "Reports whether the Reading Room connector is up: its version, the MCP protocol " +
+    "revisions it serves, the server time, and which signed-in reader the connection belongs to. " +
+    "Needs no session; use it to check the connection.",
+  inputSchema: z.object({}).strict(),
+  outputSchema: HealthOutput,
+  annotations: READ_ONLY,
+  gated: false,
+  run: (_args, { identity }) => {
+    const output: z.infer<typeof HealthOutput> = {
+      status: "ok",
+      name: SERVER_NAME,
+      version: SERVER_VERSION,
+      protocolRevisions: [...PROTOCOL_REVISIONS],
+      serverTime: new Date().toISOString(),
+      signedInAs: identity.sub,
+    };
+    return Promise.resolve({
+      content: [{
+        type: "text",
+        text: `Reading Room ${output.version} is up (revisions ${
+          output.protocolRevisions.join(", ")
+        }); signed in as ${output.signedInAs}; server time ${output.serverTime}.`,
+      }],
+      structuredContent: output,
+    });
+  },
+});

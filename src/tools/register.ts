@@ -1,22 +1,45 @@
 /**
- * Every tool, registered in one place for one verified caller.
+ * The tool registry: every tool, listed once. The MCP server registers from it for each request;
+ * the landing page describes it, so the two never drift.
  *
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Identity } from "../auth/identity.ts";
-import { registerConfigTools } from "./config.ts";
-import { registerDomainTools } from "./domain.ts";
-import type { ToolDependencies } from "./gate.ts";
-import { registerHealthTool } from "./health.ts";
-import { registerSessionTools } from "./session.ts";
-import { registerUserTools } from "./user.ts";
+import { configTools } from "./config.ts";
+import type { ToolDefinition } from "./definition.ts";
+import { domainTools } from "./domain.ts";
+import { gated, guarded, type ToolDependencies } from "./gate.ts";
+import { healthTool } from "./health.ts";
+import { sessionTools } from "./session.ts";
+import { userTools } from "./user.ts";
+
+/** Every tool, in the order hosts list them. */
+export const TOOLS: readonly ToolDefinition[] = [
+  ...sessionTools,
+  ...domainTools,
+  ...userTools,
+  ...configTools,
+  healthTool,
+];
 
 /** Registers the whole tool surface on a fresh server for `identity`. */
 export function registerTools(server: McpServer, deps: ToolDependencies, identity: Identity): void {
-  registerHealthTool(server, identity);
-  registerSessionTools(server, deps, identity);
-  registerDomainTools(server, deps, identity);
-  registerUserTools(server, deps, identity);
-  registerConfigTools(server, deps, identity);
+  const ctx = { deps, identity };
+  for (const tool of TOOLS) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: tool.annotations,
+      },
+      (args: Record<string, unknown>) =>
+        tool.gated
+          ? gated(deps, identity, args.session as string, () => tool.run(args, ctx))
+          : guarded(() => tool.run(args, ctx)),
+    );
+  }
 }
