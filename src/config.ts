@@ -63,6 +63,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Running on Deno Deploy (`DENO_DEPLOY` set). */
   onDeploy: boolean;
+  /** Production rules apply (`DENO_DEPLOY` set or `APP_ENV=production`). */
+  production: boolean;
   /** Deno KV location; `undefined` means the platform default (Deno Deploy). */
   kvPath?: string;
   /** Where reader memory and the catalog live. */
@@ -158,34 +160,48 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const e = parsed.data;
   const port = e.PORT ?? 8000;
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${port}`;
-  if (new URL(publicUrl).pathname !== "/") {
-    throw new ConfigError("Invalid configuration:\n  PUBLIC_URL: must be an origin without a path");
-  }
-  if (e.AUTH_JWKS_URL && !e.AUTH_ISSUER) {
-    throw new ConfigError(
-      "Invalid configuration:\n  AUTH_JWKS_URL: only meaningful together with AUTH_ISSUER",
-    );
-  }
   const onDeploy = e.DENO_DEPLOY !== undefined;
   const production = onDeploy || e.APP_ENV === "production";
-  if (production && !e.SESSION_SIGNING_SECRET) {
-    throw new ConfigError(
-      "Invalid configuration:\n  SESSION_SIGNING_SECRET: required in production (32+ random characters)",
-    );
+  const devSigninAllowed = !production || e.DEV_SIGNIN_ON_DEPLOY === "1";
+
+  // Every problem is reported at once, one line each, naming the variable and never its value.
+  const problems: string[] = [];
+  if (new URL(publicUrl).pathname !== "/") {
+    problems.push("PUBLIC_URL: must be an origin without a path");
+  }
+  if (e.AUTH_JWKS_URL && !e.AUTH_ISSUER) {
+    problems.push("AUTH_JWKS_URL: only meaningful together with AUTH_ISSUER");
   }
   if (e.DATABASE_WS_PROXY && !e.DATABASE_URL) {
-    throw new ConfigError(
-      "Invalid configuration:\n  DATABASE_WS_PROXY: only meaningful together with DATABASE_URL",
-    );
+    problems.push("DATABASE_WS_PROXY: only meaningful together with DATABASE_URL");
   }
-  const devSigninOnDeploy = e.DEV_SIGNIN_ON_DEPLOY === "1";
-  if (onDeploy && !e.AUTH_ISSUER && !devSigninOnDeploy) {
-    // Anyone can sign in as anyone through the development issuer: never by accident in public.
-    throw new ConfigError(
-      "Invalid configuration:\n  AUTH_ISSUER: required on Deno Deploy (the development sign-in lets " +
-        "anyone sign in as anyone; set DEV_SIGNIN_ON_DEPLOY=1 to run it there on purpose)",
-    );
+  if (production) {
+    if (!e.SESSION_SIGNING_SECRET) {
+      problems.push("SESSION_SIGNING_SECRET: required in production (32+ random characters)");
+    }
+    if (!e.DATABASE_URL) {
+      problems.push(
+        "DATABASE_URL: required in production (embedded PGlite is for development); point it at Neon",
+      );
+    }
+    if (!e.PUBLIC_URL || !publicUrl.startsWith("https://")) {
+      problems.push("PUBLIC_URL: must be set to the public https:// address in production");
+    }
+    if (e.AUTH_ISSUER && !e.AUTH_ISSUER.startsWith("https://")) {
+      problems.push("AUTH_ISSUER: must be an https:// issuer in production");
+    }
+    if (!e.AUTH_ISSUER && !devSigninAllowed) {
+      // Anyone can sign in as anyone through the development issuer: never by accident in public.
+      problems.push(
+        "AUTH_ISSUER: required in production (the development sign-in lets anyone sign in as " +
+          "anyone; set DEV_SIGNIN_ON_DEPLOY=1 to run it there on purpose)",
+      );
+    }
   }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  }
+
   const auth: IssuerConfig = e.AUTH_ISSUER
     ? { kind: "external", issuer: e.AUTH_ISSUER, jwksUrl: e.AUTH_JWKS_URL }
     : {
@@ -196,7 +212,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL ?? 30 * 24 * 3600,
       registrationsPerHour: e.DCR_MAX_PER_HOUR ?? 100,
       metadataDocumentHostAllowlist: e.CIMD_ALLOW_PRIVATE_HOSTS ?? [],
-      warnOnPages: onDeploy,
+      warnOnPages: production,
     };
   const dataDir = e.DATA_DIR ?? ".data";
   return {
@@ -210,6 +226,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     allowedOrigins: e.ALLOWED_ORIGINS ?? [],
     maxBodyBytes: e.MAX_BODY_BYTES ?? 1024 * 1024,
     onDeploy,
+    production,
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : `${dataDir}/kv.sqlite3`),
     database: e.DATABASE_URL
       ? {

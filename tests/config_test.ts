@@ -20,6 +20,7 @@ Deno.test("config defaults need no environment at all", () => {
   });
   assertEquals(config.kvPath, ".data/kv.sqlite3");
   assertEquals(config.onDeploy, false);
+  assertEquals(config.production, false);
   assertEquals(config.requiredScopes, ["mcp"]);
 });
 
@@ -48,32 +49,87 @@ Deno.test("AUTH_ISSUER switches to an external issuer, kept verbatim", () => {
   );
 });
 
-const SECRET = { SESSION_SIGNING_SECRET: "s".repeat(32) };
+const PRODUCTION = {
+  SESSION_SIGNING_SECRET: "s".repeat(32),
+  DATABASE_URL: "postgres://reader@db.example.com/rr",
+  PUBLIC_URL: "https://rr.example.com",
+  AUTH_ISSUER: "https://issuer.example.com/",
+};
 
-Deno.test("on Deno Deploy the development sign-in refuses to start unless asked for", () => {
-  const error = assertThrows(() => parseConfig({ DENO_DEPLOY: "1", ...SECRET }), ConfigError);
-  assertStringIncludes(error.message, "DEV_SIGNIN_ON_DEPLOY=1");
-  const opted = parseConfig({ DENO_DEPLOY: "1", DEV_SIGNIN_ON_DEPLOY: "1", ...SECRET });
-  assertEquals(opted.auth.kind === "development" && opted.auth.warnOnPages, true);
-  assertEquals(opted.kvPath, undefined);
-  const external = parseConfig({
-    DENO_DEPLOY: "1",
-    AUTH_ISSUER: "https://issuer.example.com",
-    ...SECRET,
-  });
-  assertEquals(external.auth.kind, "external");
+Deno.test("a complete production environment is accepted", () => {
+  for (const marker of [{ DENO_DEPLOY: "1" }, { APP_ENV: "production" }]) {
+    const config = parseConfig({ ...PRODUCTION, ...marker });
+    assertEquals(config.production, true);
+    assertEquals(config.auth.kind, "external");
+    assertEquals(config.database.kind, "neon");
+  }
+  assertEquals(parseConfig({ ...PRODUCTION, DENO_DEPLOY: "1" }).kvPath, undefined);
+  assertEquals(parseConfig({ ...PRODUCTION, APP_ENV: "production" }).kvPath, ".data/kv.sqlite3");
 });
 
-Deno.test("production requires a session signing secret", () => {
-  for (const env of [{ APP_ENV: "production" }, { DENO_DEPLOY: "1", DEV_SIGNIN_ON_DEPLOY: "1" }]) {
-    const error = assertThrows(() => parseConfig(env), ConfigError);
-    assertStringIncludes(error.message, "SESSION_SIGNING_SECRET");
+Deno.test("production refuses to start with one clear line per problem, never echoing a secret", async (t) => {
+  const cases: [string, Record<string, string | undefined>, string][] = [
+    ["secret missing", { SESSION_SIGNING_SECRET: undefined }, "SESSION_SIGNING_SECRET: required"],
+    [
+      "secret short",
+      { SESSION_SIGNING_SECRET: "hunter2-short" },
+      "SESSION_SIGNING_SECRET: must be at least 32",
+    ],
+    ["no DATABASE_URL", { DATABASE_URL: undefined }, "DATABASE_URL: required in production"],
+    [
+      "PUBLIC_URL unset",
+      { PUBLIC_URL: undefined },
+      "PUBLIC_URL: must be set to the public https://",
+    ],
+    [
+      "PUBLIC_URL http",
+      { PUBLIC_URL: "http://rr.example.com" },
+      "PUBLIC_URL: must be set to the public https://",
+    ],
+    ["dev sign-in without its switch", { AUTH_ISSUER: undefined }, "DEV_SIGNIN_ON_DEPLOY=1"],
+    [
+      "http issuer",
+      { AUTH_ISSUER: "http://issuer.example.com" },
+      "AUTH_ISSUER: must be an https://",
+    ],
+  ];
+  for (const [label, change, expected] of cases) {
+    await t.step(label, () => {
+      for (const marker of [{ DENO_DEPLOY: "1" }, { APP_ENV: "production" }]) {
+        const error = assertThrows(
+          () => parseConfig({ ...PRODUCTION, ...marker, ...change }),
+          ConfigError,
+        );
+        assertStringIncludes(error.message, expected);
+        assertEquals(error.message.includes("hunter2"), false);
+        assertEquals(error.message.split("\n").length, 2, error.message);
+      }
+    });
   }
-  assertEquals(
-    parseConfig({ APP_ENV: "production", ...SECRET }).session.signingSecret,
-    "s".repeat(32),
+  await t.step("everything wrong at once: every problem listed", () => {
+    const error = assertThrows(() => parseConfig({ APP_ENV: "production" }), ConfigError);
+    for (
+      const variable of ["SESSION_SIGNING_SECRET", "DATABASE_URL", "PUBLIC_URL", "AUTH_ISSUER"]
+    ) {
+      assertStringIncludes(error.message, variable);
+    }
+  });
+  await t.step(
+    "the development sign-in may run in production when switched on, with page warnings",
+    () => {
+      const config = parseConfig({
+        ...PRODUCTION,
+        AUTH_ISSUER: undefined,
+        DENO_DEPLOY: "1",
+        DEV_SIGNIN_ON_DEPLOY: "1",
+      });
+      assertEquals(config.auth.kind === "development" && config.auth.warnOnPages, true);
+    },
   );
-  assertEquals(parseConfig({}).session, { ttlSeconds: 1800, signingSecret: undefined });
+  await t.step("development needs none of it", () => {
+    assertEquals(parseConfig({}).session, { ttlSeconds: 1800, signingSecret: undefined });
+    assertEquals(parseConfig({}).production, false);
+  });
 });
 
 Deno.test("DATABASE_URL switches the store to the Neon driver; PGlite otherwise", () => {

@@ -19,6 +19,8 @@ export interface TestServer extends AsyncDisposable {
   database?: TestDatabase;
   /** The `/mcp` URL. */
   mcpUrl: string;
+  /** Where the server is reachable here (differs from `config.publicUrl` when that is a public name). */
+  localOrigin: string;
   /** Mints a token from the server's development key; any claim can be overridden. */
   mint(claims?: Partial<AccessTokenClaims>): Promise<string>;
   /** Sends a POST to `/mcp` with JSON body and the given headers. */
@@ -62,6 +64,7 @@ export async function startTestServer(
     resources: server.resources,
     database,
     mcpUrl: config.resourceUrl,
+    localOrigin: `http://localhost:${config.port}`,
     async mint(claims = {}) {
       const key = await loadOrCreateSigningKey(dataDir);
       return await issueAccessToken(key, {

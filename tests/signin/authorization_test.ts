@@ -462,18 +462,26 @@ Deno.test("on a public deployment every sign-in page warns that anyone can sign 
     await using server = await startTestServer({
       DENO_DEPLOY: "1",
       DEV_SIGNIN_ON_DEPLOY: "1",
+      PUBLIC_URL: "https://rr.example.test",
       SESSION_SIGNING_SECRET: "s".repeat(32),
       KV_PATH: `${kvDir}/kv.sqlite3`,
     });
-    const clientId = await registeredClient(server);
+    // The public name is not resolvable here: talk to the listening port, as a tunnel would.
+    const local = (url: URL) => new URL(url.pathname + url.search, server.localOrigin);
+    const registered = await fetch(`${server.localOrigin}/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(clientMetadataFor(CALLBACK)),
+    });
+    const clientId = (await registered.json()).client_id;
     const { challenge } = await pkce();
     const walker = new FormWalker();
-    const url = authorizeUrl(server, { client_id: clientId, code_challenge: challenge });
+    const url = local(authorizeUrl(server, { client_id: clientId, code_challenge: challenge }));
     const signIn = await (await walker.request(url)).text();
     assertStringIncludes(signIn, "Anyone can sign in as anyone");
     const consent = await (await walker.submit(url, formsOf(signIn)[0], { identity: "x" })).text();
     assertStringIncludes(consent, "Anyone can sign in as anyone");
-    const error = await (await fetch(authorizeUrl(server, { client_id: "nope" }))).text();
+    const error = await (await fetch(local(authorizeUrl(server, { client_id: "nope" })))).text();
     assertStringIncludes(error, "Anyone can sign in as anyone");
   } finally {
     await Deno.remove(kvDir, { recursive: true });
