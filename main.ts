@@ -1,20 +1,35 @@
 /**
- * Entry point: read the configuration, start the server, say how to connect.
+ * Entry point: read the configuration, start the server, say how to connect, and shut down
+ * gracefully on SIGINT/SIGTERM.
  *
  * @module
  */
 import { ConfigError } from "./src/config.ts";
 import { startServer } from "./src/server.ts";
 
+/** In-flight requests get this long to finish after a shutdown signal. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+let server;
 try {
-  const { config } = await startServer(Deno.env.toObject());
-  const issuer = config.auth.kind === "development"
-    ? "development sign-in (built in; anyone can sign in as anyone — local use only)"
-    : config.auth.issuer;
-  console.log(`Reading Room connector is listening.
+  server = await startServer(Deno.env.toObject());
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    Deno.exit(1);
+  }
+  throw error;
+}
+
+const { config, listening } = server;
+const issuer = config.auth.kind === "development"
+  ? "development sign-in (built in; anyone can sign in as anyone — local use only)"
+  : config.auth.issuer;
+console.log(`Reading Room connector is listening on http://${listening.hostname}:${listening.port}.
 
   Connector URL   ${config.resourceUrl}      <- paste this one URL into your MCP host
   Issuer          ${issuer}
+  About page      ${config.publicUrl}/
 
 Try the door with a token:
   deno task mint --sub alice          # prints an access token for the development issuer
@@ -28,10 +43,27 @@ Connect a host (it opens the sign-in page for you):
   MCP Inspector   npx @modelcontextprotocol/inspector   (Streamable HTTP, URL above,
                   then Open Auth Settings → Quick OAuth Flow)
 `);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(
+    JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "shutting down", signal }),
+  );
+  const timer = setTimeout(() => {
+    console.error(JSON.stringify({ level: "error", msg: "shutdown grace period over; exiting" }));
     Deno.exit(1);
+  }, SHUTDOWN_GRACE_MS);
+  await server.shutdown();
+  clearTimeout(timer);
+  console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "stopped" }));
+  Deno.exit(0);
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  try {
+    Deno.addSignalListener(signal, () => void stop(signal));
+  } catch {
+    // Platforms without process signals (Deno Deploy) manage the lifecycle themselves.
   }
-  throw error;
 }

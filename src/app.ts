@@ -16,6 +16,10 @@ import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./htt
 import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
 import type { SigninContext } from "./signin/context.ts";
 import type { ToolDependencies } from "./tools/gate.ts";
+import { TOOLS } from "./tools/register.ts";
+import type { KvHandle } from "./kv/kv_handle.ts";
+import { landingRoutes } from "./landing/routes.ts";
+import { type LogSink, requestLog } from "./observability/request_log.ts";
 import { signinRoutes } from "./signin/routes.ts";
 
 /** What the app is built from. */
@@ -28,11 +32,17 @@ export interface AppDependencies {
   tools: ToolDependencies;
   /** The development issuer, when it is the issuer in use. */
   signin?: SigninContext;
+  /** The process's Deno KV connection (readiness checks). */
+  kv: KvHandle;
+  /** Key for hashing `sub` in logs. */
+  subjectKey: Uint8Array;
+  /** Where request log lines go (default stdout). */
+  logSink?: LogSink;
 }
 
 /** Builds the whole HTTP surface. */
 export function createApp(
-  { config, verifyAccess, tools, signin }: AppDependencies,
+  { config, verifyAccess, tools, signin, kv, subjectKey, logSink }: AppDependencies,
 ): Hono<{ Variables: BearerVariables }> {
   const app = new Hono<{ Variables: BearerVariables }>();
   const mcpPath = new URL(config.resourceUrl).pathname;
@@ -42,6 +52,18 @@ export function createApp(
   const originHosts = [publicHost, ...config.allowedOrigins];
   if (isLoopback(publicHost)) originHosts.push("localhost", "127.0.0.1", "[::1]");
 
+  app.use("*", requestLog({ subjectKey, sink: logSink }));
+  app.route(
+    "/",
+    landingRoutes({
+      resourceUrl: config.resourceUrl,
+      tools: TOOLS,
+      store: tools.store,
+      kv,
+      developmentSignin: config.auth.kind === "development",
+      publicDevelopmentSignin: config.auth.kind === "development" && config.auth.warnOnPages,
+    }),
+  );
   app.route(
     "/",
     protectedResourceRoutes({

@@ -11,9 +11,14 @@ import { loadGuidance } from "./guidance.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
 import { createSessions, loadSessionSecret } from "./session/sessions.ts";
 import type { SigninContext } from "./signin/context.ts";
-import { loadOrCreateSigningKey, publicJwks } from "./signin/signing_key.ts";
+import {
+  loadOrCreateSigningKey,
+  loadOrCreateSigningKeyInKv,
+  publicJwks,
+} from "./signin/signing_key.ts";
 import { openStore } from "./store/open_store.ts";
 import type { ReadingStore } from "./store/types.ts";
+import type { LogSink } from "./observability/request_log.ts";
 
 /** A listening server. */
 export interface RunningServer {
@@ -21,6 +26,8 @@ export interface RunningServer {
   config: Config;
   /** Process-wide resources, exposed for fault-injection tests. */
   resources: { kv: KvHandle; store: ReadingStore };
+  /** Where the server actually listens. */
+  listening: { hostname: string; port: number };
   /** Stops accepting connections, waits for in-flight requests, closes the stores. */
   shutdown(): Promise<void>;
   /** Resolves when the server has stopped. */
@@ -33,7 +40,10 @@ export interface RunningServer {
  *
  * @throws {ConfigError} when the environment is invalid.
  */
-export async function startServer(env: Record<string, string | undefined>): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string | undefined>,
+  options: { logSink?: LogSink } = {},
+): Promise<RunningServer> {
   let config = parseConfig(env);
   let handle: (request: Request) => Response | Promise<Response> = () =>
     new Response("Starting up", { status: 503, headers: { "retry-after": "1" } });
@@ -48,9 +58,10 @@ export async function startServer(env: Record<string, string | undefined>): Prom
     if (config.kvPath) await Deno.mkdir(dirname(config.kvPath), { recursive: true });
     kv = await openKvHandle(config.kvPath);
     store = await openStore(config.database);
+    const sessionSecret = await loadSessionSecret(config.session.signingSecret, config.dataDir);
     const sessions = createSessions({
       kv,
-      secret: await loadSessionSecret(config.session.signingSecret, config.dataDir),
+      secret: sessionSecret,
       ttlSeconds: config.session.ttlSeconds,
     });
     const tools = {
@@ -61,7 +72,10 @@ export async function startServer(env: Record<string, string | undefined>): Prom
     };
     let signin: SigninContext | undefined;
     if (config.auth.kind === "development") {
-      const signingKey = await loadOrCreateSigningKey(config.dataDir);
+      // Deno Deploy has no writable disk: there the key lives in KV.
+      const signingKey = config.onDeploy
+        ? await loadOrCreateSigningKeyInKv(await kv.get())
+        : await loadOrCreateSigningKey(config.dataDir);
       signin = {
         kv,
         issuer: config.auth.issuer,
@@ -77,7 +91,15 @@ export async function startServer(env: Record<string, string | undefined>): Prom
       };
     }
     const verifyAccess = createAccessVerifier(config, signin && publicJwks(signin.signingKey));
-    handle = createApp({ config, verifyAccess, tools, signin }).fetch;
+    handle = createApp({
+      config,
+      verifyAccess,
+      tools,
+      signin,
+      kv,
+      subjectKey: sessionSecret,
+      logSink: options.logSink,
+    }).fetch;
   } catch (error) {
     await server.shutdown();
     kv?.close();
@@ -90,5 +112,6 @@ export async function startServer(env: Record<string, string | undefined>): Prom
     resources.kv.close();
     await resources.store.close();
   };
-  return { config, resources, shutdown, finished: server.finished };
+  const listening = { hostname: server.addr.hostname, port: server.addr.port };
+  return { config, resources, listening, shutdown, finished: server.finished };
 }

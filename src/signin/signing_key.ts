@@ -56,6 +56,25 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKe
   return await importSigningKey(jwk);
 }
 
+/** KV key of the development signing key when it lives in Deno KV (Deno Deploy has no writable disk). */
+export const SIGNING_KEY_KV_KEY: Deno.KvKey = ["signin", "signing-key"];
+
+/**
+ * Like {@linkcode loadOrCreateSigningKey}, but kept in Deno KV, for platforms without a writable
+ * file system. Creation is an atomic insert-if-absent, so concurrent isolates agree on one key.
+ */
+export async function loadOrCreateSigningKeyInKv(kv: Deno.Kv): Promise<SigningKey> {
+  const existing = await kv.get<JWK>(SIGNING_KEY_KV_KEY, { consistency: "strong" });
+  if (existing.value) return await importSigningKey(existing.value);
+  const { privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const result = await kv.atomic().check({ key: SIGNING_KEY_KV_KEY, versionstamp: null })
+    .set(SIGNING_KEY_KV_KEY, jwk).commit();
+  if (result.ok) return await importSigningKey(jwk);
+  const winner = await kv.get<JWK>(SIGNING_KEY_KV_KEY, { consistency: "strong" });
+  return await importSigningKey(winner.value!);
+}
+
 /** Builds a {@linkcode SigningKey} from a private EC JWK. */
 export async function importSigningKey(jwk: JWK): Promise<SigningKey> {
   if (jwk.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.d !== "string") {

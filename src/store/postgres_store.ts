@@ -175,6 +175,11 @@ export function createPostgresStore(sql: SqlClient, options: PostgresStoreOption
         return { articleCount: Number(row.article_count), tags: row.tags };
       }),
 
+    ping: () =>
+      run("ping", async () => {
+        await sql.query("SELECT 1");
+      }),
+
     close: () => sql.close(),
   };
 }

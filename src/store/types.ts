@@ -84,6 +84,8 @@ export interface ReadingStore {
   getArticle(id: string): Promise<Article | null>;
   /** Counts and tags of the catalog. */
   catalogOverview(): Promise<CatalogOverview>;
+  /** Answers when the database is reachable and the schema is in place. */
+  ping(): Promise<void>;
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Identity } from "../auth/identity.ts";
+import { noteToolCall } from "../observability/request_context.ts";
 import { configTools } from "./config.ts";
 import type { ToolDefinition } from "./definition.ts";
 import { domainTools } from "./domain.ts";
@@ -36,10 +37,13 @@ export function registerTools(server: McpServer, deps: ToolDependencies, identit
         outputSchema: tool.outputSchema,
         annotations: tool.annotations,
       },
-      (args: Record<string, unknown>) =>
-        tool.gated
-          ? gated(deps, identity, args.session as string, () => tool.run(args, ctx))
-          : guarded(() => tool.run(args, ctx)),
+      async (args: Record<string, unknown>) => {
+        const result = tool.gated
+          ? await gated(deps, identity, args.session as string, () => tool.run(args, ctx))
+          : await guarded(() => tool.run(args, ctx));
+        noteToolCall(tool.name, result.isError === true);
+        return result;
+      },
     );
   }
 }

@@ -19,6 +19,8 @@ export interface TestServer extends AsyncDisposable {
   database?: TestDatabase;
   /** The `/mcp` URL. */
   mcpUrl: string;
+  /** Request log lines written so far (parsed). */
+  logs: Record<string, unknown>[];
   /** Where the server is reachable here (differs from `config.publicUrl` when that is a public name). */
   localOrigin: string;
   /** Mints a token from the server's development key; any claim can be overridden. */
@@ -40,6 +42,7 @@ export async function startTestServer(
   const dataDir = await Deno.makeTempDir({ prefix: "reading-room-test-" });
   let database: TestDatabase | undefined;
   let server: RunningServer;
+  const logs: Record<string, unknown>[] = [];
   try {
     const dbEnv: Record<string, string> = {};
     if ((options.database ?? "postgres") === "postgres" && !env.DATABASE_URL) {
@@ -47,7 +50,9 @@ export async function startTestServer(
       dbEnv.DATABASE_URL = database.url;
       dbEnv.DATABASE_WS_PROXY = database.relay.address;
     }
-    server = await startServer({ PORT: "0", DATA_DIR: dataDir, ...dbEnv, ...env });
+    server = await startServer({ PORT: "0", DATA_DIR: dataDir, ...dbEnv, ...env }, {
+      logSink: (line) => logs.push(JSON.parse(line)),
+    });
   } catch (error) {
     await database?.[Symbol.asyncDispose]();
     await Deno.remove(dataDir, { recursive: true });
@@ -65,6 +70,7 @@ export async function startTestServer(
     database,
     mcpUrl: config.resourceUrl,
     localOrigin: `http://localhost:${config.port}`,
+    logs,
     async mint(claims = {}) {
       const key = await loadOrCreateSigningKey(dataDir);
       return await issueAccessToken(key, {

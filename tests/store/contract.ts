@@ -13,6 +13,10 @@ const MAX = 64 * 1024;
 export async function runStoreContract(t: Deno.TestContext, store: ReadingStore): Promise<void> {
   const reader = () => `reader-${crypto.randomUUID()}`;
 
+  await t.step("ping answers once the schema is ready", async () => {
+    await store.ping();
+  });
+
   await t.step("beginSession creates a reader on first sight, with empty state", async () => {
     const sub = reader();
     const { profile, saved } = await store.beginSession({ sub, email: "r@example.com" });

@@ -1,0 +1,71 @@
+/**
+ * One structured JSON log line per request: request id, method, path, tool, status, duration and a
+ * keyed hash of the reader's `sub`. Never tokens, query strings (they carry codes and state),
+ * emails, bodies or saved state.
+ *
+ * @module
+ */
+import { createMiddleware } from "hono/factory";
+import type { BearerVariables } from "../auth/bearer.ts";
+import { type RequestFacts, withRequestFacts } from "./request_context.ts";
+
+/** Where log lines go (stdout in production; tests capture them). */
+export type LogSink = (line: string) => void;
+
+/** Options of {@linkcode requestLog}. */
+export interface RequestLogOptions {
+  /** HMAC key for hashing `sub`, so log readers cannot look readers up by id or email. */
+  subjectKey: Uint8Array;
+  sink?: LogSink;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The logging middleware; also sets `x-request-id` on every response. */
+export function requestLog(options: RequestLogOptions) {
+  const sink = options.sink ?? ((line) => console.log(line));
+  const key = crypto.subtle.importKey(
+    "raw",
+    options.subjectKey as BufferSource,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const hashSubject = async (sub: string) => {
+    const mac = await crypto.subtle.sign("HMAC", await key, new TextEncoder().encode(sub));
+    return Array.from(new Uint8Array(mac).slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join(
+      "",
+    );
+  };
+
+  return createMiddleware<{ Variables: BearerVariables }>(async (c, next) => {
+    const started = performance.now();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const facts: RequestFacts = {};
+    let status = 500;
+    try {
+      await withRequestFacts(facts, next);
+      status = c.res.status;
+    } finally {
+      c.header("x-request-id", requestId);
+      const sub = c.get("access")?.identity.sub;
+      const line: Record<string, unknown> = {
+        time: new Date().toISOString(),
+        level: status >= 500 ? "error" : "info",
+        msg: "request",
+        requestId,
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+        status,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      };
+      if (facts.tool) {
+        line.tool = facts.tool;
+        line.toolError = facts.toolError;
+      }
+      if (sub) line.subHash = await hashSubject(sub);
+      sink(JSON.stringify(line));
+    }
+  });
+}
