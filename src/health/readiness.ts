@@ -23,8 +23,7 @@ export async function checkReadiness(
   const [database, kv] = await Promise.all([
     within(timeoutMs, () => deps.store.ping()),
     within(timeoutMs, async () => {
-      const db = await deps.kv.get();
-      await db.get(["readiness"], { consistency: "strong" });
+      await deps.kv.use((db) => db.get(["readiness"], { consistency: "strong" }));
     }),
   ]);
   return { ready: database === "ok" && kv === "ok", checks: { database, kv } };

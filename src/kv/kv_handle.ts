@@ -11,6 +11,8 @@ export interface KvHandle {
   get(): Promise<Deno.Kv>;
   /** Marks the current connection broken (after an operation on it failed); the next `get` reopens. */
   discard(kv: Deno.Kv): void;
+  /** Runs `work` on the connection; if the connection itself was lost, the next use reopens it. */
+  use<T>(work: (kv: Deno.Kv) => Promise<T>): Promise<T>;
   /** Closes the connection for good. */
   close(): void;
 }
@@ -25,18 +27,26 @@ export async function openKvHandle(path?: string): Promise<KvHandle> {
     return current;
   };
   await open();
+  const get = () => closed ? Promise.reject(new Error("KV handle closed")) : open();
+  const discard = (kv: Deno.Kv) => {
+    current?.then((open) => {
+      if (open === kv) current = undefined;
+    }, () => {});
+    try {
+      kv.close();
+    } catch { /* already closed */ }
+  };
   return {
-    get: () => {
-      if (closed) return Promise.reject(new Error("KV handle closed"));
-      return open();
-    },
-    discard: (kv) => {
-      current?.then((open) => {
-        if (open === kv) current = undefined;
-      }, () => {});
+    get,
+    discard,
+    async use(work) {
+      const kv = await get();
       try {
-        kv.close();
-      } catch { /* already closed */ }
+        return await work(kv);
+      } catch (error) {
+        if (isConnectionLost(error)) discard(kv);
+        throw error;
+      }
     },
     close: () => {
       closed = true;

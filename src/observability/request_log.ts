@@ -43,12 +43,10 @@ export function requestLog(options: RequestLogOptions) {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     const facts: RequestFacts = {};
-    let status = 500;
-    try {
-      await withRequestFacts(facts, next);
-      status = c.res.status;
-    } finally {
-      c.header("x-request-id", requestId);
+    let written = false;
+    const write = async (status: number) => {
+      if (written) return;
+      written = true;
       const sub = c.get("access")?.identity.sub;
       const line: Record<string, unknown> = {
         time: new Date().toISOString(),
@@ -66,6 +64,30 @@ export function requestLog(options: RequestLogOptions) {
       }
       if (sub) line.subHash = await hashSubject(sub);
       sink(JSON.stringify(line));
+    };
+    try {
+      await withRequestFacts(facts, next);
+    } catch (error) {
+      await write(500);
+      throw error;
     }
+    c.header("x-request-id", requestId);
+    const response = c.res;
+    if (!response.body) {
+      await write(response.status);
+      return;
+    }
+    // MCP answers may stream: the tool runs while the body is produced, so the line is written
+    // when the body ends (or the client goes away), with the tool it ran and the full duration.
+    const status = response.status;
+    c.res = new Response(
+      response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          flush: () => write(status),
+          cancel: () => write(status),
+        } as Transformer<Uint8Array, Uint8Array>),
+      ),
+      response,
+    );
   });
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Identity } from "../auth/identity.ts";
-import { isConnectionLost, type KvHandle } from "../kv/kv_handle.ts";
+import type { KvHandle } from "../kv/kv_handle.ts";
 import { SessionError } from "./errors.ts";
 import { signSessionToken, verifySessionToken } from "./session_token.ts";
 
@@ -48,12 +48,9 @@ export interface SessionsOptions {
 export function createSessions({ kv, secret, ttlSeconds }: SessionsOptions): Sessions {
   /** Runs a KV operation; any KV failure is `unavailable` (and a lost connection is reopened next time). */
   async function withKv<T>(work: (kv: Deno.Kv) => Promise<T>): Promise<T> {
-    let db: Deno.Kv | undefined;
     try {
-      db = await kv.get();
-      return await work(db);
+      return await kv.use(work);
     } catch (error) {
-      if (db && isConnectionLost(error)) kv.discard(db);
       throw new SessionError("unavailable", "The session store is unavailable", { cause: error });
     }
   }

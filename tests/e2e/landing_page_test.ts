@@ -1,0 +1,80 @@
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { chromium } from "playwright-core";
+import { TOOLS } from "../../src/tools/register.ts";
+import { startTestServer } from "../helpers/server.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("../../test-artifacts/landing/", import.meta.url);
+
+Deno.test({
+  name: "the landing page tells a person what to do, in a real browser, without JavaScript",
+  ignore: !Deno.env.get("CI") && !(await Deno.stat(CHROMIUM).then(() => true, () => false)),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    await using server = await startTestServer();
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+      ],
+    });
+    try {
+      const context = await browser.newContext({
+        javaScriptEnabled: false,
+        viewport: { width: 1100, height: 900 },
+      });
+      const page = await context.newPage();
+      const response = await page.goto(`${server.config.publicUrl}/`);
+      assertEquals(response?.status(), 200);
+      await page.screenshot({
+        path: new URL("landing-desktop.png", ARTIFACTS).pathname,
+        fullPage: true,
+      });
+      const text = await page.innerText("body");
+      assertStringIncludes(text, server.mcpUrl);
+      for (const host of ["claude.ai", "Claude Code", "MCP Inspector"]) {
+        assertStringIncludes(text, host);
+      }
+      assertStringIncludes(text, `claude mcp add --transport http reading-room ${server.mcpUrl}`);
+      for (const tool of TOOLS) {
+        assertStringIncludes(text, tool.name);
+        assertStringIncludes(text, tool.title);
+      }
+      assertStringIncludes(text, "Ready");
+      assertStringIncludes(text, "database answering, session store answering");
+
+      const phone = await browser.newContext({
+        javaScriptEnabled: false,
+        viewport: { width: 390, height: 844 },
+      });
+      const small = await phone.newPage();
+      await small.goto(`${server.config.publicUrl}/`);
+      await small.screenshot({
+        path: new URL("landing-phone.png", ARTIFACTS).pathname,
+        fullPage: true,
+      });
+      const overflow = await small.evaluate(
+        "document.documentElement.scrollWidth > window.innerWidth",
+      );
+      assertEquals(overflow, false, "the page scrolls sideways on a phone");
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test("the landing page's status line reports a store outage", async () => {
+  await using server = await startTestServer({ STORE_TIMEOUT_MS: "300" });
+  server.database!.relay.setRefusing(true);
+  server.database!.relay.cutConnections();
+  const html = await (await fetch(`${server.config.publicUrl}/`)).text();
+  assertStringIncludes(html, "Not ready");
+  assert(/database (unavailable|not answering in time)/.test(html));
+  assert(!html.includes("<script"));
+});

@@ -1,0 +1,77 @@
+/**
+ * Runs the connector as its own process (as `deno task dev` or a platform would) and reads what it
+ * prints: the banner gives the listening address; every later line is kept.
+ *
+ * @module
+ */
+
+/** A running connector process. */
+export interface ServerProcess extends AsyncDisposable {
+  /** `http://host:port` it listens on. */
+  origin: string;
+  /** The banner's connector URL. */
+  connectorUrl: string;
+  /** Everything printed on stdout so far, line by line. */
+  lines: string[];
+  child: Deno.ChildProcess;
+  /** Resolves with stderr text once the process has exited. */
+  stderr: Promise<string>;
+}
+
+/** Spawns `deno <args>` with `env` and waits for the banner. */
+export async function spawnConnector(
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    env,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    clearEnv: true,
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines: string[] = [];
+  const banner = Promise.withResolvers<void>();
+  (async () => {
+    let buffer = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      const parts = buffer.split("\n");
+      buffer = parts.pop()!;
+      lines.push(...parts);
+      if (lines.some((l) => l.includes("MCP Inspector"))) banner.resolve();
+    }
+    banner.reject(new Error("exited before its banner"));
+  })().catch((error) => banner.reject(error));
+  try {
+    await banner.promise;
+  } catch (error) {
+    child.kill();
+    throw new Error(`${(error as Error).message}: ${await stderr}`);
+  }
+  const text = lines.join("\n");
+  const origin = /listening on (http:\/\/\S+?)\.?$/m.exec(text)![1];
+  const connectorUrl = /Connector URL\s+(\S+)/.exec(text)![1];
+  return {
+    origin,
+    connectorUrl,
+    lines,
+    child,
+    stderr,
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.status;
+    },
+  };
+}
+
+/** The environment a child needs to find Deno's caches, without the test runner's own variables. */
+export function baseEnv(): Record<string, string> {
+  const keep = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
+  return Object.fromEntries(keep.flatMap((k) => (Deno.env.get(k) ? [[k, Deno.env.get(k)!]] : [])));
+}
