@@ -152,45 +152,42 @@ const EnvSchema = z.object({
  * @throws {ConfigError} naming every invalid variable.
  */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
-  }
-  const e = parsed.data;
-  const port = e.PORT ?? 8000;
-  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${port}`;
-  const onDeploy = e.DENO_DEPLOY !== undefined;
-  const production = onDeploy || e.APP_ENV === "production";
-  const devSigninAllowed = !production || e.DEV_SIGNIN_ON_DEPLOY === "1";
-
   // Every problem is reported at once, one line each, naming the variable and never its value.
-  const problems: string[] = [];
-  if (new URL(publicUrl).pathname !== "/") {
+  const parsed = EnvSchema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const given = (name: string) => (env[name] ?? "") !== "";
+  const onDeploy = given("DENO_DEPLOY");
+  const production = onDeploy || env.APP_ENV === "production";
+  const port = parsed.data?.PORT ?? 8000;
+  const publicUrl = parsed.data?.PUBLIC_URL ?? `http://localhost:${port}`;
+
+  if (parsed.success && new URL(publicUrl).pathname !== "/") {
     problems.push("PUBLIC_URL: must be an origin without a path");
   }
-  if (e.AUTH_JWKS_URL && !e.AUTH_ISSUER) {
+  if (given("AUTH_JWKS_URL") && !given("AUTH_ISSUER")) {
     problems.push("AUTH_JWKS_URL: only meaningful together with AUTH_ISSUER");
   }
-  if (e.DATABASE_WS_PROXY && !e.DATABASE_URL) {
+  if (given("DATABASE_WS_PROXY") && !given("DATABASE_URL")) {
     problems.push("DATABASE_WS_PROXY: only meaningful together with DATABASE_URL");
   }
   if (production) {
-    if (!e.SESSION_SIGNING_SECRET) {
+    if (!given("SESSION_SIGNING_SECRET")) {
       problems.push("SESSION_SIGNING_SECRET: required in production (32+ random characters)");
     }
-    if (!e.DATABASE_URL) {
+    if (!given("DATABASE_URL")) {
       problems.push(
         "DATABASE_URL: required in production (embedded PGlite is for development); point it at Neon",
       );
     }
-    if (!e.PUBLIC_URL || !publicUrl.startsWith("https://")) {
+    if (!env.PUBLIC_URL?.startsWith("https://")) {
       problems.push("PUBLIC_URL: must be set to the public https:// address in production");
     }
-    if (e.AUTH_ISSUER && !e.AUTH_ISSUER.startsWith("https://")) {
+    if (given("AUTH_ISSUER") && !env.AUTH_ISSUER!.startsWith("https://")) {
       problems.push("AUTH_ISSUER: must be an https:// issuer in production");
     }
-    if (!e.AUTH_ISSUER && !devSigninAllowed) {
+    if (!given("AUTH_ISSUER") && env.DEV_SIGNIN_ON_DEPLOY !== "1") {
       // Anyone can sign in as anyone through the development issuer: never by accident in public.
       problems.push(
         "AUTH_ISSUER: required in production (the development sign-in lets anyone sign in as " +
@@ -198,9 +195,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       );
     }
   }
-  if (problems.length > 0) {
-    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  if (problems.length > 0 || !parsed.success) {
+    const unique = [...new Set(problems)];
+    throw new ConfigError(`Invalid configuration:\n${unique.map((p) => `  ${p}`).join("\n")}`);
   }
+  const e = parsed.data;
 
   const auth: IssuerConfig = e.AUTH_ISSUER
     ? { kind: "external", issuer: e.AUTH_ISSUER, jwksUrl: e.AUTH_JWKS_URL }
