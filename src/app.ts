@@ -74,25 +74,24 @@ export function createApp(
   );
   if (signin) app.route("/", signinRoutes(signin));
 
-  // Browser-based hosts need CORS to call /mcp and to read the 401 challenge.
-  app.use(
-    mcpPath,
-    cors({
-      origin: (origin) => originHosts.includes(hostnameOf(origin)) ? origin : null,
-      allowMethods: ["POST", "OPTIONS"],
-      allowHeaders: [
-        "authorization",
-        "content-type",
-        "accept",
-        "mcp-protocol-version",
-        "mcp-method",
-        "mcp-name",
-        "last-event-id",
-      ],
-      exposeHeaders: ["www-authenticate", "mcp-protocol-version"],
-      maxAge: 600,
-    }),
-  );
+  // Browser-based hosts need CORS to call /mcp and to read the 401 challenge. Hosts calling
+  // server-to-server send no Origin and skip this work entirely.
+  const mcpCors = cors({
+    origin: (origin) => originHosts.includes(hostnameOf(origin)) ? origin : null,
+    allowMethods: ["POST", "OPTIONS"],
+    allowHeaders: [
+      "authorization",
+      "content-type",
+      "accept",
+      "mcp-protocol-version",
+      "mcp-method",
+      "mcp-name",
+      "last-event-id",
+    ],
+    exposeHeaders: ["www-authenticate", "mcp-protocol-version"],
+    maxAge: 600,
+  });
+  app.use(mcpPath, (c, next) => c.req.header("origin") === undefined ? next() : mcpCors(c, next));
   if (isLoopback(config.bindHost)) app.use(mcpPath, requireOwnHost([publicHost]));
   app.use(mcpPath, requireKnownOrigin(originHosts));
   app.on(["GET", "DELETE", "PUT", "PATCH"], mcpPath, (c) => {

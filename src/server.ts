@@ -45,11 +45,11 @@ export async function startServer(
   options: { logSink?: LogSink } = {},
 ): Promise<RunningServer> {
   let config = parseConfig(env);
-  let handle: (request: Request) => Response | Promise<Response> = () =>
-    new Response("Starting up", { status: 503, headers: { "retry-after": "1" } });
+  let handle: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response> =
+    () => new Response("Starting up", { status: 503, headers: { "retry-after": "1" } });
   const server = Deno.serve(
     { port: config.port, hostname: config.bindHost, onListen: () => {} },
-    (request) => handle(request),
+    (request, info) => handle(request, info),
   );
   let kv: KvHandle | undefined;
   let store: ReadingStore | undefined;
@@ -99,7 +99,7 @@ export async function startServer(
       kv,
       subjectKey: sessionSecret,
       logSink: options.logSink,
-    }).fetch;
+    }).fetch as typeof handle;
   } catch (error) {
     await server.shutdown();
     kv?.close();

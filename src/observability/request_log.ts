@@ -73,13 +73,19 @@ export function requestLog(options: RequestLogOptions) {
     }
     c.header("x-request-id", requestId);
     const response = c.res;
-    if (!response.body) {
-      await write(response.status);
+    const status = response.status;
+    // MCP answers may stream: the tool runs while the body is produced, so the line is written once
+    // the response has been sent, with the tool it ran and the full duration. Deno.serve says when
+    // (`completed`); elsewhere the body is watched instead.
+    const completed = (c.env as Partial<Deno.ServeHandlerInfo> | undefined)?.completed;
+    if (completed) {
+      completed.then(() => write(status), () => write(status));
       return;
     }
-    // MCP answers may stream: the tool runs while the body is produced, so the line is written
-    // when the body ends (or the client goes away), with the tool it ran and the full duration.
-    const status = response.status;
+    if (!response.body) {
+      await write(status);
+      return;
+    }
     c.res = new Response(
       response.body.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({

@@ -21,9 +21,20 @@ export interface SessionClaims {
   exp: number;
 }
 
+/** The secret as an HMAC key, imported once (importing it per token costs more than the HMAC). */
+export function sessionKey(secret: Uint8Array): Promise<CryptoKey> {
+  return crypto.subtle.importKey(
+    "raw",
+    secret as BufferSource,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+}
+
 /** Signs a session token. */
 export async function signSessionToken(
-  secret: Uint8Array,
+  secret: Uint8Array | CryptoKey,
   claims: { sub: string; sid: string; ttlSeconds: number },
 ): Promise<{ token: string; expiresAt: number }> {
   const now = Math.floor(Date.now() / 1000);
@@ -44,7 +55,7 @@ export async function signSessionToken(
  * @throws {SessionError} `expired` or `malformed`.
  */
 export async function verifySessionToken(
-  secret: Uint8Array,
+  secret: Uint8Array | CryptoKey,
   token: string,
 ): Promise<SessionClaims> {
   try {

@@ -8,7 +8,7 @@
 import type { Identity } from "../auth/identity.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import { SessionError } from "./errors.ts";
-import { signSessionToken, verifySessionToken } from "./session_token.ts";
+import { sessionKey, signSessionToken, verifySessionToken } from "./session_token.ts";
 
 /** A session's KV record. `expiresAt` is checked on read: local KV expires keys lazily. */
 interface SessionRecord {
@@ -18,7 +18,7 @@ interface SessionRecord {
 }
 
 /** KV key of a session record. */
-export const sessionKey = (sid: string): Deno.KvKey => ["session", sid];
+export const sessionRecordKey = (sid: string): Deno.KvKey => ["session", sid];
 
 /** A started session. */
 export interface StartedSession {
@@ -46,6 +46,7 @@ export interface SessionsOptions {
 
 /** Builds the session service. */
 export function createSessions({ kv, secret, ttlSeconds }: SessionsOptions): Sessions {
+  const key = sessionKey(secret);
   /** Runs a KV operation; any KV failure is `unavailable` (and a lost connection is reopened next time). */
   async function withKv<T>(work: (kv: Deno.Kv) => Promise<T>): Promise<T> {
     try {
@@ -57,13 +58,13 @@ export function createSessions({ kv, secret, ttlSeconds }: SessionsOptions): Ses
 
   async function load(token: string | undefined, identity: Identity) {
     if (!token) throw new SessionError("missing", "No session token was given");
-    const claims = await verifySessionToken(secret, token);
+    const claims = await verifySessionToken(await key, token);
     // A token lifted from one reader is useless with another reader's access token.
     if (claims.sub !== identity.sub) {
       throw new SessionError("foreign", "The session token belongs to another reader");
     }
     const entry = await withKv((db) =>
-      db.get<SessionRecord>(sessionKey(claims.sid), { consistency: "strong" })
+      db.get<SessionRecord>(sessionRecordKey(claims.sid), { consistency: "strong" })
     );
     const record = entry.value;
     if (!record) throw new SessionError("unknown", "The session is not known");
@@ -80,14 +81,14 @@ export function createSessions({ kv, secret, ttlSeconds }: SessionsOptions): Ses
   return {
     async begin(identity) {
       const sessionId = crypto.randomUUID();
-      const { token, expiresAt } = await signSessionToken(secret, {
+      const { token, expiresAt } = await signSessionToken(await key, {
         sub: identity.sub,
         sid: sessionId,
         ttlSeconds,
       });
       const record: SessionRecord = { sub: identity.sub, expiresAt: expiresAt * 1000 };
       await withKv((db) =>
-        db.set(sessionKey(sessionId), record, { expireIn: ttlSeconds * 1000 + 60_000 })
+        db.set(sessionRecordKey(sessionId), record, { expireIn: ttlSeconds * 1000 + 60_000 })
       );
       return { token, sessionId, expiresAt };
     },
@@ -100,7 +101,7 @@ export function createSessions({ kv, secret, ttlSeconds }: SessionsOptions): Ses
     async end(token, identity) {
       const { claims, entry } = await load(token, identity);
       await withKv((db) =>
-        db.set(sessionKey(claims.sid), { ...entry.value!, revokedAt: Date.now() }, {
+        db.set(sessionRecordKey(claims.sid), { ...entry.value!, revokedAt: Date.now() }, {
           expireIn: Math.max(1, entry.value!.expiresAt - Date.now()) + 60_000,
         })
       );

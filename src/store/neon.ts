@@ -5,7 +5,12 @@
  * @module
  */
 import { neonConfig, Pool } from "@neondatabase/serverless";
+import { CoalescingWebSocket } from "./coalescing_websocket.ts";
 import type { SqlClient } from "./types.ts";
+
+// One WebSocket frame per query, without the driver's timer (see coalescing_websocket.ts).
+neonConfig.webSocketConstructor = CoalescingWebSocket;
+neonConfig.coalesceWrites = false;
 
 /** Options of {@linkcode openNeon}. */
 export interface NeonOptions {

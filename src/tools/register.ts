@@ -12,6 +12,7 @@ import type { ToolDefinition } from "./definition.ts";
 import { domainTools } from "./domain.ts";
 import { gated, guarded, type ToolDependencies } from "./gate.ts";
 import { healthTool } from "./health.ts";
+import { precompiled } from "./precompiled_schema.ts";
 import { sessionTools } from "./session.ts";
 import { userTools } from "./user.ts";
 
@@ -24,17 +25,24 @@ export const TOOLS: readonly ToolDefinition[] = [
   healthTool,
 ];
 
+/** Schemas with their JSON Schema form computed once for the process, not once per request. */
+const PREPARED = TOOLS.map((tool) => ({
+  tool,
+  inputSchema: precompiled(tool.inputSchema),
+  outputSchema: precompiled(tool.outputSchema),
+}));
+
 /** Registers the whole tool surface on a fresh server for `identity`. */
 export function registerTools(server: McpServer, deps: ToolDependencies, identity: Identity): void {
   const ctx = { deps, identity };
-  for (const tool of TOOLS) {
+  for (const { tool, inputSchema, outputSchema } of PREPARED) {
     server.registerTool(
       tool.name,
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
+        inputSchema,
+        outputSchema,
         annotations: tool.annotations,
       },
       async (args: Record<string, unknown>) => {

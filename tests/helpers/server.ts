@@ -21,6 +21,11 @@ export interface TestServer extends AsyncDisposable {
   mcpUrl: string;
   /** Request log lines written so far (parsed). */
   logs: Record<string, unknown>[];
+  /**
+   * Resolves with the first log line matching `predicate`. Lines are written once a response has
+   * been sent, so they can trail the response the client already holds.
+   */
+  logLine(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   /** Where the server is reachable here (differs from `config.publicUrl` when that is a public name). */
   localOrigin: string;
   /** Mints a token from the server's development key; any claim can be overridden. */
@@ -71,6 +76,15 @@ export async function startTestServer(
     mcpUrl: config.resourceUrl,
     localOrigin: `http://localhost:${config.port}`,
     logs,
+    async logLine(predicate) {
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        const line = logs.find(predicate);
+        if (line) return line;
+        if (Date.now() > deadline) throw new Error("no such log line");
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    },
     async mint(claims = {}) {
       const key = await loadOrCreateSigningKey(dataDir);
       return await issueAccessToken(key, {

@@ -73,6 +73,7 @@ export function startWsRelay(target = "127.0.0.1:5432"): WsRelay {
     socket.onopen = async () => {
       try {
         tcp = await Deno.connect({ hostname, port });
+        tcp.setNoDelay(true);
       } catch {
         close();
         return;

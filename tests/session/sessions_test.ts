@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import type { SessionError } from "../../src/session/errors.ts";
 import { openKvHandle } from "../../src/kv/kv_handle.ts";
-import { createSessions, loadSessionSecret, sessionKey } from "../../src/session/sessions.ts";
+import { createSessions, loadSessionSecret, sessionRecordKey } from "../../src/session/sessions.ts";
 import { signSessionToken } from "../../src/session/session_token.ts";
 
 const secret = new TextEncoder().encode("unit-test-secret-unit-test-secret-000");
@@ -41,8 +41,8 @@ Deno.test("sessions: begin, check, end, and every way a token is refused", async
     await t.step("record past its expiry (local KV expires lazily)", async () => {
       const { token: short, sessionId: sid } = await sessions.begin(alice);
       const db = await kv.get();
-      const entry = await db.get<{ sub: string; expiresAt: number }>(sessionKey(sid));
-      await db.set(sessionKey(sid), { ...entry.value!, expiresAt: Date.now() - 1 });
+      const entry = await db.get<{ sub: string; expiresAt: number }>(sessionRecordKey(sid));
+      await db.set(sessionRecordKey(sid), { ...entry.value!, expiresAt: Date.now() - 1 });
       await refusedWith(() => sessions.check(short, alice), "expired");
     });
     await t.step("token past its expiry", async () => {
