@@ -280,6 +280,8 @@ async function main() {
       });
     }
   }
+  const peerMemory = rssOf(peer.child.pid);
+  console.log(`peer after its load: RSS ${peerMemory.rssMb} MB (peak ${peerMemory.peakMb} MB)`);
   await peer.stop();
 
   // (c) us, on PostgreSQL through the Neon driver and a relay process
@@ -426,6 +428,7 @@ async function main() {
     ratios,
     coldStart: cold,
     memory,
+    peerMemory,
   };
   const stamp = started.toISOString().slice(0, 16).replace(/[:]/g, "");
   const base = `${ROOT}bench/results/${stamp}-${flags.label}`;
@@ -442,6 +445,7 @@ function markdown(r: {
   ratios: { era: string; connections: number; usOverPeer: number; usOverLimit: number }[];
   coldStart: { toHealthMs: number; toBeginSessionMs: number }[];
   memory: { round: number; rssMb: number; peakMb: number }[];
+  peerMemory: { rssMb: number; peakMb: number };
 }): string {
   const m = r.machine;
   return [

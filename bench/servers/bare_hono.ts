@@ -15,8 +15,5 @@ app.post("/mcp", async (c) => {
     result: { content: [{ type: "text", text: "ok" }] },
   });
 });
-Deno.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  onListen: ({ port }) => console.log(`listening on http://127.0.0.1:${port}`),
-}, app.fetch);
+const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
+console.log(`listening on http://127.0.0.1:${server.addr.port}`);

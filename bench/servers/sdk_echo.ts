@@ -17,8 +17,8 @@ const handler = createMcpHandler(() => {
   );
   return server;
 });
-Deno.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  onListen: ({ port }) => console.log(`listening on http://127.0.0.1:${port}`),
-}, handler.fetch);
+const server = Deno.serve(
+  { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+  (request) => handler.fetch(request),
+);
+console.log(`listening on http://127.0.0.1:${server.addr.port}`);

@@ -56,15 +56,31 @@ export async function guarded(work: () => Promise<CallToolResult>): Promise<Call
   }
 }
 
-/** Runs `work` only for a valid session of `identity`; every failure fails closed. */
+/**
+ * Runs `work` only for a valid session of `identity`; every failure fails closed.
+ *
+ * With `readOnly`, the session check and the work run side by side (one KV read and one database
+ * read in parallel rather than in turn); the result is released only if the session checks out, so
+ * nothing is revealed or changed without a session. Tools that write always check first.
+ */
 export function gated(
   deps: ToolDependencies,
   identity: Identity,
   token: string | undefined,
   work: () => Promise<CallToolResult>,
+  options: { readOnly?: boolean } = {},
 ): Promise<CallToolResult> {
   return guarded(async () => {
-    await deps.sessions.check(token, identity);
-    return await work();
+    if (!options.readOnly) {
+      await deps.sessions.check(token, identity);
+      return await work();
+    }
+    const [check, result] = await Promise.allSettled([
+      deps.sessions.check(token, identity),
+      work(),
+    ]);
+    if (check.status === "rejected") throw check.reason;
+    if (result.status === "rejected") throw result.reason;
+    return result.value;
   });
 }

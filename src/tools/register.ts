@@ -47,7 +47,9 @@ export function registerTools(server: McpServer, deps: ToolDependencies, identit
       },
       async (args: Record<string, unknown>) => {
         const result = tool.gated
-          ? await gated(deps, identity, args.session as string, () => tool.run(args, ctx))
+          ? await gated(deps, identity, args.session as string, () => tool.run(args, ctx), {
+            readOnly: tool.annotations.readOnlyHint === true,
+          })
           : await guarded(() => tool.run(args, ctx));
         noteToolCall(tool.name, result.isError === true);
         return result;
