@@ -19,6 +19,7 @@ import { issueAccessToken } from "../src/signin/access_token.ts";
 import { loadOrCreateSigningKey } from "../src/signin/signing_key.ts";
 import { SERVER_VERSION } from "../src/version.ts";
 import { createTestDatabase } from "../tests/helpers/postgres.ts";
+import { forEachLine } from "../tests/helpers/process.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -54,20 +55,11 @@ async function spawn(
   }).spawn();
   const lines: string[] = [];
   const found = Promise.withResolvers<RegExpMatchArray>();
-  (async () => {
-    let buffer = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      const parts = buffer.split("\n");
-      buffer = parts.pop()!;
-      for (const line of parts) {
-        if (lines.length < 200) lines.push(line);
-        const match = line.match(ready);
-        if (match) found.resolve(match);
-      }
-    }
-    found.reject(new Error(`${args.join(" ")} exited before ${ready}`));
-  })();
+  forEachLine(child.stdout, (line) => {
+    if (lines.length < 200) lines.push(line);
+    const match = line.match(ready);
+    if (match) found.resolve(match);
+  }).then(() => found.reject(new Error(`${args.join(" ")} exited before ${ready}`)), found.reject);
   const match = await found.promise;
   return {
     child,
@@ -237,6 +229,12 @@ async function machine() {
 }
 
 async function main() {
+  try {
+    await new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" }).output();
+  } catch {
+    console.error("wrk is needed as the load generator: apt-get install -y wrk");
+    Deno.exit(1);
+  }
   const started = new Date();
   const rows: Row[] = [];
   const log = (row: Row) => {

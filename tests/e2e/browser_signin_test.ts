@@ -4,12 +4,9 @@ import {
   StreamableHTTPClientTransport,
   UnauthorizedError,
 } from "@modelcontextprotocol/client";
-import { chromium } from "playwright-core";
+import { artifacts, launchChromium, skipWithoutBrowser } from "../helpers/browser.ts";
 import { MemoryOAuthProvider } from "../helpers/oauth.ts";
 import { startTestServer } from "../helpers/server.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("../../test-artifacts/browser/", import.meta.url);
 
 /** A loopback OAuth callback that hands the query string to the test. */
 function startCallback() {
@@ -32,12 +29,11 @@ function startCallback() {
 
 Deno.test({
   name: "a person signs in and approves in a real browser; the client gets its token",
-  // Locally without Chromium the test is skipped; CI installs it, so there it always runs.
-  ignore: !Deno.env.get("CI") && !(await Deno.stat(CHROMIUM).then(() => true, () => false)),
+  ignore: skipWithoutBrowser,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const screenshot = await artifacts("browser");
     await using server = await startTestServer();
     await using callback = startCallback();
     const provider = new MemoryOAuthProvider(callback.url);
@@ -52,32 +48,21 @@ Deno.test({
     }
     assert(provider.authorizationUrl);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
       await page.goto(provider.authorizationUrl.toString());
       assertStringIncludes(await page.title(), "Sign in");
-      await page.screenshot({ path: new URL("1-sign-in.png", ARTIFACTS).pathname, fullPage: true });
+      await page.screenshot({ path: screenshot("1-sign-in.png"), fullPage: true });
       await page.fill("#identity", "Dana Browser");
       await page.click("button[type=submit]");
       await page.waitForSelector("text=Allow access?");
       assertStringIncludes(await page.content(), "Dana Browser");
-      await page.screenshot({ path: new URL("2-consent.png", ARTIFACTS).pathname, fullPage: true });
+      await page.screenshot({ path: screenshot("2-consent.png"), fullPage: true });
       await page.click("button:has-text('Allow')");
       const params = await callback.params;
       await page.waitForSelector("text=You are connected");
-      await page.screenshot({ path: new URL("3-back-at-the-client.png", ARTIFACTS).pathname });
+      await page.screenshot({ path: screenshot("3-back-at-the-client.png") });
       assertEquals(params.get("iss"), server.config.publicUrl);
       await transport.finishAuth(params);
     } finally {

@@ -1,29 +1,17 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { chromium } from "playwright-core";
 import { TOOLS } from "../../src/tools/register.ts";
+import { artifacts, launchChromium, skipWithoutBrowser } from "../helpers/browser.ts";
 import { startTestServer } from "../helpers/server.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("../../test-artifacts/landing/", import.meta.url);
 
 Deno.test({
   name: "the landing page tells a person what to do, in a real browser, without JavaScript",
-  ignore: !Deno.env.get("CI") && !(await Deno.stat(CHROMIUM).then(() => true, () => false)),
+  ignore: skipWithoutBrowser,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const screenshot = await artifacts("landing");
     await using server = await startTestServer();
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({
         javaScriptEnabled: false,
@@ -33,7 +21,7 @@ Deno.test({
       const response = await page.goto(`${server.config.publicUrl}/`);
       assertEquals(response?.status(), 200);
       await page.screenshot({
-        path: new URL("landing-desktop.png", ARTIFACTS).pathname,
+        path: screenshot("landing-desktop.png"),
         fullPage: true,
       });
       const text = await page.innerText("body");
@@ -56,7 +44,7 @@ Deno.test({
       const small = await phone.newPage();
       await small.goto(`${server.config.publicUrl}/`);
       await small.screenshot({
-        path: new URL("landing-phone.png", ARTIFACTS).pathname,
+        path: screenshot("landing-phone.png"),
         fullPage: true,
       });
       const overflow = await small.evaluate(

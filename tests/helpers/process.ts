@@ -18,6 +18,20 @@ export interface ServerProcess extends AsyncDisposable {
   stderr: Promise<string>;
 }
 
+/** Calls `onLine` for every line of a byte stream, until it ends. */
+export async function forEachLine(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  let buffer = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    parts.forEach(onLine);
+  }
+}
+
 /** Spawns `deno <args>` with `env` and waits for the banner. */
 export async function spawnConnector(
   args: string[],
@@ -35,17 +49,10 @@ export async function spawnConnector(
   const stderr = new Response(child.stderr).text();
   const lines: string[] = [];
   const banner = Promise.withResolvers<void>();
-  (async () => {
-    let buffer = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      const parts = buffer.split("\n");
-      buffer = parts.pop()!;
-      lines.push(...parts);
-      if (lines.some((l) => l.includes("MCP Inspector"))) banner.resolve();
-    }
-    banner.reject(new Error("exited before its banner"));
-  })().catch((error) => banner.reject(error));
+  forEachLine(child.stdout, (line) => {
+    lines.push(line);
+    if (line.includes("MCP Inspector")) banner.resolve();
+  }).then(() => banner.reject(new Error("exited before its banner")), banner.reject);
   try {
     await banner.promise;
   } catch (error) {
