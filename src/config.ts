@@ -145,6 +145,9 @@ const EnvSchema = z.object({
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
 });
 
+/** Every variable the server reads. */
+export const ENV_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 /**
  * Parses an environment into a {@linkcode Config}.
  *

@@ -1,5 +1,5 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { ConfigError, parseConfig } from "../src/config.ts";
+import { ConfigError, ENV_VARIABLES, parseConfig } from "../src/config.ts";
 
 Deno.test("config defaults need no environment at all", () => {
   const config = parseConfig({});
@@ -175,4 +175,14 @@ Deno.test("main.ts exits with the config message instead of a stack trace", asyn
   const text = new TextDecoder().decode(stderr);
   assertStringIncludes(text, "PORT");
   assertEquals(text.includes("    at "), false);
+});
+
+Deno.test(".env.example and the README document every variable the server reads", async () => {
+  const example = await Deno.readTextFile(new URL("../.env.example", import.meta.url));
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  for (const name of ENV_VARIABLES) {
+    if (name === "DENO_DEPLOY") continue; // set by the platform
+    assertStringIncludes(example, `\n${name}=`, `.env.example lacks ${name}`);
+    assertStringIncludes(readme, `\`${name}\``, `README lacks ${name}`);
+  }
 });
