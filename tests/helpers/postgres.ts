@@ -1,16 +1,19 @@
 /**
  * Fresh PostgreSQL databases for tests, reached the production way: the Neon driver over a
- * WebSocket relay to the PostgreSQL this machine runs on 127.0.0.1:5432.
+ * WebSocket relay. The server is the PostgreSQL this machine runs on 127.0.0.1:5432; where none is
+ * running, each database is an embedded PGlite served over the PostgreSQL wire protocol
+ * (`@electric-sql/pglite-socket`) behind the same relay, so the driver path is always tested.
  *
  * @module
  */
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { openNeon } from "../../src/store/neon.ts";
 import type { SqlClient } from "../../src/store/types.ts";
 import { startWsRelay, type WsRelay } from "./ws_relay.ts";
 
 /** Where the test PostgreSQL listens (trust auth). */
 export const POSTGRES_ADDRESS = Deno.env.get("TEST_POSTGRES_ADDRESS") ?? "127.0.0.1:5432";
-const ADMIN_URL = `postgres://postgres@${POSTGRES_ADDRESS}/postgres`;
 
 /** A throwaway database, dropped on dispose. */
 export interface TestDatabase extends AsyncDisposable {
@@ -22,19 +25,41 @@ export interface TestDatabase extends AsyncDisposable {
   connect(): SqlClient;
 }
 
+let serverRunning: Promise<boolean> | undefined;
+
+/** Whether a PostgreSQL server answers at {@linkcode POSTGRES_ADDRESS} (checked once). */
+function postgresServerRunning(): Promise<boolean> {
+  serverRunning ??= (async () => {
+    const [hostname, port] = POSTGRES_ADDRESS.split(":");
+    try {
+      (await Deno.connect({ hostname, port: Number(port) })).close();
+      return true;
+    } catch {
+      console.warn(
+        `No PostgreSQL at ${POSTGRES_ADDRESS}: using PGlite behind the wire protocol instead.`,
+      );
+      return false;
+    }
+  })();
+  return serverRunning;
+}
+
 /** Creates an empty database behind its own relay. */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  return await postgresServerRunning() ? await onServer() : await onPglite();
+}
+
+async function onServer(): Promise<TestDatabase> {
   const relay = startWsRelay(POSTGRES_ADDRESS);
+  const adminUrl = `postgres://postgres@${POSTGRES_ADDRESS}/postgres`;
+  const admin = () =>
+    openNeon({ connectionString: adminUrl, wsProxy: relay.address, maxConnections: 1 });
   const name = `rr_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const admin = openNeon({
-    connectionString: ADMIN_URL,
-    wsProxy: relay.address,
-    maxConnections: 1,
-  });
+  const creator = admin();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await creator.query(`CREATE DATABASE ${name}`);
   } finally {
-    await admin.close();
+    await creator.close();
   }
   const url = `postgres://postgres@${POSTGRES_ADDRESS}/${name}`;
   return {
@@ -44,17 +69,33 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async [Symbol.asyncDispose]() {
       relay.setPaused(false);
       relay.setRefusing(false);
-      const cleanup = openNeon({
-        connectionString: ADMIN_URL,
-        wsProxy: relay.address,
-        maxConnections: 1,
-      });
+      const dropper = admin();
       try {
-        await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
-        await cleanup.close();
+        await dropper.close();
         await relay[Symbol.asyncDispose]();
       }
+    },
+  };
+}
+
+async function onPglite(): Promise<TestDatabase> {
+  const db = await PGlite.create();
+  const server = new PGLiteSocketServer({ db, port: 0, host: "127.0.0.1", maxConnections: 32 });
+  await server.start();
+  const address = server.getServerConn();
+  const relay = startWsRelay(address);
+  const url = `postgres://postgres@${address}/postgres`;
+  return {
+    url,
+    relay,
+    connect: () => openNeon({ connectionString: url, wsProxy: relay.address }),
+    async [Symbol.asyncDispose]() {
+      relay.setPaused(false);
+      await relay[Symbol.asyncDispose]();
+      await server.stop();
+      await db.close();
     },
   };
 }
