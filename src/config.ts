@@ -190,6 +190,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (given("AUTH_ISSUER") && !env.AUTH_ISSUER!.startsWith("https://")) {
       problems.push("AUTH_ISSUER: must be an https:// issuer in production");
     }
+    if (given("AUTH_JWKS_URL") && !env.AUTH_JWKS_URL!.startsWith("https://")) {
+      problems.push("AUTH_JWKS_URL: must be https:// in production");
+    }
     if (!given("AUTH_ISSUER") && env.DEV_SIGNIN_ON_DEPLOY !== "1") {
       // Anyone can sign in as anyone through the development issuer: never by accident in public.
       problems.push(

@@ -61,6 +61,7 @@ export function createMcpEndpoint(
   return createMcpHandler((ctx) => createServer(identityOf(ctx), options.tools), {
     legacy: "stateless",
     maxRequestBodySize: options.maxBodyBytes,
-    onerror: (error) => console.error(`mcp: ${error.message}`),
+    // The name only: parse errors quote the request body, which may hold a session token or state.
+    onerror: (error) => console.error(`mcp: request rejected (${error.name})`),
   });
 }

@@ -97,7 +97,7 @@ export async function startServer(
       tools,
       signin,
       kv,
-      subjectKey: sessionSecret,
+      subjectKey: await logSubjectKey(sessionSecret),
       logSink: options.logSink,
     }).fetch as typeof handle;
   } catch (error) {
@@ -114,4 +114,13 @@ export async function startServer(
   };
   const listening = { hostname: server.addr.hostname, port: server.addr.port };
   return { config, resources, listening, shutdown, finished: server.finished };
+}
+
+/** A key for hashing reader ids in logs, derived from the session secret but not equal to it. */
+async function logSubjectKey(secret: Uint8Array): Promise<Uint8Array> {
+  const label = new TextEncoder().encode("reading-room:log-subject-hash:");
+  const material = new Uint8Array(label.length + secret.length);
+  material.set(label);
+  material.set(secret, label.length);
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", material));
 }

@@ -34,7 +34,12 @@ export interface RemoteKeysOptions {
   cacheMaxAgeMs?: number;
   /** Per-fetch time limit. */
   timeoutMs?: number;
+  /** Pause before discovering again after a failed discovery. */
+  discoveryRetryMs?: number;
 }
+
+/** Pause between discovery attempts after one failed. */
+const DISCOVERY_RETRY_MS = 5_000;
 
 /** Errors that describe the token, not the issuer: they stay `invalid_token`. */
 const TOKEN_FAULTS = [
@@ -51,7 +56,13 @@ const TOKEN_FAULTS = [
 export function remoteKeys(options: RemoteKeysOptions): JWTVerifyGetKey {
   const timeoutMs = options.timeoutMs ?? 5_000;
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  let failedAt = -Infinity;
   const resolve = () => {
+    // After a failed discovery, wait before asking the issuer again: a stream of requests must not
+    // become a stream of outbound fetches.
+    if (!jwks && Date.now() - failedAt < (options.discoveryRetryMs ?? DISCOVERY_RETRY_MS)) {
+      return Promise.reject(new Error("issuer discovery failed recently"));
+    }
     jwks ??= (async () => {
       const url = options.jwksUrl ?? await discoverJwksUrl(options.issuer, timeoutMs);
       return createRemoteJWKSet(new URL(url), {
@@ -60,7 +71,10 @@ export function remoteKeys(options: RemoteKeysOptions): JWTVerifyGetKey {
         timeoutDuration: timeoutMs,
       });
     })();
-    jwks.catch(() => (jwks = undefined));
+    jwks.catch(() => {
+      jwks = undefined;
+      failedAt = Date.now();
+    });
     return jwks;
   };
   return async (header, token) => {
@@ -104,6 +118,11 @@ export async function discoverJwksUrl(issuer: string, timeoutMs = 5_000): Promis
     }
     if (typeof metadata.jwks_uri !== "string" || !/^https?:\/\//.test(metadata.jwks_uri)) {
       throw new Error(`metadata at ${candidate} has no usable jwks_uri`);
+    }
+    // Keys fetched in the clear could be swapped by anyone on the path: an https issuer's keys
+    // must come over https too.
+    if (url.protocol === "https:" && !metadata.jwks_uri.startsWith("https://")) {
+      throw new Error(`metadata at ${candidate} has a jwks_uri that is not https`);
     }
     return metadata.jwks_uri;
   }

@@ -11,7 +11,11 @@ import ipaddr from "ipaddr.js";
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   const parsed = ipaddr.process(address);
-  return parsed.range() === "unicast";
+  if (parsed.range() !== "unicast") return false;
+  // Global unicast IPv6 is 2000::/3; anything else ipaddr.js calls "unicast" (e.g. the deprecated
+  // IPv4-compatible ::a.b.c.d) is not a public address.
+  if (parsed.kind() === "ipv6") return (parsed as ipaddr.IPv6).parts[0] >> 13 === 1;
+  return true;
 }
 
 /**

@@ -52,6 +52,7 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
   try {
     client = await findClient(await ctx.kv.get(), q.client_id, {
       privateHostAllowlist: ctx.metadataDocumentHostAllowlist,
+      ownHost: new URL(ctx.issuer).host,
     });
   } catch (error) {
     if (!(error instanceof ClientError)) throw error;
@@ -72,11 +73,26 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
     );
   }
 
-  // Stage 2: the redirect URI is trusted; errors now go back to the app.
+  // Stage 2: the redirect URI is the client's own, but anyone can register a client, so an
+  // automatic redirect here would make us an open redirector (RFC 9700 §4.11.2). The error is shown
+  // on our page, with a link that takes the error back to the app when the person chooses to.
   const fail = (error: string, description: string) =>
-    c.redirect(
-      redirectWith(redirectUri, { error, error_description: description, state: q.state }, ctx),
-      302,
+    respond(
+      c,
+      400,
+      errorPage({
+        title: "Cannot sign in",
+        message: `The app's request was refused (${error}): ${description}.`,
+        warn: ctx.warnOnPages,
+        returnTo: {
+          href: redirectWith(
+            redirectUri,
+            { error, error_description: description, state: q.state },
+            ctx,
+          ),
+          host: new URL(redirectUri).host,
+        },
+      }),
     );
   if (q.response_type !== "code") {
     return fail("unsupported_response_type", "Only response_type=code is supported");
@@ -172,8 +188,13 @@ async function decide(c: Context, ctx: SigninContext): Promise<Response> {
   if (!pending.reader) {
     return page(c, ctx, 400, "Sign in first", "This request has no signed-in reader yet.");
   }
-  // One decision per request: a replayed form finds nothing.
-  await (await ctx.kv.get()).delete(signinKeys.pendingRequest(requestId));
+  // One decision per request: consumed atomically, so a replayed or doubled form finds nothing.
+  const kv = await ctx.kv.get();
+  const consumed = await kv.atomic().check(found.entry).delete(signinKeys.pendingRequest(requestId))
+    .commit();
+  if (!consumed.ok) {
+    return page(c, ctx, 400, "This page has expired", "Start again from the app you came from.");
+  }
   if (form.get("decision") !== "allow") {
     return c.redirect(
       redirectWith(
@@ -208,7 +229,15 @@ async function decide(c: Context, ctx: SigninContext): Promise<Response> {
 async function loadPendingFromForm(
   c: Context,
   ctx: SigninContext,
-): Promise<Response | { requestId: string; pending: PendingRequest; form: FormData }> {
+): Promise<
+  | Response
+  | {
+    requestId: string;
+    pending: PendingRequest;
+    form: FormData;
+    entry: Deno.KvEntry<PendingRequest>;
+  }
+> {
   let form: FormData;
   try {
     form = await c.req.formData();
@@ -235,7 +264,7 @@ async function loadPendingFromForm(
       "This form did not come from this browser's sign-in. Start again from the app you came from.",
     );
   }
-  return { requestId, pending: entry.value, form };
+  return { requestId, pending: entry.value, form, entry };
 }
 
 /** The development reader for what the person typed: the same text always gives the same `sub`. */

@@ -178,6 +178,8 @@ async function admitNewRegistration(
 export interface FindClientOptions {
   /** Hosts whose metadata documents may live on private addresses (development only). */
   privateHostAllowlist: readonly string[];
+  /** Our own public host: a metadata document there would make us fetch ourselves, recursively. */
+  ownHost?: string;
   /** Limits on the document fetch. */
   maxBytes?: number;
   /** Fetch time limit. */
@@ -197,6 +199,11 @@ export async function findClient(
 }
 
 const DOCUMENT_CACHE_MS = 10 * 60_000;
+/** A failed fetch is remembered this long, so a bad client_id cannot make us fetch it repeatedly. */
+const FAILURE_CACHE_MS = 60_000;
+/** At most this many metadata documents are fetched at once; more callers are told to retry. */
+const MAX_CONCURRENT_FETCHES = 8;
+let fetchesInFlight = 0;
 
 /**
  * Fetches and validates a Client ID Metadata Document. It is an outbound request driven by input,
@@ -209,21 +216,58 @@ async function loadMetadataDocument(
   options: FindClientOptions,
 ): Promise<OAuthClient> {
   const cacheKey = signinKeys.metadataDocument(url);
-  const cached = await readFresh<OAuthClient>(kv, cacheKey);
-  if (cached) return cached.value;
+  const cached = await readFresh<{ client?: OAuthClient; failure?: string }>(kv, cacheKey);
+  if (cached?.value.client) return cached.value.client;
+  if (cached?.value.failure) throw new ClientError("invalid_client", cached.value.failure, 401);
+  try {
+    const client = await fetchMetadataDocument(url, options);
+    const expiresAt = Date.now() + DOCUMENT_CACHE_MS;
+    await kv.set(cacheKey, { client, expiresAt }, expiry(expiresAt));
+    return client;
+  } catch (error) {
+    if (!(error instanceof ClientError)) throw error;
+    if (error.status !== 503) {
+      const expiresAt = Date.now() + FAILURE_CACHE_MS;
+      await kv.set(cacheKey, { failure: error.message, expiresAt }, expiry(expiresAt));
+    }
+    throw error;
+  }
+}
 
+async function fetchMetadataDocument(
+  url: string,
+  options: FindClientOptions,
+): Promise<OAuthClient> {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new ClientError("invalid_client", "client_id is not a valid URL", 401);
   }
-  if (parsed.protocol !== "https:" || parsed.pathname === "/" || parsed.hash || parsed.username) {
-    throw new ClientError("invalid_client", "client_id URL must be https with a path", 401);
+  if (
+    parsed.protocol !== "https:" || parsed.pathname === "/" || parsed.hash || parsed.search ||
+    parsed.username || parsed.password
+  ) {
+    throw new ClientError(
+      "invalid_client",
+      "client_id URL must be https, with a path, and without query, fragment or credentials",
+      401,
+    );
+  }
+  if (options.ownHost && parsed.host === options.ownHost) {
+    throw new ClientError("invalid_client", "client_id must not point at this server", 401);
   }
   const problem = await outboundHostProblem(parsed.hostname, options.privateHostAllowlist);
   if (problem) throw new ClientError("invalid_client", `client_id host ${problem}`, 401);
 
+  if (fetchesInFlight >= MAX_CONCURRENT_FETCHES) {
+    throw new ClientError(
+      "temporarily_unavailable",
+      "Too many client lookups at once; try again",
+      503,
+    );
+  }
+  fetchesInFlight++;
   let body: unknown;
   try {
     const response = await fetch(parsed, {
@@ -236,12 +280,11 @@ async function loadMetadataDocument(
       throw new Error(`HTTP ${response.status}`);
     }
     body = JSON.parse(await readCapped(response, options.maxBytes ?? 16 * 1024));
-  } catch (error) {
-    throw new ClientError(
-      "invalid_client",
-      `client metadata document could not be fetched (${(error as Error).message})`,
-      401,
-    );
+  } catch {
+    // Fixed wording: echoing network errors would let a caller probe what this server can reach.
+    throw new ClientError("invalid_client", "client metadata document could not be fetched", 401);
+  } finally {
+    fetchesInFlight--;
   }
   const document = body as Record<string, unknown>;
   if (document?.client_id !== url) {
@@ -272,16 +315,13 @@ async function loadMetadataDocument(
   } catch (error) {
     throw new ClientError("invalid_client", (error as Error).message, 401);
   }
-  const client: OAuthClient = {
+  return {
     clientId: url,
     kind: "metadata_document",
     clientName: metadata.client_name,
     clientUri: metadata.client_uri,
     redirectUris: metadata.redirect_uris,
   };
-  const expiresAt = Date.now() + DOCUMENT_CACHE_MS;
-  await kv.set(cacheKey, { ...client, expiresAt }, expiry(expiresAt));
-  return client;
 }
 
 /** Reads a response body as text, refusing anything larger than `maxBytes`. */

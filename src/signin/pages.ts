@@ -154,7 +154,13 @@ export function consentPage(options: {
 }
 
 /** A problem that must not be sent to an untrusted redirect URI. */
-export function errorPage(options: { title: string; message: string; warn: boolean }): Html {
+export function errorPage(options: {
+  title: string;
+  message: string;
+  warn: boolean;
+  /** When the app's redirect URI is known: a link (never an automatic redirect) back to it. */
+  returnTo?: { href: string; host: string };
+}): Html {
   return layout(
     options.title,
     options.warn,
@@ -162,7 +168,9 @@ export function errorPage(options: { title: string; message: string; warn: boole
       <h1>${options.title}</h1>
       <div class="card">
         <p>${options.message}</p>
-        <p><small>Go back to the app you came from and connect again.</small></p>
+        ${options.returnTo
+          ? html`<p><a href="${options.returnTo.href}">Return to ${options.returnTo.host}</a></p>`
+          : html`<p><small>Go back to the app you came from and connect again.</small></p>`}
       </div>
     `,
   );

@@ -32,6 +32,7 @@ async function token(c: Context, ctx: SigninContext): Promise<Response> {
   try {
     await findClient(await ctx.kv.get(), clientId, {
       privateHostAllowlist: ctx.metadataDocumentHostAllowlist,
+      ownHost: new URL(ctx.issuer).host,
     });
     let issued: IssuedGrant;
     switch (form.get("grant_type")) {

@@ -1,4 +1,7 @@
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import type { AuthError } from "../../src/auth/errors.ts";
+import { remoteKeys } from "../../src/auth/key_source.ts";
+import { verifyAccessToken } from "../../src/auth/verify_access_token.ts";
 import { Hono } from "hono";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { INITIALIZE, startTestServer } from "../helpers/server.ts";
@@ -114,19 +117,41 @@ Deno.test("a flood of unknown kids refetches the issuer's JWKS at most once per 
 });
 
 Deno.test("an unreachable or mismatched issuer fails closed with 503, never a pass", async (t) => {
-  await t.step("issuer down at first use, then back", async () => {
+  await t.step(
+    "issuer down: 503 for every request, and it is not asked again at once",
+    async () => {
+      const issuer = await startIssuer();
+      try {
+        await using server = await startTestServer({ AUTH_ISSUER: issuer.issuer });
+        const good = await issuer.sign(payloadFor(issuer.issuer, server.mcpUrl));
+        issuer.setUp(false);
+        for (let i = 0; i < 20; i++) {
+          const down = await server.post(INITIALIZE, { authorization: `Bearer ${good}` });
+          assertEquals(down.status, 503);
+          assertEquals((await down.json()).error, "temporarily_unavailable");
+        }
+        assertEquals(issuer.counts.metadata, 0, "a down issuer's 503s are not counted as answers");
+      } finally {
+        await issuer.close();
+      }
+    },
+  );
+  await t.step("issuer down at first use, then back: keys are found again", async () => {
     const issuer = await startIssuer();
     try {
-      await using server = await startTestServer({ AUTH_ISSUER: issuer.issuer });
-      const good = await issuer.sign(payloadFor(issuer.issuer, server.mcpUrl));
+      const keys = remoteKeys({ issuer: issuer.issuer, discoveryRetryMs: 0 });
+      const policy = {
+        issuer: issuer.issuer,
+        audience: "https://rr.example/mcp",
+        keys,
+        requiredScopes: ["mcp"],
+      };
+      const token = await issuer.sign(payloadFor(issuer.issuer, "https://rr.example/mcp"));
       issuer.setUp(false);
-      const down = await server.post(INITIALIZE, { authorization: `Bearer ${good}` });
-      assertEquals(down.status, 503);
-      assertEquals((await down.json()).error, "temporarily_unavailable");
+      const error = await assertRejects(() => verifyAccessToken(token, policy));
+      assertEquals((error as AuthError).code, "issuer_unavailable");
       issuer.setUp(true);
-      const up = await server.post(INITIALIZE, { authorization: `Bearer ${good}` });
-      assertEquals(up.status, 200);
-      await up.body?.cancel();
+      assertEquals((await verifyAccessToken(token, policy)).identity.sub, "auth0|reader-1");
     } finally {
       await issuer.close();
     }

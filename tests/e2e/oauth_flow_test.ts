@@ -21,8 +21,8 @@ async function serveMetadataDocument() {
     onListen: () => {},
   }, (request): Response => {
     const url = new URL(request.url);
-    if (url.pathname !== "/oauth/client.json") return new Response("not found", { status: 404 });
     fetches++;
+    if (url.pathname !== "/oauth/client.json") return new Response("not found", { status: 404 });
     return Response.json(clientMetadataFor(CALLBACK, documentUrl));
   });
   let fetches = 0;
@@ -116,5 +116,19 @@ Deno.test("a host connects end to end through the development sign-in", async (t
     const { clientId } = await connectLikeAHost(server, provider, "bob@example.com");
     assertEquals(clientId, document.url);
     assert(document.fetches() >= 1, "the server fetched the document");
+  });
+
+  await t.step("a metadata document that fails is not fetched again at once", async () => {
+    await using document = await serveMetadataDocument();
+    const missing = document.url.replace("client.json", "missing.json");
+    for (let i = 0; i < 3; i++) {
+      const url = new URL("/authorize", server.config.publicUrl);
+      url.searchParams.set("client_id", missing);
+      url.searchParams.set("redirect_uri", CALLBACK);
+      const response = await fetch(url, { redirect: "manual" });
+      assertEquals(response.status, 400);
+      await response.body?.cancel();
+    }
+    assertEquals(document.fetches(), 1);
   });
 });

@@ -145,7 +145,7 @@ Deno.test("dynamic client registration is idempotent, validated and capped", asy
   }
 });
 
-Deno.test("authorize shows untrusted-request errors on a page and redirects the rest", async (t) => {
+Deno.test("authorize never redirects on its own before the person acts; errors stay on a page", async (t) => {
   await using server = await startTestServer();
   const clientId = await registeredClient(server);
   const { challenge } = await pkce();
@@ -156,15 +156,19 @@ Deno.test("authorize shows untrusted-request errors on a page and redirects the 
     assertEquals(response.headers.get("location"), null);
     assertStringIncludes(await response.text(), text);
   }
-  async function redirectedWith(url: URL, error: string) {
+  /** Refused on our page, never by an automatic redirect; a link takes the error back to the app. */
+  async function refusedWithLink(url: URL, error: string) {
     const response = await fetch(url, { redirect: "manual" });
-    assertEquals(response.status, 302);
-    const back = new URL(response.headers.get("location")!);
+    assertEquals(response.status, 400);
+    assertEquals(response.headers.get("location"), null);
+    const html = await response.text();
+    const href = /<a href="([^"]+)">Return to 127\.0\.0\.1:53682<\/a>/.exec(html)?.[1];
+    assert(href, "no link back to the app");
+    const back = new URL(href.replaceAll("&amp;", "&"));
     assertEquals(back.origin + back.pathname, CALLBACK);
     assertEquals(back.searchParams.get("error"), error);
     assertEquals(back.searchParams.get("state"), "st-123");
     assertEquals(back.searchParams.get("iss"), server.config.publicUrl);
-    await response.body?.cancel();
   }
 
   await t.step(
@@ -186,10 +190,10 @@ Deno.test("authorize shows untrusted-request errors on a page and redirects the 
     ));
   await t.step(
     "missing PKCE: invalid_request",
-    () => redirectedWith(authorizeUrl(server, { client_id: clientId }), "invalid_request"),
+    () => refusedWithLink(authorizeUrl(server, { client_id: clientId }), "invalid_request"),
   );
   await t.step("plain PKCE: invalid_request", () =>
-    redirectedWith(
+    refusedWithLink(
       authorizeUrl(server, {
         client_id: clientId,
         code_challenge: challenge,
@@ -198,7 +202,7 @@ Deno.test("authorize shows untrusted-request errors on a page and redirects the 
       "invalid_request",
     ));
   await t.step("resource of another server: invalid_target", () =>
-    redirectedWith(
+    refusedWithLink(
       authorizeUrl(server, {
         client_id: clientId,
         code_challenge: challenge,
@@ -207,7 +211,7 @@ Deno.test("authorize shows untrusted-request errors on a page and redirects the 
       "invalid_target",
     ));
   await t.step("implicit flow: unsupported_response_type", () =>
-    redirectedWith(
+    refusedWithLink(
       authorizeUrl(server, {
         client_id: clientId,
         code_challenge: challenge,
@@ -216,7 +220,7 @@ Deno.test("authorize shows untrusted-request errors on a page and redirects the 
       "unsupported_response_type",
     ));
   await t.step("unknown scope: invalid_scope", () =>
-    redirectedWith(
+    refusedWithLink(
       authorizeUrl(server, { client_id: clientId, code_challenge: challenge, scope: "mcp admin" }),
       "invalid_scope",
     ));
@@ -231,6 +235,21 @@ Deno.test("authorize shows untrusted-request errors on a page and redirects the 
     assertEquals(back.searchParams.get("iss"), server.config.publicUrl);
     assertEquals(back.searchParams.get("code"), null);
   });
+});
+
+Deno.test("a consent decision counts once, even when submitted twice at the same moment", async () => {
+  await using server = await startTestServer();
+  const clientId = await registeredClient(server);
+  const { challenge } = await pkce();
+  const url = authorizeUrl(server, { client_id: clientId, code_challenge: challenge });
+  const walker = new FormWalker();
+  const signIn = await (await walker.request(url)).text();
+  const consent = await (await walker.submit(url, formsOf(signIn)[0], { identity: "eve" })).text();
+  const allow = formsOf(consent).find((f) => f.fields.decision === "allow")!;
+  const answers = await Promise.all([walker.submit(url, allow), walker.submit(url, allow)]);
+  const codes = answers.filter((r) => r.status === 303);
+  assertEquals(codes.length, 1, `statuses ${answers.map((r) => r.status)}`);
+  for (const r of answers) await r.body?.cancel();
 });
 
 Deno.test("sign-in pages resist framing and cross-site form posts", async (t) => {
@@ -441,6 +460,23 @@ Deno.test("client metadata documents on private addresses are refused (SSRF)", a
       );
       assertEquals(response.status, 400);
       assertMatch(await response.text(), /private|does not resolve/);
+    });
+  }
+  for (
+    const clientId of [
+      `${server.config.publicUrl.replace("http:", "https:")}/authorize/client.json`,
+      "https://app.example.com/client.json?x=1",
+    ]
+  ) {
+    await t.step(`refused without fetching: ${clientId}`, async () => {
+      const response = await fetch(
+        authorizeUrl(server, { client_id: clientId, code_challenge: challenge }),
+        {
+          redirect: "manual",
+        },
+      );
+      assertEquals(response.status, 400);
+      assertMatch(await response.text(), /must not point at this server|without query/);
     });
   }
   await t.step("an http client_id URL is not a metadata document", async () => {
