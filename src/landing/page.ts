@@ -6,6 +6,7 @@
  * @module
  */
 import { html } from "hono/html";
+import { pageShell } from "../http/page_shell.ts";
 import type { Readiness } from "../health/readiness.ts";
 import type { ToolDefinition } from "../tools/definition.ts";
 import { SERVER_VERSION } from "../version.ts";
@@ -53,74 +54,66 @@ export function landingPage(o: LandingOptions) {
   const status = o.readiness.ready
     ? html`<span class="status ok">● Ready</span>`
     : html`<span class="status bad">● Not ready</span>`;
-  return html`
-    <!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Reading Room · MCP connector</title>
-        <style>${STYLE}</style>
-      </head>
-      <body>
-        <main>
-    <div class="brand">Reading Room</div>
-    <h1>A reading companion for your AI assistant</h1>
-    ${o.publicDevelopmentSignin
-      ? html`<p class="danger" role="alert">Warning: this server runs the open development sign-in in
+  return pageShell(
+    "Reading Room · MCP connector",
+    STYLE,
+    html`
+      <h1>A reading companion for your AI assistant</h1>
+      ${o.publicDevelopmentSignin
+        ? html`<p class="danger" role="alert">Warning: this server runs the open development sign-in in
 public. Anyone can sign in as anyone here.</p>`
-      : ""}
-    <p>This is an MCP connector. Add it to Claude (or any MCP host), sign in once, and your assistant can
-    search and read the Reading Room's library, keep your shelf, and remember what you asked it to —
-    picking up where you left off in any new chat.</p>
+        : ""}
+      <p>This is an MCP connector. Add it to Claude (or any MCP host), sign in once, and your assistant can
+      search and read the Reading Room's library, keep your shelf, and remember what you asked it to —
+      picking up where you left off in any new chat.</p>
 
-    <h2>Paste this URL into your MCP host</h2>
-    <code class="url">${o.resourceUrl}</code>
-    ${o.developmentSignin
-      ? html`<p class="dev">Sign-in here is the <strong>development sign-in</strong>: you type a name,
+      <h2>Paste this URL into your MCP host</h2>
+      <code class="url">${o.resourceUrl}</code>
+      ${o.developmentSignin
+        ? html`<p class="dev">Sign-in here is the <strong>development sign-in</strong>: you type a name,
 there is no password, and the same name is always the same reader.</p>`
-      : ""}
+        : ""}
 
-    <h2>Connect</h2>
-    <div class="card"><strong>claude.ai</strong>
-    <ol>
-    <li>Open <em>Settings → Connectors</em> and choose <em>Add custom connector</em>.</li>
-    <li>Name it "Reading Room", paste the URL above, and press <em>Add</em>, then <em>Connect</em>.</li>
-    <li>A sign-in page opens: sign in, then press <em>Allow</em> on the consent page.</li>
-    <li>Back in claude.ai the connector shows as connected. In a chat, turn it on and ask for something to read.</li>
-    </ol></div>
-    <div class="card"><strong>Claude Code</strong>
-    <ol>
-    <li>Run <code>claude mcp add --transport http reading-room ${o.resourceUrl}</code></li>
-    <li>In Claude Code type <code>/mcp</code>, pick <code>reading-room</code>, choose <em>Authenticate</em>.</li>
-    <li>Sign in and press <em>Allow</em> in the browser window that opens; Claude Code shows it connected.</li>
-    </ol></div>
-    <div class="card"><strong>MCP Inspector</strong>
-    <ol>
-    <li>Run <code>npx @modelcontextprotocol/inspector</code> and open the address it prints.</li>
-    <li>Choose transport <em>Streamable HTTP</em>, paste the URL above, press <em>Connect</em>.</li>
-    <li>Sign in and allow; then <em>Tools → List Tools</em> and run <code>begin_session</code>.</li>
-    </ol></div>
+      <h2>Connect</h2>
+      <div class="card"><strong>claude.ai</strong>
+      <ol>
+      <li>Open <em>Settings → Connectors</em> and choose <em>Add custom connector</em>.</li>
+      <li>Name it "Reading Room", paste the URL above, and press <em>Add</em>, then <em>Connect</em>.</li>
+      <li>A sign-in page opens: sign in, then press <em>Allow</em> on the consent page.</li>
+      <li>Back in claude.ai the connector shows as connected. In a chat, turn it on and ask for something to read.</li>
+      </ol></div>
+      <div class="card"><strong>Claude Code</strong>
+      <ol>
+      <li>Run <code>claude mcp add --transport http reading-room ${o.resourceUrl}</code></li>
+      <li>In Claude Code type <code>/mcp</code>, pick <code>reading-room</code>, choose <em>Authenticate</em>.</li>
+      <li>Sign in and press <em>Allow</em> in the browser window that opens; Claude Code shows it connected.</li>
+      </ol></div>
+      <div class="card"><strong>MCP Inspector</strong>
+      <ol>
+      <li>Run <code>npx @modelcontextprotocol/inspector</code> and open the address it prints.</li>
+      <li>Choose transport <em>Streamable HTTP</em>, paste the URL above, press <em>Connect</em>.</li>
+      <li>Sign in and allow; then <em>Tools → List Tools</em> and run <code>begin_session</code>.</li>
+      </ol></div>
 
-    <h2>What your assistant can do here</h2>
-    <div class="card"><table>
-    ${o.tools.map((t) =>
-      html`
-        <tr>
-          <td>${t.name}</td>
-          <td><strong>${t.title}</strong><br><small>${firstSentence(t.description)}</small></td>
-        </tr>
-      `
-    )}
-    </table></div>
+      <h2>What your assistant can do here</h2>
+      <div class="card">
+        <table>
+      ${o.tools.map((t) =>
+        html`
+          <tr>
+            <td>${t.name}</td>
+            <td><strong>${t.title}</strong><br><small>${firstSentence(t.description)}</small></td>
+          </tr>
+        `
+      )}
+        </table>
+      </div>
 
-    <h2>Status</h2>
-    <p>${status} &nbsp; database ${LABELS[checks.database]}, session store ${LABELS[checks.kv]}.
-    <small>Checked ${o.checkedAt.toISOString()} · version ${SERVER_VERSION}</small></p>
-        </main>
-      </body>
-    </html>
-  `;
+      <h2>Status</h2>
+      <p>${status} &nbsp; database ${LABELS[checks.database]}, session store ${LABELS[checks.kv]}.
+      <small>Checked ${o.checkedAt.toISOString()} · version ${SERVER_VERSION}</small></p>
+    `,
+  );
 }
 
 function firstSentence(text: string): string {

@@ -5,9 +5,7 @@
  * @module
  */
 import { html } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
-
-type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+import { type Html, pageShell } from "../http/page_shell.ts";
 
 const STYLE = `
 *{box-sizing:border-box}
@@ -30,30 +28,19 @@ ul{padding-left:1.2rem}
 small{color:#6f6a60}
 `;
 
-/** Page frame shared by every page. `warn` adds the public-deployment warning. */
+/** Page frame shared by the sign-in pages. `warn` adds the public-deployment warning. */
 function layout(title: string, warn: boolean, body: Html): Html {
-  return html`
-    <!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="referrer" content="no-referrer">
-        <title>${title} · Reading Room</title>
-        <style>${STYLE}</style>
-      </head>
-      <body>
-        <main>
-    <div class="brand">Reading Room</div>
-    ${warn
-      ? html`<div class="danger" role="alert">Warning: this is the open development sign-in running on a
+  return pageShell(
+    `${title} · Reading Room`,
+    STYLE,
+    html`${
+      warn
+        ? html`<div class="danger" role="alert">Warning: this is the open development sign-in running on a
 public server. Anyone can sign in as anyone here. Do not keep anything private in it.</div>`
-      : ""}
-    ${body}
-        </main>
-      </body>
-    </html>
-  `;
+        : ""
+    }
+${body}`,
+  );
 }
 
 /** What the sign-in and consent pages show about the asking client. */

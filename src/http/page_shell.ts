@@ -1,0 +1,33 @@
+/**
+ * The HTML frame every server-rendered page shares: doctype, viewport, inline style, brand line.
+ * No scripts and no external assets, so the pages work without JavaScript and under a strict CSP.
+ *
+ * @module
+ */
+import { html } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+
+/** Rendered HTML, as Hono's `html` template produces it. */
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/** Wraps `body` in a complete page titled `title`, styled by `style` (trusted, inline). */
+export function pageShell(title: string, style: string, body: Html): Html {
+  return html`
+    <!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <title>${title}</title>
+        <style>${style}</style>
+      </head>
+      <body>
+        <main>
+    <div class="brand">Reading Room</div>
+    ${body}
+        </main>
+      </body>
+    </html>
+  `;
+}
