@@ -293,6 +293,8 @@ async function main() {
     DATABASE_URL: db.url,
     DATABASE_WS_PROXY: relay.match[1],
     SESSION_TTL: "3600",
+    // wrk repeats one reader's begin_session thousands of times a minute.
+    SESSION_STARTS_PER_MINUTE: "1000000",
     HOME: Deno.env.get("HOME") ?? "/root",
   };
   const tokenFor = (publicUrl: string, sub: string) =>
@@ -373,6 +375,8 @@ async function main() {
         throw new Error(JSON.stringify(check));
       }
       const begin = withAuth(toolCall(era, "begin_session", {}));
+      const begun = await once(`${origin}/mcp`, begin);
+      if (!begun.result?.structuredContent?.session) throw new Error(JSON.stringify(begun));
       for (const c of [1, 16]) {
         const a = await wrk(`${origin}/mcp`, getItem, c, DURATION);
         const b = await wrk(`${origin}/mcp`, begin, c, DURATION);

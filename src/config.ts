@@ -97,6 +97,8 @@ export type DatabaseConfig =
 export interface SessionConfig {
   /** Lifetime of a session token, seconds. */
   ttlSeconds: number;
+  /** Sessions one reader may start per minute. */
+  startsPerMinute: number;
   /** The HMAC secret; `undefined` means generate one under `DATA_DIR` (development only). */
   signingSecret?: string;
 }
@@ -140,6 +142,7 @@ const EnvSchema = z.object({
   SESSION_TTL: optional(z.coerce.number().int().min(60).max(24 * 3600)),
   SESSION_SIGNING_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
   STATE_MAX_BYTES: optional(z.coerce.number().int().min(1024).max(1024 * 1024)),
+  SESSION_STARTS_PER_MINUTE: optional(z.coerce.number().int().min(1).max(1_000_000)),
   APP_ENV: optional(z.enum(["development", "production"])),
   DENO_DEPLOY: optional(z.string()),
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
@@ -241,7 +244,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         timeoutMs: e.STORE_TIMEOUT_MS ?? 5_000,
       }
       : { kind: "pglite", dir: `${dataDir}/pglite`, timeoutMs: e.STORE_TIMEOUT_MS ?? 5_000 },
-    session: { ttlSeconds: e.SESSION_TTL ?? 1800, signingSecret: e.SESSION_SIGNING_SECRET },
+    session: {
+      ttlSeconds: e.SESSION_TTL ?? 1800,
+      startsPerMinute: e.SESSION_STARTS_PER_MINUTE ?? 60,
+      signingSecret: e.SESSION_SIGNING_SECRET,
+    },
     stateMaxBytes: e.STATE_MAX_BYTES ?? 64 * 1024,
   };
 }

@@ -8,6 +8,7 @@ import { createAccessVerifier } from "./auth/access_verifier.ts";
 import { createApp } from "./app.ts";
 import { type Config, parseConfig } from "./config.ts";
 import { loadGuidance } from "./guidance.ts";
+import { createRateLimiter } from "./http/rate_limit.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
 import { createSessions, loadSessionSecret } from "./session/sessions.ts";
 import type { SigninContext } from "./signin/context.ts";
@@ -63,6 +64,11 @@ export async function startServer(
       kv,
       secret: sessionSecret,
       ttlSeconds: config.session.ttlSeconds,
+      startsPerReader: createRateLimiter(kv, {
+        scope: "session-start",
+        limit: 60,
+        windowMs: 60_000,
+      }),
     });
     const tools = {
       store,
@@ -88,6 +94,10 @@ export async function startServer(
         registrationsPerHour: config.auth.registrationsPerHour,
         metadataDocumentHostAllowlist: config.auth.metadataDocumentHostAllowlist,
         warnOnPages: config.auth.warnOnPages,
+        limits: {
+          authorize: createRateLimiter(kv, { scope: "authorize", limit: 60, windowMs: 60_000 }),
+          register: createRateLimiter(kv, { scope: "register", limit: 20, windowMs: 60_000 }),
+        },
       };
     }
     const verifyAccess = createAccessVerifier(config, signin && publicJwks(signin.signingKey));

@@ -127,7 +127,11 @@ Deno.test("production refuses to start with one clear line per problem, never ec
     },
   );
   await t.step("development needs none of it", () => {
-    assertEquals(parseConfig({}).session, { ttlSeconds: 1800, signingSecret: undefined });
+    assertEquals(parseConfig({}).session, {
+      ttlSeconds: 1800,
+      startsPerMinute: 60,
+      signingSecret: undefined,
+    });
     assertEquals(parseConfig({}).production, false);
   });
 });

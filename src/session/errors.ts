@@ -12,6 +12,7 @@ export type SessionErrorCode =
   | "revoked"
   | "unknown"
   | "foreign"
+  | "too_many"
   | "unavailable";
 
 /** A refused or unverifiable session. */

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Identity } from "../auth/identity.ts";
+import type { RateLimiter } from "../http/rate_limit.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import { SessionError } from "./errors.ts";
 import { sessionKey, signSessionToken, verifySessionToken } from "./session_token.ts";
@@ -42,10 +43,14 @@ export interface SessionsOptions {
   kv: KvHandle;
   secret: Uint8Array;
   ttlSeconds: number;
+  /** Bounds how many sessions one reader can start (each is a KV record). */
+  startsPerReader?: RateLimiter;
 }
 
 /** Builds the session service. */
-export function createSessions({ kv, secret, ttlSeconds }: SessionsOptions): Sessions {
+export function createSessions(
+  { kv, secret, ttlSeconds, startsPerReader }: SessionsOptions,
+): Sessions {
   const key = sessionKey(secret);
   /** Runs a KV operation; any KV failure is `unavailable` (and a lost connection is reopened next time). */
   async function withKv<T>(work: (kv: Deno.Kv) => Promise<T>): Promise<T> {
@@ -80,6 +85,15 @@ export function createSessions({ kv, secret, ttlSeconds }: SessionsOptions): Ses
 
   return {
     async begin(identity) {
+      if (startsPerReader) {
+        const decision = await withKv(() => startsPerReader.hit(identity.sub));
+        if (!decision.allowed) {
+          throw new SessionError(
+            "too_many",
+            `Too many sessions were started for this reader just now; try again in ${decision.retryAfterSeconds} s`,
+          );
+        }
+      }
       const sessionId = crypto.randomUUID();
       const { token, expiresAt } = await signSessionToken(await key, {
         sub: identity.sub,

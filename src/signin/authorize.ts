@@ -9,6 +9,7 @@
  */
 import type { Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { clientAddress } from "../http/rate_limit.ts";
 import { ClientError, findClient, type OAuthClient } from "./clients.ts";
 import { issueAuthorizationCode } from "./grants.ts";
 import { expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
@@ -45,6 +46,18 @@ export function mountAuthorize(app: Hono, ctx: SigninContext): void {
 }
 
 async function startAuthorization(c: Context, ctx: SigninContext): Promise<Response> {
+  // Every start writes a pending request and may fetch a metadata document: bound them per caller.
+  const decision = await ctx.limits.authorize.hit(clientAddress(c.env));
+  if (!decision.allowed) {
+    c.header("retry-after", String(decision.retryAfterSeconds));
+    return page(
+      c,
+      ctx,
+      429,
+      "Too many sign-in attempts",
+      `Too many sign-ins were started from your network just now. Try again in ${decision.retryAfterSeconds} seconds.`,
+    );
+  }
   const q = c.req.query();
   // Stage 1: until the client and redirect URI are verified, errors stay on our page.
   if (!q.client_id) return page(c, ctx, 400, "Cannot sign in", "The request names no client_id.");

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { RateLimiter } from "../http/rate_limit.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import type { SigningKey } from "./signing_key.ts";
 
@@ -30,4 +31,6 @@ export interface SigninContext {
   metadataDocumentHostAllowlist: readonly string[];
   /** Whether pages must carry the public-deployment warning. */
   warnOnPages: boolean;
+  /** Bounds sign-in starts and registrations per caller address. */
+  limits: { authorize: RateLimiter; register: RateLimiter };
 }

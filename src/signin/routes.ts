@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { clientAddress } from "../http/rate_limit.ts";
 import { mountAuthorize } from "./authorize.ts";
 import { ClientError, registerClient } from "./clients.ts";
 import type { SigninContext } from "./context.ts";
@@ -44,6 +45,16 @@ export function signinRoutes(ctx: SigninContext): Hono {
     return c.json(jwks);
   });
   app.post("/register", async (c) => {
+    const decision = await ctx.limits.register.hit(clientAddress(c.env));
+    if (!decision.allowed) {
+      const response = oauthError(
+        "temporarily_unavailable",
+        `Too many registrations from this address; retry in ${decision.retryAfterSeconds} s`,
+        429,
+      );
+      response.headers.set("retry-after", String(decision.retryAfterSeconds));
+      return response;
+    }
     let body: unknown;
     try {
       body = await c.req.json();

@@ -10,7 +10,7 @@ import type { ReadingStore } from "../store/types.ts";
 import { StoreError } from "../store/types.ts";
 import { SessionError } from "../session/errors.ts";
 import type { Sessions } from "../session/sessions.ts";
-import { failClosed } from "./results.ts";
+import { failClosed, refused } from "./results.ts";
 import type { Guidance } from "../guidance.ts";
 
 /** What the tools work with, shared by every request. */
@@ -30,11 +30,14 @@ const SESSION_REASONS: Record<SessionError["code"], string> = {
   revoked: "the session was ended with end_session. Start a new one with begin_session if needed.",
   unknown: "the session is not known to the Reading Room. Start a new one with begin_session.",
   foreign: "the session token belongs to a different reader than the one signed in.",
+  too_many: "too many sessions were started for this reader just now.",
   unavailable: "the session store is unavailable.",
 };
 
 /** Turns a failure into the fail-closed result; unexpected errors are logged without details leaking. */
 export function failureResult(error: unknown): CallToolResult {
+  // Starting sessions too fast is the caller's doing, not an outage: refused, with when to retry.
+  if (error instanceof SessionError && error.code === "too_many") return refused(error.message);
   if (error instanceof SessionError) return failClosed(SESSION_REASONS[error.code]);
   if (error instanceof StoreError) {
     return failClosed(
