@@ -66,7 +66,7 @@ export async function startServer(
       ttlSeconds: config.session.ttlSeconds,
       startsPerReader: createRateLimiter(kv, {
         scope: "session-start",
-        limit: 60,
+        limit: config.session.startsPerMinute,
         windowMs: 60_000,
       }),
     });

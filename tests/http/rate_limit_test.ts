@@ -75,3 +75,12 @@ Deno.test("sign-in starts, registrations and session starts are bounded per call
     },
   );
 });
+
+Deno.test("SESSION_STARTS_PER_MINUTE sets the per-reader bound", async () => {
+  await using server = await startTestServer({ SESSION_STARTS_PER_MINUTE: "2" });
+  await using chat = await openChat(server, "configured-reader");
+  await awayFromWindowEdge();
+  assert(!(await chat.call("begin_session")).isError);
+  assert(!(await chat.call("begin_session")).isError);
+  assertStringIncludes((await chat.call("begin_session")).text, "Too many sessions");
+});
