@@ -25,16 +25,13 @@ export function createRateLimiter(
         const window = Math.floor(now / options.windowMs);
         const retryAfterSeconds = Math.ceil(((window + 1) * options.windowMs - now) / 1000);
         const counterKey: Deno.KvKey = ["rate", options.scope, key, window];
-        for (let attempt = 0; attempt < 10; attempt++) {
-          const entry = await db.get<number>(counterKey, { consistency: "strong" });
-          const count = entry.value ?? 0;
-          if (count >= options.limit) return { allowed: false, retryAfterSeconds };
-          const result = await db.atomic().check(entry)
-            .set(counterKey, count + 1, { expireIn: options.windowMs * 2 }).commit();
-          if (result.ok) return { allowed: true };
-        }
-        // Heavy contention on one counter is itself a sign of a flood.
-        return { allowed: false, retryAfterSeconds };
+        const count = (await db.get<number>(counterKey, { consistency: "strong" })).value ?? 0;
+        if (count >= options.limit) return { allowed: false, retryAfterSeconds };
+        // A plain write, not a compare-and-set: callers racing on one key may each count once
+        // where two were due, so the bound is approximate, but no request waits on retries
+        // (measured: compare-and-set halved begin_session throughput at 16 concurrent callers).
+        await db.set(counterKey, count + 1, { expireIn: options.windowMs * 2 });
+        return { allowed: true };
       }),
   };
 }
