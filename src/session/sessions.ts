@@ -85,15 +85,6 @@ export function createSessions(
 
   return {
     async begin(identity) {
-      if (startsPerReader) {
-        const decision = await withKv(() => startsPerReader.hit(identity.sub));
-        if (!decision.allowed) {
-          throw new SessionError(
-            "too_many",
-            `Too many sessions were started for this reader just now; try again in ${decision.retryAfterSeconds} s`,
-          );
-        }
-      }
       const sessionId = crypto.randomUUID();
       const { token, expiresAt } = await signSessionToken(await key, {
         sub: identity.sub,
@@ -101,9 +92,24 @@ export function createSessions(
         ttlSeconds,
       });
       const record: SessionRecord = { sub: identity.sub, expiresAt: expiresAt * 1000 };
-      await withKv((db) =>
-        db.set(sessionRecordKey(sessionId), record, { expireIn: ttlSeconds * 1000 + 60_000 })
-      );
+      // The session record and the reader's start count are written together: one KV write.
+      const refusal = await withKv(async (db) => {
+        const reservation = startsPerReader
+          ? await startsPerReader.reserve(db, identity.sub)
+          : undefined;
+        if (reservation && !reservation.allowed) return reservation.retryAfterSeconds;
+        let op = db.atomic().set(sessionRecordKey(sessionId), record, {
+          expireIn: ttlSeconds * 1000 + 60_000,
+        });
+        if (reservation) op = reservation.write(op);
+        await op.commit();
+      });
+      if (refusal !== undefined) {
+        throw new SessionError(
+          "too_many",
+          `Too many sessions were started for this reader just now; try again in ${refusal} s`,
+        );
+      }
       return { token, sessionId, expiresAt };
     },
 
