@@ -17,7 +17,7 @@ import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
 import type { SigninContext } from "./signin/context.ts";
 import type { ToolDependencies } from "./tools/gate.ts";
 import { TOOLS } from "./tools/register.ts";
-import type { KvHandle } from "./kv/kv_handle.ts";
+import { isConnectionLost, type KvHandle } from "./kv/kv_handle.ts";
 import { landingRoutes } from "./landing/routes.ts";
 import { type LogSink, requestLog } from "./observability/request_log.ts";
 import { signinRoutes } from "./signin/routes.ts";
@@ -53,6 +53,12 @@ export function createApp(
   if (isLoopback(publicHost)) originHosts.push("localhost", "127.0.0.1", "[::1]");
 
   app.use("*", requestLog({ subjectKey, sink: logSink }));
+  // Routes that use KV directly (the sign-in) recover like the tools do: a request that failed
+  // because the KV connection was lost makes the next request reopen it.
+  app.use("*", async (c, next) => {
+    await next();
+    if (c.error && isConnectionLost(c.error)) kv.reset();
+  });
   app.route(
     "/",
     landingRoutes({

@@ -11,6 +11,8 @@ export interface KvHandle {
   get(): Promise<Deno.Kv>;
   /** Marks the current connection broken (after an operation on it failed); the next `get` reopens. */
   discard(kv: Deno.Kv): void;
+  /** Drops the current connection, whichever it is; the next `get` reopens. */
+  reset(): void;
   /** Runs `work` on the connection; if the connection itself was lost, the next use reopens it. */
   use<T>(work: (kv: Deno.Kv) => Promise<T>): Promise<T>;
   /** Closes the connection for good. */
@@ -39,6 +41,7 @@ export async function openKvHandle(path?: string): Promise<KvHandle> {
   return {
     get,
     discard,
+    reset: () => current?.then(discard, () => {}),
     async use(work) {
       const kv = await get();
       try {
