@@ -20,6 +20,8 @@ import {
 import { openStore } from "./store/open_store.ts";
 import type { ReadingStore } from "./store/types.ts";
 import type { LogSink } from "./observability/request_log.ts";
+import { installLastResortGuard } from "./observability/last_resort.ts";
+import { malformedRequestResponse } from "./http/request_shape.ts";
 
 /** A listening server. */
 export interface RunningServer {
@@ -46,11 +48,12 @@ export async function startServer(
   options: { logSink?: LogSink } = {},
 ): Promise<RunningServer> {
   let config = parseConfig(env);
+  installLastResortGuard();
   let handle: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response> =
     () => new Response("Starting up", { status: 503, headers: { "retry-after": "1" } });
   const server = Deno.serve(
     { port: config.port, hostname: config.bindHost, onListen: () => {} },
-    (request, info) => handle(request, info),
+    (request, info) => malformedRequestResponse(request) ?? handle(request, info),
   );
   let kv: KvHandle | undefined;
   let store: ReadingStore | undefined;

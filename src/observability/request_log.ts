@@ -44,7 +44,9 @@ export function requestLog(options: RequestLogOptions) {
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     const facts: RequestFacts = {};
     let written = false;
-    const write = async (status: number) => {
+    // Runs after the response, outside any request's error handling: it must never throw.
+    const write = (status: number) => writeLine(status).catch(() => {});
+    const writeLine = async (status: number) => {
       if (written) return;
       written = true;
       const sub = c.get("access")?.identity.sub;
@@ -54,7 +56,8 @@ export function requestLog(options: RequestLogOptions) {
         msg: "request",
         requestId,
         method: c.req.method,
-        path: new URL(c.req.url).pathname,
+        // Hono's path is cut from the URL string; `new URL` would throw on a malformed Host.
+        path: c.req.path,
         status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
       };
