@@ -60,7 +60,7 @@ export async function startServer(
   try {
     if (config.port === 0) config = parseConfig({ ...env, PORT: String(server.addr.port) });
     if (config.kvPath) await Deno.mkdir(dirname(config.kvPath), { recursive: true });
-    kv = await openKvHandle(config.kvPath);
+    kv = await openKvHandle(config.kvPath, { timeoutMs: config.database.timeoutMs });
     store = await openStore(config.database);
     const sessionSecret = await loadSessionSecret(config.session.signingSecret, config.dataDir);
     const sessions = createSessions({

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { KvHandle } from "../kv/kv_handle.ts";
-import type { ReadingStore } from "../store/types.ts";
+import { type KvHandle, KvTimeoutError } from "../kv/kv_handle.ts";
+import { type ReadingStore, StoreError } from "../store/types.ts";
 
 /** Outcome of one dependency check. */
 export type CheckOutcome = "ok" | "failed" | "timeout";
@@ -36,7 +36,12 @@ async function within(timeoutMs: number, check: () => Promise<void>): Promise<Ch
   });
   try {
     return await Promise.race([
-      check().then((): CheckOutcome => "ok", (): CheckOutcome => "failed"),
+      check().then((): CheckOutcome => "ok", (error): CheckOutcome =>
+        // A store that missed its own deadline is slow, not broken: say so.
+        error instanceof KvTimeoutError ||
+          (error instanceof StoreError && error.code === "timeout")
+          ? "timeout"
+          : "failed"),
       timeout,
     ]);
   } finally {

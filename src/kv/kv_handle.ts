@@ -1,9 +1,16 @@
 /**
  * One Deno KV connection for the process, reopened after it fails, so a KV outage ends when the
- * store comes back rather than when the process restarts.
+ * store comes back rather than when the process restarts. Every call on the connection it lends has
+ * a deadline (see {@linkcode boundedKv}).
  *
  * @module
  */
+import { boundedKv, KvTimeoutError } from "./bounded_kv.ts";
+
+export { KvTimeoutError };
+
+/** Deadline of one KV call when none is configured, ms. */
+export const DEFAULT_KV_TIMEOUT_MS = 5_000;
 
 /** Lends the current KV connection. */
 export interface KvHandle {
@@ -19,12 +26,19 @@ export interface KvHandle {
   close(): void;
 }
 
-/** Opens KV at `path` (`undefined`: the platform default, as on Deno Deploy). */
-export async function openKvHandle(path?: string): Promise<KvHandle> {
+/**
+ * Opens KV at `path` (`undefined`: the platform default, as on Deno Deploy). Every KV call made
+ * through the handle rejects with {@linkcode KvTimeoutError} after `timeoutMs`.
+ */
+export async function openKvHandle(
+  path?: string,
+  options: { timeoutMs?: number } = {},
+): Promise<KvHandle> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_KV_TIMEOUT_MS;
   let current: Promise<Deno.Kv> | undefined;
   let closed = false;
   const open = () => {
-    current ??= Deno.openKv(path);
+    current ??= Deno.openKv(path).then((kv) => boundedKv(kv, timeoutMs));
     current.catch(() => (current = undefined));
     return current;
   };

@@ -1,0 +1,72 @@
+/**
+ * Deno KV with a deadline on every call. Local KV is a SQLite file: while another process holds its
+ * write lock, a KV call simply waits, for as long as the lock lasts, with no deadline of its own. A
+ * tool waiting on it would leave the host hanging instead of failing closed, so every read, write
+ * and commit here races a timer, exactly like the database calls.
+ *
+ * @module
+ */
+
+/** A KV call missed its deadline. The call itself may still complete later. */
+export class KvTimeoutError extends Error {
+  /** Creates the error; the message names the operation, never keys or values. */
+  constructor(operation: string, timeoutMs: number) {
+    super(`KV ${operation}: no answer within ${timeoutMs} ms`);
+    this.name = "KvTimeoutError";
+  }
+}
+
+/** Rejects with {@linkcode KvTimeoutError} when `promise` has not settled within `timeoutMs`. */
+export function withinDeadline<T>(
+  operation: string,
+  timeoutMs: number,
+  promise: Promise<T>,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KvTimeoutError(operation, timeoutMs)), timeoutMs);
+  });
+  // A call that settles after its deadline must not surface as an unhandled rejection.
+  promise.catch(() => {});
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Calls of `Deno.Kv` that talk to the store and so get the deadline. */
+const BOUNDED_CALLS = new Set(["get", "getMany", "set", "delete", "enqueue"]);
+
+/**
+ * Wraps `kv` so that `get`, `getMany`, `set`, `delete`, `enqueue` and `atomic().commit()` reject
+ * with {@linkcode KvTimeoutError} after `timeoutMs`. Everything else passes through unchanged.
+ */
+export function boundedKv(kv: Deno.Kv, timeoutMs: number): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (property === "atomic") return () => boundedAtomic(target.atomic(), timeoutMs);
+      if (typeof property === "string" && BOUNDED_CALLS.has(property)) {
+        return (...args: unknown[]) =>
+          withinDeadline(property, timeoutMs, value.apply(target, args));
+      }
+      return value.bind(target);
+    },
+  });
+}
+
+function boundedAtomic(op: Deno.AtomicOperation, timeoutMs: number): Deno.AtomicOperation {
+  const proxy: Deno.AtomicOperation = new Proxy(op, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (property === "commit") {
+        return () => withinDeadline("commit", timeoutMs, target.commit());
+      }
+      // The builder methods return the operation itself: keep handing out the bounded one.
+      return (...args: unknown[]) => {
+        const result = value.apply(target, args);
+        return result === target ? proxy : result;
+      };
+    },
+  });
+  return proxy;
+}

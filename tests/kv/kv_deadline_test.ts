@@ -1,0 +1,94 @@
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { FAIL_CLOSED_SENTENCE } from "../../src/tools/results.ts";
+import { openChat } from "../helpers/mcp_client.ts";
+import { startTestServer } from "../helpers/server.ts";
+
+/** Another process holding the SQLite write lock of a KV file until released. */
+async function holdWriteLock(path: string) {
+  const child = new Deno.Command("sqlite3", {
+    args: [path],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  await writer.write(
+    new TextEncoder().encode("PRAGMA busy_timeout = 10000;\nBEGIN EXCLUSIVE;\nSELECT 'locked';\n"),
+  );
+  let seen = "";
+  while (!seen.includes("locked")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("sqlite3 ended before taking the lock");
+    seen += value;
+  }
+  return {
+    async release() {
+      await writer.write(new TextEncoder().encode("ROLLBACK;\n.quit\n"));
+      await writer.close();
+      await reader.cancel();
+      await child.status;
+    },
+  };
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+Deno.test("KV write lock held by another process: tools fail closed within the deadline, then recover", async (t) => {
+  const deadlineMs = 1_000;
+  await using server = await startTestServer({ STORE_TIMEOUT_MS: String(deadlineMs) });
+  await using chat = await openChat(server, "kv-lock");
+  const { session } = await chat.begin();
+  const lock = await holdWriteLock(server.config.kvPath!);
+  try {
+    await t.step("begin_session (a KV write) fails closed within deadline + 2 s", async () => {
+      const { value, ms } = await timed(() => chat.call("begin_session"));
+      assert(value.isError, `begin_session answered during the lock: ${value.text}`);
+      assertStringIncludes(value.text, FAIL_CLOSED_SENTENCE);
+      assert(ms < deadlineMs + 2_000, `took ${Math.round(ms)} ms`);
+    });
+    await t.step("end_session (a KV write) fails closed within deadline + 2 s", async () => {
+      const { value, ms } = await timed(() => chat.call("end_session", { session }));
+      assert(value.isError, `end_session answered during the lock: ${value.text}`);
+      assertStringIncludes(value.text, FAIL_CLOSED_SENTENCE);
+      assert(ms < deadlineMs + 2_000, `took ${Math.round(ms)} ms`);
+    });
+    await t.step("parallel tool calls all answer within deadline + 2 s", async () => {
+      const { value, ms } = await timed(() =>
+        Promise.all([
+          chat.call("begin_session"),
+          chat.call("user_get_profile", { session }),
+          chat.call("user_save_state", { session, patch: { during: "lock" } }),
+          chat.call("config_get_rules", { session }),
+        ])
+      );
+      assert(ms < deadlineMs + 2_000, `took ${Math.round(ms)} ms`);
+      for (const result of value) {
+        if (result.isError) assertStringIncludes(result.text, FAIL_CLOSED_SENTENCE);
+      }
+    });
+    await t.step("/healthz answers at once; /readyz names KV as the slow store", async () => {
+      const health = await timed(() => fetch(`${server.localOrigin}/healthz`));
+      assertEquals(health.value.status, 200);
+      await health.value.body?.cancel();
+      assert(health.ms < 500, `healthz took ${Math.round(health.ms)} ms`);
+      const ready = await fetch(`${server.localOrigin}/readyz`);
+      const body = await ready.json();
+      assertEquals(ready.status, 503);
+      assertEquals(body.checks.kv, "timeout");
+      assertEquals(body.checks.database, "ok");
+    });
+  } finally {
+    await lock.release();
+  }
+  await t.step("after the lock is released the session contract works again", async () => {
+    const again = await chat.call("begin_session");
+    assert(!again.isError, again.text);
+    const profile = await chat.call("user_get_profile", { session: again.data.session.token });
+    assert(!profile.isError, profile.text);
+  });
+});
