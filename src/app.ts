@@ -17,6 +17,7 @@ import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
 import type { SigninContext } from "./signin/context.ts";
 import type { ToolDependencies } from "./tools/gate.ts";
 import { TOOLS } from "./tools/register.ts";
+import { withRawArgumentCheck } from "./tools/raw_arguments.ts";
 import { isConnectionLost, type KvHandle } from "./kv/kv_handle.ts";
 import { landingRoutes } from "./landing/routes.ts";
 import { type LogSink, requestLog } from "./observability/request_log.ts";
@@ -116,7 +117,24 @@ export function createApp(
       resourceMetadataUrl,
       scopes: config.requiredScopes,
     }),
-    (c) => mcp.fetch(c.req.raw, { authInfo: toAuthInfo(c.get("access"), config.resourceUrl) }),
+    async (c) => {
+      const authInfo = toAuthInfo(c.get("access"), config.resourceUrl);
+      // The body is parsed here once, so the tool arguments can be judged as they arrived (see
+      // raw_arguments.ts), and handed to the SDK parsed, which spares it a copy of the request.
+      const text = await c.req.text();
+      let parsedBody: unknown;
+      try {
+        parsedBody = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        parsedBody = undefined;
+      }
+      if (parsedBody === undefined) {
+        // Not JSON: the SDK gives the protocol's own answer for that.
+        const { url, method, headers } = c.req.raw;
+        return mcp.fetch(new Request(url, { method, headers, body: text }), { authInfo });
+      }
+      return withRawArgumentCheck(parsedBody, () => mcp.fetch(c.req.raw, { authInfo, parsedBody }));
+    },
   );
   return app;
 }

@@ -13,6 +13,8 @@ import { domainTools } from "./domain.ts";
 import { gated, guarded, type ToolDependencies } from "./gate.ts";
 import { healthTool } from "./health.ts";
 import { precompiled } from "./precompiled_schema.ts";
+import { rawArgumentProblem } from "./raw_arguments.ts";
+import { refused } from "./results.ts";
 import { sessionTools } from "./session.ts";
 import { userTools } from "./user.ts";
 
@@ -46,7 +48,11 @@ export function registerTools(server: McpServer, deps: ToolDependencies, identit
         annotations: tool.annotations,
       },
       async (args: Record<string, unknown>) => {
-        const result = tool.gated
+        // Input that cannot be kept faithfully is the caller's to fix: refused before anything runs.
+        const problem = rawArgumentProblem();
+        const result = problem !== null
+          ? refused(problem)
+          : tool.gated
           ? await gated(deps, identity, args.session as string, () => tool.run(args, ctx), {
             readOnly: tool.annotations.readOnlyHint === true,
           })

@@ -54,6 +54,14 @@ export const userTools = [
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     gated: true,
     run: async ({ patch, expected_version }, { deps, identity }) => {
+      // Checked before the database: a patch larger than the whole state can never be saved.
+      const patchBytes = new TextEncoder().encode(JSON.stringify(patch)).length;
+      if (patchBytes > deps.stateMaxBytes) {
+        return refused(
+          `the patch is ${patchBytes} bytes, over the ${deps.stateMaxBytes}-byte limit of the saved state. ` +
+            "Save less at once.",
+        );
+      }
       const result = await deps.store.savePatch(identity.sub, patch, {
         expectedVersion: expected_version,
         maxBytes: deps.stateMaxBytes,
