@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import { createAccessVerifier } from "./auth/access_verifier.ts";
 import { createApp } from "./app.ts";
+import { preparePrivateDataDir } from "./data_dir.ts";
 import { type Config, parseConfig } from "./config.ts";
 import { loadGuidance } from "./guidance.ts";
 import { createRateLimiter } from "./http/rate_limit.ts";
@@ -59,7 +59,8 @@ export async function startServer(
   let store: ReadingStore | undefined;
   try {
     if (config.port === 0) config = parseConfig({ ...env, PORT: String(server.addr.port) });
-    if (config.kvPath) await Deno.mkdir(dirname(config.kvPath), { recursive: true });
+    // Deno Deploy has no local files; everywhere else the data directory is private from the start.
+    if (!config.onDeploy) await preparePrivateDataDir(config.dataDir, config.kvPath);
     kv = await openKvHandle(config.kvPath, { timeoutMs: config.database.timeoutMs });
     store = await openStore(config.database);
     const sessionSecret = await loadSessionSecret(config.session.signingSecret, config.dataDir);
