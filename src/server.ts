@@ -12,6 +12,8 @@ import { createRateLimiter } from "./http/rate_limit.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
 import { createSessions, loadSessionSecret } from "./session/sessions.ts";
 import type { SigninContext } from "./signin/context.ts";
+import { isGrantRevoked } from "./signin/grants.ts";
+import { createSigninLimits } from "./signin/limits.ts";
 import {
   loadOrCreateSigningKey,
   loadOrCreateSigningKeyInKv,
@@ -95,16 +97,18 @@ export async function startServer(
         signingKey,
         accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
         refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
-        registrationsPerHour: config.auth.registrationsPerHour,
         metadataDocumentHostAllowlist: config.auth.metadataDocumentHostAllowlist,
         warnOnPages: config.auth.warnOnPages,
-        limits: {
-          authorize: createRateLimiter(kv, { scope: "authorize", limit: 60, windowMs: 60_000 }),
-          register: createRateLimiter(kv, { scope: "register", limit: 20, windowMs: 60_000 }),
-        },
+        limits: createSigninLimits(kv, config.auth.registrationsPerHour),
       };
     }
-    const verifyAccess = createAccessVerifier(config, signin && publicJwks(signin.signingKey));
+    // Tokens of the bundled issuer name their grant: once it is revoked they stop working at /mcp.
+    const signinKv = kv;
+    const verifyAccess = createAccessVerifier(
+      config,
+      signin && publicJwks(signin.signingKey),
+      signin && ((grantId) => signinKv.use((db) => isGrantRevoked(db, grantId))),
+    );
     handle = createApp({
       config,
       verifyAccess,

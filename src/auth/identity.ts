@@ -22,4 +22,12 @@ export interface VerifiedAccess {
   readonly clientId?: string;
   /** Expiry, seconds since the epoch. */
   readonly expiresAt: number;
+  /** The grant the token was issued under, when the issuer names one ({@linkcode GRANT_ID_CLAIM}). */
+  readonly grantId?: string;
 }
+
+/**
+ * Private claim in which the bundled development issuer names the grant (refresh-token family) an
+ * access token belongs to, so the resource server can refuse tokens of a revoked grant.
+ */
+export const GRANT_ID_CLAIM = "rr_grant";

@@ -5,7 +5,7 @@
  */
 import { errors, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { AuthError } from "./errors.ts";
-import type { VerifiedAccess } from "./identity.ts";
+import { GRANT_ID_CLAIM, type VerifiedAccess } from "./identity.ts";
 
 /**
  * Signature algorithms we accept. Asymmetric only: `none` would accept unsigned tokens, and any
@@ -91,11 +91,13 @@ export async function verifyAccessToken(
     : typeof payload.azp === "string"
     ? payload.azp
     : undefined;
+  const grantId = payload[GRANT_ID_CLAIM];
   return {
     identity: email ? { sub, email } : { sub },
     scopes,
     clientId,
     expiresAt: payload.exp as number,
+    ...(typeof grantId === "string" ? { grantId } : {}),
   };
 }
 

@@ -1,6 +1,12 @@
 /**
  * Fixed-window request counting in Deno KV, shared by every instance: bounds what one caller can
- * make us write or fetch (pending authorizations, registrations, sessions).
+ * make us write or fetch (pending authorizations, registrations, token requests, sessions).
+ *
+ * The bound is exact under concurrency. Each count is a compare-and-set on the window's counter
+ * (`check(entry)` then `set(count + 1)`), so parallel requests cannot all read the same count and
+ * all pass. Racers in one process take turns on a per-key queue and never conflict with each
+ * other; racers in other instances conflict and retry a bounded number of times, and a request
+ * that runs out of retries is refused, never let through.
  *
  * @module
  */
@@ -9,55 +15,105 @@ import type { KvHandle } from "../kv/kv_handle.ts";
 /** Outcome of counting one request. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** A counted request, not yet written: add `write` to the caller's own atomic operation. */
-export type RateReservation =
-  | { allowed: true; write: (op: Deno.AtomicOperation) => Deno.AtomicOperation }
-  | { allowed: false; retryAfterSeconds: number };
+/** Options of one {@linkcode RateLimiter.hit}. */
+export interface HitOptions {
+  /** Clock, for tests. */
+  now?: number;
+  /**
+   * Adds the caller's own writes (and checks) to the counting operation — by calling `op.set`,
+   * `op.check`…, not by returning it: an AtomicOperation cannot pass through a promise. The count
+   * and the write it pays for commit together or not at all. Called again on every retry; it may
+   * throw to abandon the request, and then nothing is counted and the error propagates.
+   */
+  with?: (op: Deno.AtomicOperation, db: Deno.Kv) => void | Promise<void>;
+}
 
 /** Counts requests per key in windows of `windowMs`, allowing `limit` per window. */
 export interface RateLimiter {
-  /** Counts one request for `key` and writes the count. */
-  hit(key: string, now?: number): Promise<RateDecision>;
-  /**
-   * Reads the count for `key`; when allowed, the increment is returned for the caller to commit
-   * together with its own writes (one KV write instead of two).
-   */
-  reserve(db: Deno.Kv, key: string, now?: number): Promise<RateReservation>;
+  /** Requests allowed per window. */
+  readonly limit: number;
+  /** Counts one request for `key`: allowed (and counted) or refused (and not counted). */
+  hit(key: string, options?: HitOptions): Promise<RateDecision>;
 }
+
+/** Compare-and-set attempts per request before it is refused (conflicts come from other instances). */
+const MAX_ATTEMPTS = 8;
+/** Keys longer than this (UTF-8 bytes) are hashed: Deno KV keys are limited to 2 KiB. */
+const MAX_PLAIN_KEY_BYTES = 128;
+/** Full windows remembered in this process, so a flood against a full window costs no KV read. */
+const MAX_REMEMBERED_FULL = 10_000;
 
 /** Creates a limiter named `scope` (its KV keys are `["rate", scope, key, window]`). */
 export function createRateLimiter(
   kv: KvHandle,
   options: { scope: string; limit: number; windowMs: number },
 ): RateLimiter {
-  const reserve = async (db: Deno.Kv, key: string, now = Date.now()): Promise<RateReservation> => {
-    const window = Math.floor(now / options.windowMs);
-    const counterKey: Deno.KvKey = ["rate", options.scope, key, window];
-    const count = (await db.get<number>(counterKey, { consistency: "strong" })).value ?? 0;
-    if (count >= options.limit) {
-      return {
-        allowed: false,
-        retryAfterSeconds: Math.ceil(((window + 1) * options.windowMs - now) / 1000),
-      };
-    }
-    // A plain write, not a compare-and-set: callers racing on one key may each count once where
-    // two were due, so the bound is approximate, but no request waits on retries (measured:
-    // compare-and-set cost begin_session about a fifth of its throughput at 16 concurrent callers).
-    return {
-      allowed: true,
-      write: (op) => op.set(counterKey, count + 1, { expireIn: options.windowMs * 2 }),
-    };
-  };
+  const { scope, limit, windowMs } = options;
+  /** Windows known to be full, by counter id, until their end: counts never go down in a window. */
+  const full = new Map<string, number>();
+  const retryAfter = (window: number, now: number) =>
+    Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
+
   return {
-    reserve,
-    hit: (key, now) =>
-      kv.use(async (db) => {
-        const reservation = await reserve(db, key, now);
-        if (!reservation.allowed) return reservation;
-        await reservation.write(db.atomic()).commit();
-        return { allowed: true };
-      }),
+    limit,
+    async hit(key, { now = Date.now(), with: extend } = {}) {
+      const window = Math.floor(now / windowMs);
+      const counterKey: Deno.KvKey = ["rate", scope, await boundedKey(key), window];
+      const id = JSON.stringify(counterKey);
+      if ((full.get(id) ?? 0) > now) {
+        return { allowed: false, retryAfterSeconds: retryAfter(window, now) };
+      }
+      return await takeTurn(id, () =>
+        kv.use(async (db): Promise<RateDecision> => {
+          for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            const entry = await db.get<number>(counterKey, { consistency: "strong" });
+            const count = entry.value ?? 0;
+            if (count >= limit) {
+              if (full.size >= MAX_REMEMBERED_FULL) full.clear();
+              full.set(id, (window + 1) * windowMs);
+              return { allowed: false, retryAfterSeconds: retryAfter(window, now) };
+            }
+            const op = db.atomic().check(entry).set(counterKey, count + 1, {
+              expireIn: windowMs * 2,
+            });
+            await extend?.(op, db);
+            if ((await op.commit()).ok) return { allowed: true };
+            // Another instance counted first (or the caller's own check failed): read again.
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+          }
+          // Contention this heavy is itself a flood: refusing is the safe answer.
+          return { allowed: false, retryAfterSeconds: 1 };
+        }));
+    },
   };
+}
+
+/** Tail of each key's queue of callers in this process. */
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier caller for `id` in this process has finished. */
+async function takeTurn<T>(id: string, work: () => Promise<T>): Promise<T> {
+  const before = queues.get(id) ?? Promise.resolve();
+  const mine = before.then(work, work);
+  const tail = mine.catch(() => {});
+  queues.set(id, tail);
+  try {
+    return await mine;
+  } finally {
+    if (queues.get(id) === tail) queues.delete(id);
+  }
+}
+
+/**
+ * A rate-limit key that always fits in a KV key: an attacker-chosen value (a long external `sub`)
+ * must not make the count fail with "key too large" — that would fail open or fail loudly.
+ */
+async function boundedKey(key: string): Promise<string> {
+  if (new TextEncoder().encode(key).length <= MAX_PLAIN_KEY_BYTES) return key;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return `sha256:${
+    Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("")
+  }`;
 }
 
 /** The caller's address as the server saw it (`Deno.serve` passes it as Hono's `env`). */

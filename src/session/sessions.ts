@@ -6,7 +6,7 @@
  * @module
  */
 import type { Identity } from "../auth/identity.ts";
-import type { RateLimiter } from "../http/rate_limit.ts";
+import type { RateDecision, RateLimiter } from "../http/rate_limit.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import { SessionError } from "./errors.ts";
 import { sessionKey, signSessionToken, verifySessionToken } from "./session_token.ts";
@@ -92,18 +92,19 @@ export function createSessions(
         ttlSeconds,
       });
       const record: SessionRecord = { sub: identity.sub, expiresAt: expiresAt * 1000 };
-      // The session record and the reader's start count are written together: one KV write.
-      const refusal = await withKv(async (db) => {
-        const reservation = startsPerReader
-          ? await startsPerReader.reserve(db, identity.sub)
-          : undefined;
-        if (reservation && !reservation.allowed) return reservation.retryAfterSeconds;
-        let op = db.atomic().set(sessionRecordKey(sessionId), record, {
-          expireIn: ttlSeconds * 1000 + 60_000,
-        });
-        if (reservation) op = reservation.write(op);
+      const recordWrite = (op: Deno.AtomicOperation) => {
+        op.set(sessionRecordKey(sessionId), record, { expireIn: ttlSeconds * 1000 + 60_000 });
+      };
+      // The session record and the reader's start count commit together: one KV transaction, and
+      // a refused start writes nothing.
+      const decision = await withKv(async (db): Promise<RateDecision> => {
+        if (startsPerReader) return await startsPerReader.hit(identity.sub, { with: recordWrite });
+        const op = db.atomic();
+        recordWrite(op);
         await op.commit();
+        return { allowed: true };
       });
+      const refusal = decision.allowed ? undefined : decision.retryAfterSeconds;
       if (refusal !== undefined) {
         throw new SessionError(
           "too_many",

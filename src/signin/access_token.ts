@@ -4,6 +4,7 @@
  * @module
  */
 import { SignJWT } from "jose";
+import { GRANT_ID_CLAIM } from "../auth/identity.ts";
 import type { SigningKey } from "./signing_key.ts";
 
 /** What goes into an access token. */
@@ -20,6 +21,11 @@ export interface AccessTokenClaims {
   scope: string;
   /** `client_id`: the OAuth client the token was issued to. */
   clientId: string;
+  /**
+   * The grant (refresh-token family) the token was issued under, as the private claim
+   * {@linkcode GRANT_ID_CLAIM}: revoking the family then stops the token too.
+   */
+  grantId?: string;
   /** Lifetime in seconds; negative gives an already expired token (for tests). */
   ttlSeconds: number;
 }
@@ -32,6 +38,7 @@ export async function issueAccessToken(
 ): Promise<string> {
   const payload: Record<string, unknown> = { scope: claims.scope, client_id: claims.clientId };
   if (claims.email) payload.email = claims.email;
+  if (claims.grantId) payload[GRANT_ID_CLAIM] = claims.grantId;
   return await new SignJWT(payload)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
     .setIssuer(claims.issuer)

@@ -10,7 +10,8 @@
 import type { Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { clientAddress } from "../http/rate_limit.ts";
-import { ClientError, findClient, type OAuthClient } from "./clients.ts";
+import { ClientError, findClient, keepClient, type OAuthClient } from "./clients.ts";
+import { displayText } from "./display_text.ts";
 import { issueAuthorizationCode } from "./grants.ts";
 import { expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
 import { signinKeys } from "./kv_keys.ts";
@@ -33,6 +34,8 @@ interface PendingRequest {
 const PENDING_TTL_MS = 10 * 60_000;
 const CSRF_COOKIE = "rr_signin_csrf";
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/** The shape of our pending-request ids (`randomSecret(24)`); anything else is never looked up. */
+const REQUEST_ID = /^[A-Za-z0-9_-]{32}$/;
 
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   mcp: "search and read the library, and keep your reading memory (shelf, progress, preferences)",
@@ -47,7 +50,8 @@ export function mountAuthorize(app: Hono, ctx: SigninContext): void {
 
 async function startAuthorization(c: Context, ctx: SigninContext): Promise<Response> {
   // Every start writes a pending request and may fetch a metadata document: bound them per caller.
-  const decision = await ctx.limits.authorize.hit(clientAddress(c.env));
+  const caller = clientAddress(c.env);
+  const decision = await ctx.limits.authorize.hit(caller);
   if (!decision.allowed) {
     c.header("retry-after", String(decision.retryAfterSeconds));
     return page(
@@ -66,9 +70,21 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
     client = await findClient(await ctx.kv.get(), q.client_id, {
       privateHostAllowlist: ctx.metadataDocumentHostAllowlist,
       ownHost: new URL(ctx.issuer).host,
+      newLookups: { caller, limiter: ctx.limits.metadataLookups },
     });
   } catch (error) {
     if (!(error instanceof ClientError)) throw error;
+    if (error.status === 429 || error.status === 503) {
+      if (error.retryAfterSeconds) c.header("retry-after", String(error.retryAfterSeconds));
+      return page(
+        c,
+        ctx,
+        error.status,
+        "Too many sign-in attempts",
+        "Too many new apps were looked up from your network just now. Try again in a minute.",
+      );
+    }
+    // ClientError texts are fixed wording: nothing from the request or a fetched document.
     return page(c, ctx, 400, "Unknown app", `This app is not recognised: ${error.message}.`);
   }
   const redirectUri = q.redirect_uri ??
@@ -121,8 +137,11 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
     return fail("invalid_target", `This server only issues tokens for ${ctx.resourceUrl}`);
   }
   const requested = (q.scope ?? "").split(" ").filter((s) => s && s !== "offline_access");
-  const unknown = requested.filter((s) => !ctx.scopes.includes(s));
-  if (unknown.length > 0) return fail("invalid_scope", `Unknown scope: ${unknown.join(" ")}`);
+  // Fixed wording: the scope text is the requester's, and echoing it beside our "Return to" link
+  // would let anyone put their own sentence on our page.
+  if (requested.some((s) => !ctx.scopes.includes(s))) {
+    return fail("invalid_scope", "The app asked for access this server does not offer");
+  }
   if (q.state !== undefined && q.state.length > 1024) {
     return fail("invalid_request", "state is too long");
   }
@@ -130,7 +149,7 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
   const requestId = randomSecret(24);
   const csrf = randomSecret();
   const view: ClientView = {
-    name: client.clientName,
+    name: client.clientName === undefined ? undefined : displayText(client.clientName),
     redirectHost: new URL(redirectUri).host,
     verifiedHost: client.kind === "metadata_document" ? new URL(client.clientId).host : undefined,
   };
@@ -222,6 +241,8 @@ async function decide(c: Context, ctx: SigninContext): Promise<Response> {
       303,
     );
   }
+  // The client is in use now: its registration stops expiring.
+  await keepClient(kv, pending.clientId);
   const code = await issueAuthorizationCode(await ctx.kv.get(), {
     clientId: pending.clientId,
     sub: pending.reader.sub,
@@ -258,7 +279,8 @@ async function loadPendingFromForm(
     return page(c, ctx, 400, "Cannot continue", "The form could not be read.");
   }
   const requestId = String(form.get("request") ?? "");
-  const entry = requestId
+  // Only ids of our own shape reach KV: an oversized one would fail the read ("key too large").
+  const entry = REQUEST_ID.test(requestId)
     ? await readFresh<PendingRequest>(await ctx.kv.get(), signinKeys.pendingRequest(requestId))
     : null;
   if (!entry) {
@@ -314,6 +336,17 @@ async function sameSecret(a: string, b: string): Promise<boolean> {
   if (!a || !b) return false;
   const [x, y] = await Promise.all([hashSecret(a), hashSecret(b)]);
   return x === y;
+}
+
+/** The error page for a sign-in route that failed on our side (KV down or slow). */
+export function unavailablePage(c: Context, ctx: SigninContext): Promise<Response> {
+  return page(
+    c,
+    ctx,
+    503,
+    "Sign-in is unavailable",
+    "The sign-in service is unavailable just now. Try again in a moment.",
+  );
 }
 
 function page(c: Context, ctx: SigninContext, status: number, title: string, message: string) {

@@ -6,7 +6,9 @@
  * @module
  */
 import { z } from "zod";
+import type { RateDecision, RateLimiter } from "../http/rate_limit.ts";
 import { outboundHostProblem } from "./address_guard.ts";
+import { displayText } from "./display_text.ts";
 import { expiry, hashSecret, readFresh } from "./kv_records.ts";
 import { signinKeys } from "./kv_keys.ts";
 import { redirectUriProblem } from "./redirect_uri.ts";
@@ -31,13 +33,34 @@ export class ClientError extends Error {
   readonly code: string;
   /** HTTP status to answer with. */
   readonly status: number;
+  /** For a 429: when to come back. */
+  readonly retryAfterSeconds?: number;
   /** Creates the error. */
-  constructor(code: string, description: string, status = 400) {
+  constructor(code: string, description: string, status = 400, retryAfterSeconds?: number) {
     super(description);
     this.code = code;
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/**
+ * Longest `client_id` accepted, in UTF-8 bytes. It becomes part of KV keys, which Deno KV caps at
+ * 2 KiB: a longer one would fail the read itself ("key too large") instead of being refused.
+ */
+export const MAX_CLIENT_ID_BYTES = 1024;
+
+/** Whether `clientId` is short enough to look up. */
+export function clientIdFits(clientId: string): boolean {
+  return new TextEncoder().encode(clientId).length <= MAX_CLIENT_ID_BYTES;
+}
+
+/**
+ * The one answer for every metadata URL refused at lookup time. Distinct texts ("does not
+ * resolve", "private address", "fetch failed") would let anyone probe what this server's DNS and
+ * network can see through the refusals.
+ */
+const DOCUMENT_REFUSED = "client metadata document could not be fetched";
 
 const Metadata = z.object({
   redirect_uris: z.array(z.string()).min(1).max(10),
@@ -49,7 +72,14 @@ const Metadata = z.object({
   scope: z.string().max(1000).optional(),
 });
 
-type StoredClient = OAuthClient & { issuedAt: number };
+/** A registered client; `expiresAt` is set until its first authorization code is issued. */
+type StoredClient = OAuthClient & { issuedAt: number; expiresAt?: number };
+
+/**
+ * A registration nobody ever authorized is dropped after this long, so registrations made only to
+ * fill the table do not stay (the first authorization code clears the expiry).
+ */
+export const UNUSED_CLIENT_TTL_MS = 24 * 3_600_000;
 
 /** Parses and checks client metadata; throws {@linkcode ClientError}. */
 function parseMetadata(input: unknown): z.infer<typeof Metadata> {
@@ -62,9 +92,13 @@ function parseMetadata(input: unknown): z.infer<typeof Metadata> {
     );
   }
   const metadata = parsed.data;
+  if (metadata.client_name !== undefined) {
+    // Invisible and bidi-control characters are dropped at the door (see displayText).
+    metadata.client_name = displayText(metadata.client_name).trim() || undefined;
+  }
   for (const uri of metadata.redirect_uris) {
     const problem = redirectUriProblem(uri);
-    if (problem) throw new ClientError("invalid_redirect_uri", `redirect URI ${uri} ${problem}`);
+    if (problem) throw new ClientError("invalid_redirect_uri", `a redirect URI ${problem}`);
   }
   const grants = metadata.grant_types ?? ["authorization_code"];
   if (!grants.includes("authorization_code")) {
@@ -85,16 +119,26 @@ function parseMetadata(input: unknown): z.infer<typeof Metadata> {
 
 /** Options of the registration endpoint. */
 export interface RegistrationOptions {
-  /** New registrations accepted per hour. */
-  perHour: number;
+  /** The caller's address: its own quota of new clients. */
+  caller: string;
+  /** Bounds on new clients: per caller address, and for everyone together (hourly windows). */
+  limits: { perAddress: RateLimiter; global: RateLimiter };
   /** Clock, for tests. */
   now?: number;
+}
+
+/** Thrown inside a registration's commit when the same client appeared meanwhile. */
+class AlreadyRegistered extends Error {
+  constructor(readonly client: StoredClient) {
+    super("already registered");
+  }
 }
 
 /**
  * Registers a client. The `client_id` is derived from the metadata itself, so a host that
  * re-registers on every connection gets the same client back instead of growing the table, and only
- * genuinely new clients count against the hourly cap.
+ * genuinely new clients count against the hourly caps: one per caller address, so a single caller
+ * cannot spend everyone's registrations, inside the global one.
  *
  * Every client is public (`token_endpoint_auth_method: none`, PKCE required): a request for a
  * secret-based method is answered with the method we assign, as RFC 7591 §3.2.1 allows.
@@ -112,11 +156,9 @@ export async function registerClient(
     client_uri: metadata.client_uri ?? null,
   });
   const clientId = `rr-${(await hashSecret(canonical)).slice(0, 32)}`;
-  const key = signinKeys.client(clientId);
   const now = options.now ?? Date.now();
 
-  const existing = await kv.get<StoredClient>(key, { consistency: "strong" });
-  let stored = existing.value;
+  let stored = (await readClient(kv, clientId, now))?.value;
   if (!stored) {
     stored = {
       clientId,
@@ -125,8 +167,9 @@ export async function registerClient(
       clientUri: metadata.client_uri,
       redirectUris,
       issuedAt: Math.floor(now / 1000),
+      expiresAt: now + UNUSED_CLIENT_TTL_MS,
     };
-    await admitNewRegistration(kv, key, stored, options.perHour, now);
+    stored = await admitNewRegistration(stored, options, now);
   }
   return {
     client_id: stored.clientId,
@@ -140,38 +183,79 @@ export async function registerClient(
   };
 }
 
-/** Stores a new client if this hour's window still has room; the count and the client commit together. */
+/**
+ * Stores a new client if the caller's and everyone's hourly quotas still have room. The global
+ * count and the client commit together; the client key is checked in the same commit, so two
+ * identical registrations racing store (and count globally) one client.
+ */
 async function admitNewRegistration(
-  kv: Deno.Kv,
-  key: Deno.KvKey,
   client: StoredClient,
-  perHour: number,
+  { caller, limits }: RegistrationOptions,
   now: number,
-): Promise<void> {
-  const hour = Math.floor(now / 3_600_000);
-  const windowKey = signinKeys.registrationWindow(hour);
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const window = await kv.get<number>(windowKey, { consistency: "strong" });
-    const count = window.value ?? 0;
-    if (count >= perHour) {
-      const retryAfter = Math.ceil(((hour + 1) * 3_600_000 - now) / 1000);
-      throw new ClientError(
-        "temporarily_unavailable",
-        `Too many new client registrations this hour (limit ${perHour}); retry in ${retryAfter} s`,
-        429,
-      );
-    }
-    const result = await kv.atomic()
-      .check(window)
-      .check({ key, versionstamp: null })
-      .set(windowKey, count + 1, { expireIn: 2 * 3_600_000 })
-      .set(key, client)
-      .commit();
-    if (result.ok) return;
-    // Either the window moved or someone registered the same client meanwhile.
-    if ((await kv.get(key, { consistency: "strong" })).value) return;
+): Promise<StoredClient> {
+  const tooMany = (decision: RateDecision, description: string) =>
+    decision.allowed ? undefined : new ClientError(
+      "temporarily_unavailable",
+      `${description}; retry in ${decision.retryAfterSeconds} s`,
+      429,
+      decision.retryAfterSeconds,
+    );
+  const mine = await limits.perAddress.hit(caller, { now });
+  const refusedMine = tooMany(
+    mine,
+    `Too many new client registrations from this address this hour (limit ${limits.perAddress.limit})`,
+  );
+  if (refusedMine) throw refusedMine;
+  const key = signinKeys.client(client.clientId);
+  try {
+    const everyone = await limits.global.hit("all", {
+      now,
+      with: async (op, db) => {
+        const current = await db.get<StoredClient>(key, { consistency: "strong" });
+        if (current.value && !isExpired(current.value, now)) {
+          throw new AlreadyRegistered(current.value);
+        }
+        op.check(current).set(key, client, { expireIn: UNUSED_CLIENT_TTL_MS + 3_600_000 });
+      },
+    });
+    const refused = tooMany(
+      everyone,
+      `Too many new client registrations this hour (limit ${limits.global.limit})`,
+    );
+    if (refused) throw refused;
+    return client;
+  } catch (error) {
+    if (error instanceof AlreadyRegistered) return error.client;
+    throw error;
   }
-  throw new ClientError("temporarily_unavailable", "Registration is busy; try again", 503);
+}
+
+function isExpired(client: StoredClient, now: number): boolean {
+  return client.expiresAt !== undefined && client.expiresAt <= now;
+}
+
+/** Reads a registered client; `null` when unknown or expired unused. */
+async function readClient(
+  kv: Deno.Kv,
+  clientId: string,
+  now: number,
+): Promise<Deno.KvEntry<StoredClient> | null> {
+  const entry = await kv.get<StoredClient>(signinKeys.client(clientId), { consistency: "strong" });
+  if (!entry.value || isExpired(entry.value, now)) return null;
+  return entry as Deno.KvEntry<StoredClient>;
+}
+
+/**
+ * Marks a registered client as in use once it gets its first authorization code: its
+ * registration no longer expires. A no-op for metadata-document clients and clients already kept.
+ */
+export async function keepClient(kv: Deno.Kv, clientId: string, now = Date.now()): Promise<void> {
+  if (clientId.startsWith("https://") || !clientIdFits(clientId)) return;
+  const entry = await readClient(kv, clientId, now);
+  if (!entry || entry.value.expiresAt === undefined) return;
+  const { expiresAt: _unused, ...kept } = entry.value;
+  // A lost race means another request kept it (or it changed); either way nothing is left to do.
+  await kv.atomic().check(entry).set(signinKeys.client(clientId), kept).commit();
 }
 
 /** Options for {@linkcode findClient}. */
@@ -184,6 +268,13 @@ export interface FindClientOptions {
   maxBytes?: number;
   /** Fetch time limit. */
   timeoutMs?: number;
+  /** Clock, for tests. */
+  now?: number;
+  /**
+   * Bounds lookups of metadata URLs not in the cache, per caller address: each costs DNS lookups,
+   * a KV write and possibly an outbound fetch. Cached answers are free.
+   */
+  newLookups?: { caller: string; limiter: RateLimiter };
 }
 
 /** Looks up a client by `client_id`: a registered one, or one described by a metadata document. */
@@ -192,10 +283,14 @@ export async function findClient(
   clientId: string,
   options: FindClientOptions,
 ): Promise<OAuthClient> {
+  if (!clientIdFits(clientId)) {
+    throw new ClientError("invalid_client", "client_id is too long", 401);
+  }
   if (clientId.startsWith("https://")) return await loadMetadataDocument(kv, clientId, options);
-  const stored = await kv.get<StoredClient>(signinKeys.client(clientId), { consistency: "strong" });
-  if (!stored.value) throw new ClientError("invalid_client", "Unknown client_id", 401);
-  return stored.value;
+  const stored = await readClient(kv, clientId, options.now ?? Date.now());
+  if (!stored) throw new ClientError("invalid_client", "Unknown client_id", 401);
+  const { issuedAt: _issued, expiresAt: _expires, ...client } = stored.value;
+  return client;
 }
 
 const DOCUMENT_CACHE_MS = 10 * 60_000;
@@ -203,41 +298,57 @@ const DOCUMENT_CACHE_MS = 10 * 60_000;
 const FAILURE_CACHE_MS = 60_000;
 /** At most this many metadata documents are fetched at once; more callers are told to retry. */
 const MAX_CONCURRENT_FETCHES = 8;
+/** One caller holds at most this many of those slots, so slow documents of one cannot starve all. */
+const MAX_FETCHES_PER_CALLER = 2;
 let fetchesInFlight = 0;
+const fetchesByCaller = new Map<string, number>();
 
 /**
  * Fetches and validates a Client ID Metadata Document. It is an outbound request driven by input,
  * so: https only, a public address only (see {@linkcode outboundHostProblem}), no redirects, a
- * size cap and a time limit; the document must name itself as `client_id`. Results are cached.
+ * size cap and a time limit; the document must name itself as `client_id`. Results and failures
+ * are cached; a URL not in the cache counts against the caller's lookup budget.
  */
 async function loadMetadataDocument(
   kv: Deno.Kv,
   url: string,
   options: FindClientOptions,
 ): Promise<OAuthClient> {
+  const parsed = metadataUrl(url, options.ownHost);
+  const now = options.now ?? Date.now();
   const cacheKey = signinKeys.metadataDocument(url);
-  const cached = await readFresh<{ client?: OAuthClient; failure?: string }>(kv, cacheKey);
+  const cached = await readFresh<{ client?: OAuthClient; failure?: string }>(kv, cacheKey, now);
   if (cached?.value.client) return cached.value.client;
   if (cached?.value.failure) throw new ClientError("invalid_client", cached.value.failure, 401);
+  if (options.newLookups) {
+    const { caller, limiter } = options.newLookups;
+    const decision = await limiter.hit(caller, { now });
+    if (!decision.allowed) {
+      throw new ClientError(
+        "temporarily_unavailable",
+        `Too many new client lookups from this address; retry in ${decision.retryAfterSeconds} s`,
+        429,
+        decision.retryAfterSeconds,
+      );
+    }
+  }
   try {
-    const client = await fetchMetadataDocument(url, options);
-    const expiresAt = Date.now() + DOCUMENT_CACHE_MS;
-    await kv.set(cacheKey, { client, expiresAt }, expiry(expiresAt));
+    const client = await fetchMetadataDocument(url, parsed, options);
+    const expiresAt = now + DOCUMENT_CACHE_MS;
+    await kv.set(cacheKey, { client, expiresAt }, expiry(expiresAt, now));
     return client;
   } catch (error) {
     if (!(error instanceof ClientError)) throw error;
     if (error.status !== 503) {
-      const expiresAt = Date.now() + FAILURE_CACHE_MS;
-      await kv.set(cacheKey, { failure: error.message, expiresAt }, expiry(expiresAt));
+      const expiresAt = now + FAILURE_CACHE_MS;
+      await kv.set(cacheKey, { failure: error.message, expiresAt }, expiry(expiresAt, now));
     }
     throw error;
   }
 }
 
-async function fetchMetadataDocument(
-  url: string,
-  options: FindClientOptions,
-): Promise<OAuthClient> {
+/** Checks a metadata URL's shape (no network, nothing cached); throws {@linkcode ClientError}. */
+function metadataUrl(url: string, ownHost: string | undefined): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -254,13 +365,23 @@ async function fetchMetadataDocument(
       401,
     );
   }
-  if (options.ownHost && parsed.host === options.ownHost) {
+  if (ownHost && parsed.host === ownHost) {
     throw new ClientError("invalid_client", "client_id must not point at this server", 401);
   }
-  const problem = await outboundHostProblem(parsed.hostname, options.privateHostAllowlist);
-  if (problem) throw new ClientError("invalid_client", `client_id host ${problem}`, 401);
+  return parsed;
+}
 
-  if (fetchesInFlight >= MAX_CONCURRENT_FETCHES) {
+async function fetchMetadataDocument(
+  url: string,
+  parsed: URL,
+  options: FindClientOptions,
+): Promise<OAuthClient> {
+  if (await outboundHostProblem(parsed.hostname, options.privateHostAllowlist)) {
+    throw new ClientError("invalid_client", DOCUMENT_REFUSED, 401);
+  }
+  const caller = options.newLookups?.caller ?? "";
+  const callerFetches = fetchesByCaller.get(caller) ?? 0;
+  if (fetchesInFlight >= MAX_CONCURRENT_FETCHES || callerFetches >= MAX_FETCHES_PER_CALLER) {
     throw new ClientError(
       "temporarily_unavailable",
       "Too many client lookups at once; try again",
@@ -268,6 +389,7 @@ async function fetchMetadataDocument(
     );
   }
   fetchesInFlight++;
+  fetchesByCaller.set(caller, callerFetches + 1);
   let body: unknown;
   try {
     const response = await fetch(parsed, {
@@ -282,9 +404,12 @@ async function fetchMetadataDocument(
     body = JSON.parse(await readCapped(response, options.maxBytes ?? 16 * 1024));
   } catch {
     // Fixed wording: echoing network errors would let a caller probe what this server can reach.
-    throw new ClientError("invalid_client", "client metadata document could not be fetched", 401);
+    throw new ClientError("invalid_client", DOCUMENT_REFUSED, 401);
   } finally {
     fetchesInFlight--;
+    const left = (fetchesByCaller.get(caller) ?? 1) - 1;
+    if (left > 0) fetchesByCaller.set(caller, left);
+    else fetchesByCaller.delete(caller);
   }
   const document = body as Record<string, unknown>;
   if (document?.client_id !== url) {
@@ -313,7 +438,11 @@ async function fetchMetadataDocument(
   try {
     metadata = parseMetadata(document);
   } catch (error) {
-    throw new ClientError("invalid_client", (error as Error).message, 401);
+    throw new ClientError(
+      "invalid_client",
+      `client metadata document: ${(error as Error).message}`,
+      401,
+    );
   }
   return {
     clientId: url,

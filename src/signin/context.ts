@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { RateLimiter } from "../http/rate_limit.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
+import type { SigninLimits } from "./limits.ts";
 import type { SigningKey } from "./signing_key.ts";
 
 /** Dependencies and settings of the development issuer. */
@@ -25,12 +25,10 @@ export interface SigninContext {
   accessTokenTtlSeconds: number;
   /** Refresh-token family lifetime, seconds. */
   refreshTokenTtlSeconds: number;
-  /** New dynamic registrations per hour. */
-  registrationsPerHour: number;
   /** Hosts whose metadata documents may sit on private addresses (development only). */
   metadataDocumentHostAllowlist: readonly string[];
   /** Whether pages must carry the public-deployment warning. */
   warnOnPages: boolean;
-  /** Bounds sign-in starts and registrations per caller address. */
-  limits: { authorize: RateLimiter; register: RateLimiter };
+  /** Bounds per caller address and for everyone (see {@linkcode SigninLimits}). */
+  limits: SigninLimits;
 }

@@ -73,6 +73,8 @@ export interface CodeRedemption {
 export interface IssuedGrant {
   grant: Grant;
   refreshToken: string;
+  /** The refresh-token family: the grant id access tokens carry. */
+  familyId: string;
 }
 
 /**
@@ -140,7 +142,7 @@ export async function redeemAuthorizationCode(
     )
     .commit();
   if (!result.ok) throw new GrantError("invalid_grant", "The authorization code was already used");
-  return { grant, refreshToken };
+  return { grant, refreshToken, familyId };
 }
 
 /**
@@ -191,7 +193,7 @@ export async function rotateRefreshToken(
       "The refresh token was already used; the grant is revoked",
     );
   }
-  return { grant, refreshToken: next };
+  return { grant, refreshToken: next, familyId: entry.value.familyId };
 }
 
 /** Revokes the family a refresh token belongs to (RFC 7009). Unknown tokens are ignored. */
@@ -208,6 +210,18 @@ export async function revokeRefreshToken(
   const family = await readFresh<FamilyRecord>(kv, signinKeys.tokenFamily(entry.value.familyId));
   if (family?.value.clientId !== clientId) return;
   await revokeFamily(kv, entry.value.familyId);
+}
+
+/**
+ * Whether the grant (refresh-token family) an access token was issued under is over: revoked,
+ * expired or unknown. The resource server asks this so that revoking a family also stops the
+ * access tokens already handed out from it, not only its refresh tokens.
+ */
+export async function isGrantRevoked(kv: Deno.Kv, grantId: string): Promise<boolean> {
+  // Our grant ids are UUIDs; anything longer is not one of ours and must not reach a KV key.
+  if (grantId.length > 64) return true;
+  const family = await readFresh<FamilyRecord>(kv, signinKeys.tokenFamily(grantId));
+  return !family || family.value.revoked;
 }
 
 async function revokeFamily(kv: Deno.Kv, familyId: string): Promise<void> {

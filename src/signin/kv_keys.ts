@@ -9,10 +9,8 @@ const ROOT = "signin";
 
 /** KV key builders of the sign-in state. */
 export const signinKeys = {
-  /** A registered (DCR) client, by `client_id`. */
+  /** A registered (DCR) client, by `client_id`. Rate-limit counters live under `["rate", …]`. */
   client: (clientId: string): Deno.KvKey => [ROOT, "client", clientId],
-  /** Count of new registrations in one hour window. */
-  registrationWindow: (hour: number): Deno.KvKey => [ROOT, "registrations", hour],
   /** A fetched client metadata document, by its URL. */
   metadataDocument: (url: string): Deno.KvKey => [ROOT, "cimd", url],
   /** An authorization request waiting for sign-in and consent, by its random id. */

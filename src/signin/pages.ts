@@ -6,6 +6,7 @@
  */
 import { html } from "hono/html";
 import { type Html, pageShell } from "../http/page_shell.ts";
+import { displayText } from "./display_text.ts";
 
 const STYLE = `
 *{box-sizing:border-box}
@@ -53,8 +54,13 @@ export interface ClientView {
   verifiedHost?: string;
 }
 
+/**
+ * The client's name, cleaned of format characters and isolated in `<bdi>`: whatever direction its
+ * text runs, it cannot reorder the host shown after it.
+ */
 function clientLabel(client: ClientView): Html {
-  return html`<strong>${client.name ?? "An unnamed app"}</strong>${
+  const name = client.name === undefined ? "" : displayText(client.name).trim();
+  return html`<strong><bdi>${name || "An unnamed app"}</bdi></strong>${
     client.verifiedHost
       ? html`
         <small>(${client.verifiedHost})</small>
@@ -112,7 +118,7 @@ export function consentPage(options: {
       <h1>Allow access?</h1>
       <div class="card">
         <p>${clientLabel(options.client)} asks to use the Reading Room as
-      <strong>${options.reader}</strong>.</p>
+      <strong><bdi>${displayText(options.reader)}</bdi></strong>.</p>
         <dl>
           <dt>It will be able to</dt>
           <dd>

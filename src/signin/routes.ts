@@ -7,13 +7,14 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
 import { clientAddress } from "../http/rate_limit.ts";
-import { mountAuthorize } from "./authorize.ts";
+import { mountAuthorize, unavailablePage } from "./authorize.ts";
 import { ClientError, registerClient } from "./clients.ts";
 import type { SigninContext } from "./context.ts";
 import { authorizationServerMetadata } from "./metadata.ts";
 import { publicJwks } from "./signing_key.ts";
-import { mountToken, oauthError } from "./token.ts";
+import { mountToken, oauthError, tooMany } from "./token.ts";
 
 /** Routes of the development issuer, mounted at the root of the server's origin. */
 export function signinRoutes(ctx: SigninContext): Hono {
@@ -45,15 +46,10 @@ export function signinRoutes(ctx: SigninContext): Hono {
     return c.json(jwks);
   });
   app.post("/register", async (c) => {
-    const decision = await ctx.limits.register.hit(clientAddress(c.env));
+    const caller = clientAddress(c.env);
+    const decision = await ctx.limits.register.hit(caller);
     if (!decision.allowed) {
-      const response = oauthError(
-        "temporarily_unavailable",
-        `Too many registrations from this address; retry in ${decision.retryAfterSeconds} s`,
-        429,
-      );
-      response.headers.set("retry-after", String(decision.retryAfterSeconds));
-      return response;
+      return tooMany(`Too many registrations from this address`, decision.retryAfterSeconds);
     }
     let body: unknown;
     try {
@@ -63,17 +59,36 @@ export function signinRoutes(ctx: SigninContext): Hono {
     }
     try {
       const client = await registerClient(await ctx.kv.get(), body, {
-        perHour: ctx.registrationsPerHour,
+        caller,
+        limits: { perAddress: ctx.limits.newClientsPerAddress, global: ctx.limits.newClients },
       });
       return c.json(client, 201, { "cache-control": "no-store" });
     } catch (error) {
       if (!(error instanceof ClientError)) throw error;
       const response = oauthError(error.code, error.message, error.status);
-      if (error.status === 429) response.headers.set("retry-after", "3600");
+      if (error.retryAfterSeconds) {
+        response.headers.set("retry-after", String(error.retryAfterSeconds));
+      }
       return response;
     }
   });
   mountAuthorize(app, ctx);
   mountToken(app, ctx);
+  // Whatever fails below a route (KV down or past its deadline, or a bug) is answered as a
+  // temporary outage in the route's own format: never a 500 with a stack trace.
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    if (c.req.path === "/authorize" || c.req.path.startsWith("/authorize/")) {
+      c.header("retry-after", "5");
+      return unavailablePage(c, ctx);
+    }
+    const response = oauthError(
+      "temporarily_unavailable",
+      "The sign-in service is unavailable just now; try again",
+      503,
+    );
+    response.headers.set("retry-after", "5");
+    return response;
+  });
   return app;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Context, Hono } from "hono";
+import { clientAddress } from "../http/rate_limit.ts";
 import { issueAccessToken } from "./access_token.ts";
 import { ClientError, findClient } from "./clients.ts";
 import type { SigninContext } from "./context.ts";
@@ -25,6 +26,13 @@ export function mountToken(app: Hono, ctx: SigninContext): void {
 }
 
 async function token(c: Context, ctx: SigninContext): Promise<Response> {
+  // Every request costs KV reads and may look up a client metadata URL: bounded per address,
+  // generously, since hosts refresh for many people from shared addresses.
+  const caller = clientAddress(c.env);
+  const decision = await ctx.limits.token.hit(caller);
+  if (!decision.allowed) {
+    return tooMany("Too many token requests from this address", decision.retryAfterSeconds);
+  }
   const form = await readForm(c);
   if (!form) return oauthError("invalid_request", "Send a form-encoded body");
   const clientId = form.get("client_id");
@@ -33,6 +41,7 @@ async function token(c: Context, ctx: SigninContext): Promise<Response> {
     await findClient(await ctx.kv.get(), clientId, {
       privateHostAllowlist: ctx.metadataDocumentHostAllowlist,
       ownHost: new URL(ctx.issuer).host,
+      newLookups: { caller, limiter: ctx.limits.metadataLookups },
     });
     let issued: IssuedGrant;
     switch (form.get("grant_type")) {
@@ -65,34 +74,46 @@ async function token(c: Context, ctx: SigninContext): Promise<Response> {
         );
     }
     return tokenResponse(
-      await accessTokenFor(ctx, issued.grant),
+      await accessTokenFor(ctx, issued),
       issued.refreshToken,
       ctx,
       issued.grant,
     );
   } catch (error) {
     if (error instanceof GrantError) return oauthError(error.code, error.message);
-    if (error instanceof ClientError) return oauthError(error.code, error.message, error.status);
+    if (error instanceof ClientError) {
+      const response = oauthError(error.code, error.message, error.status);
+      if (error.retryAfterSeconds) {
+        response.headers.set("retry-after", String(error.retryAfterSeconds));
+      }
+      return response;
+    }
     throw error;
   }
 }
 
 async function revoke(c: Context, ctx: SigninContext): Promise<Response> {
+  const decision = await ctx.limits.token.hit(clientAddress(c.env));
+  if (!decision.allowed) {
+    return tooMany("Too many token requests from this address", decision.retryAfterSeconds);
+  }
   const form = await readForm(c);
   const tokenValue = form?.get("token");
   const clientId = form?.get("client_id");
   if (!tokenValue || !clientId) {
     return oauthError("invalid_request", "token and client_id are required");
   }
-  // Access tokens are short-lived JWTs and cannot be recalled; refresh tokens revoke their family.
+  // A refresh token revokes its family; the family's access tokens then stop working at /mcp
+  // within a minute (the resource server checks the grant id they carry).
   if (tokenValue.startsWith("rrt_")) {
     await revokeRefreshToken(await ctx.kv.get(), tokenValue, clientId);
   }
   return new Response(null, { status: 200, headers: NO_STORE });
 }
 
-function accessTokenFor(ctx: SigninContext, grant: Grant): Promise<string> {
+function accessTokenFor(ctx: SigninContext, { grant, familyId }: IssuedGrant): Promise<string> {
   return issueAccessToken(ctx.signingKey, {
+    grantId: familyId,
     issuer: ctx.issuer,
     audience: grant.resource,
     sub: grant.sub,
@@ -118,6 +139,17 @@ function tokenResponse(
     refresh_token: refreshToken,
     scope: grant.scope,
   }, { headers: NO_STORE });
+}
+
+/** A 429 in OAuth's JSON error format, with `retry-after`. The description is fixed text. */
+export function tooMany(description: string, retryAfterSeconds: number): Response {
+  const response = oauthError(
+    "temporarily_unavailable",
+    `${description}; retry in ${retryAfterSeconds} s`,
+    429,
+  );
+  response.headers.set("retry-after", String(retryAfterSeconds));
+  return response;
 }
 
 /** An RFC 6749 §5.2 error answer. */

@@ -11,11 +11,20 @@ Deno.test("the limiter allows `limit` per window per key, then says when to retr
   try {
     const limiter = createRateLimiter(kv, { scope: "t", limit: 3, windowMs: 60_000 });
     const t0 = 1_800_000_000_000; // the start of a window
-    for (let i = 0; i < 3; i++) assertEquals(await limiter.hit("a", t0 + i), { allowed: true });
-    assertEquals(await limiter.hit("a", t0 + 10_000), { allowed: false, retryAfterSeconds: 50 });
-    assertEquals(await limiter.hit("b", t0 + 10_000), { allowed: true }, "keys are independent");
+    for (let i = 0; i < 3; i++) {
+      assertEquals(await limiter.hit("a", { now: t0 + i }), { allowed: true });
+    }
+    assertEquals(await limiter.hit("a", { now: t0 + 10_000 }), {
+      allowed: false,
+      retryAfterSeconds: 50,
+    });
     assertEquals(
-      await limiter.hit("a", t0 + 60_000),
+      await limiter.hit("b", { now: t0 + 10_000 }),
+      { allowed: true },
+      "keys are independent",
+    );
+    assertEquals(
+      await limiter.hit("a", { now: t0 + 60_000 }),
       { allowed: true },
       "a new window starts afresh",
     );
