@@ -1,0 +1,120 @@
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { createRateLimiter } from "../../src/http/rate_limit.ts";
+import { openKvHandle } from "../../src/kv/kv_handle.ts";
+import {
+  ClientError,
+  findClient,
+  keepClient,
+  registerClient,
+  UNUSED_CLIENT_TTL_MS,
+} from "../../src/signin/clients.ts";
+import { clientMetadataFor } from "../helpers/oauth.ts";
+import { startTestServer } from "../helpers/server.ts";
+import { CALLBACK, register } from "../helpers/signin_flow.ts";
+
+const HOUR = 3_600_000;
+const T0 = 1_800_000_000_000; // the start of an hour window
+const metadata = (name: string) => ({ ...clientMetadataFor(CALLBACK), client_name: name });
+const lookup = { privateHostAllowlist: [] };
+
+async function withKv(work: (handle: Awaited<ReturnType<typeof openKvHandle>>) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  const handle = await openKvHandle(`${dir}/kv.sqlite3`);
+  try {
+    await work(handle);
+  } finally {
+    handle.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("one address gets its own quota of new clients inside the global cap", async (t) => {
+  await withKv(async (handle) => {
+    const db = await handle.get();
+    const limits = {
+      perAddress: createRateLimiter(handle, { scope: "new", limit: 3, windowMs: HOUR }),
+      global: createRateLimiter(handle, { scope: "all", limit: 5, windowMs: HOUR }),
+    };
+    const registerAs = (caller: string, name: string, now = T0) =>
+      registerClient(db, metadata(name), { caller, limits, now });
+
+    await t.step("an address past its quota is refused; the global cap is not spent", async () => {
+      for (const name of ["a1", "a2", "a3"]) await registerAs("10.0.0.1", name);
+      const error = await assertRejects(
+        () => registerAs("10.0.0.1", "a4"),
+        ClientError,
+      ) as ClientError;
+      assertEquals([error.status, error.code], [429, "temporarily_unavailable"]);
+      assertStringIncludes(error.message, "from this address");
+      assert(error.retryAfterSeconds! > 0);
+    });
+    await t.step("re-registering an existing client never counts", async () => {
+      for (let i = 0; i < 5; i++) await registerAs("10.0.0.1", "a1");
+    });
+    await t.step("other addresses still register, up to the global cap", async () => {
+      await registerAs("10.0.0.2", "b1");
+      await registerAs("10.0.0.3", "c1");
+      const error = await assertRejects(
+        () => registerAs("10.0.0.4", "d1"),
+        ClientError,
+      ) as ClientError;
+      assertEquals(error.status, 429);
+      assertStringIncludes(error.message, "limit 5");
+    });
+    await t.step("the next hour has room again", async () => {
+      await registerAs("10.0.0.1", "a4", T0 + HOUR);
+    });
+  });
+});
+
+Deno.test("a registration never authorized expires after a day; the first code keeps it", async () => {
+  await withKv(async (handle) => {
+    const db = await handle.get();
+    const limits = {
+      perAddress: createRateLimiter(handle, { scope: "new", limit: 10, windowMs: HOUR }),
+      global: createRateLimiter(handle, { scope: "all", limit: 100, windowMs: HOUR }),
+    };
+    const unused = await registerClient(db, metadata("Unused"), {
+      caller: "a",
+      limits,
+      now: T0,
+    });
+    const used = await registerClient(db, metadata("Used"), { caller: "a", limits, now: T0 });
+    const find = (clientId: unknown, now: number) =>
+      findClient(db, clientId as string, { ...lookup, now });
+
+    assertEquals(
+      (await find(unused.client_id, T0 + UNUSED_CLIENT_TTL_MS - 1)).clientId,
+      unused.client_id,
+    );
+    await keepClient(db, used.client_id as string, T0 + 1_000);
+    const later = T0 + UNUSED_CLIENT_TTL_MS + 1;
+    const error = await assertRejects(
+      () => find(unused.client_id, later),
+      ClientError,
+    ) as ClientError;
+    assertEquals(error.code, "invalid_client");
+    assertEquals((await find(used.client_id, later + 30 * 24 * HOUR)).clientId, used.client_id);
+
+    // Registering the expired client's metadata again is a new registration, with a fresh day.
+    const again = await registerClient(db, metadata("Unused"), { caller: "a", limits, now: later });
+    assertEquals(again.client_id, unused.client_id);
+    assertEquals((await find(unused.client_id, later + 1)).clientId, unused.client_id);
+  });
+});
+
+Deno.test("a server's /register applies the per-address quota of new clients", async () => {
+  await using server = await startTestServer();
+  const statuses: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    const response = await register(server, metadata(`Quota ${i}`));
+    statuses.push(response.status);
+    if (i === 10) {
+      assertStringIncludes((await response.json()).error_description, "from this address");
+    } else await response.body?.cancel();
+  }
+  assertEquals(statuses, [...Array(10).fill(201), 429]);
+  const repeat = await register(server, metadata("Quota 0"));
+  assertEquals(repeat.status, 201, "an existing client re-registers without counting");
+  await repeat.body?.cancel();
+});
