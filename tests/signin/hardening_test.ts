@@ -130,3 +130,38 @@ Deno.test("with KV gone, sign-in routes answer 503 temporarily_unavailable, neve
     assertEquals(JSON.stringify(body).includes("closed"), false);
   }
 });
+
+Deno.test("malformed sign-in requests get 4xx answers, never a 500", async () => {
+  await using server = await startTestServer();
+  const base = server.config.publicUrl;
+  const form = (body: string, type = "application/x-www-form-urlencoded") => ({
+    method: "POST",
+    headers: { "content-type": type },
+    body,
+  });
+  const attempts: [string, RequestInit?][] = [
+    ["/authorize?client_id=%ff%fe%E0%A4%A"],
+    ["/authorize?client_id=a&client_id=b&scope=%00%01"],
+    [`/authorize?client_id=${"\u202E".repeat(800)}`],
+    ["/authorize?client_id=https://%5B::1%5D:99999/x"],
+    ["/authorize?client_id=https://xn--/x"],
+    ["/token", form("client_id=%ff&grant_type=refresh_token&refresh_token=rrt_%00")],
+    ["/token", form(`client_id=rr-x&grant_type=authorization_code&code=${"c".repeat(60_000)}`)],
+    ["/token", form("\u0000\uffff", "application/x-www-form-urlencoded; charset=bogus")],
+    ["/revoke", form(`token=rrt_${"t".repeat(60_000)}&client_id=${"c".repeat(3_000)}`)],
+    ["/register", form(`{"redirect_uris":${"[".repeat(5_000)}`, "application/json")],
+    [
+      "/register",
+      form('{"redirect_uris":["http://127.0.0.1/cb"],"client_name":"\\u202e"}', "application/json"),
+    ],
+    ["/register", form('{"redirect_uris":["http://127.0.0.1/cb"],"scope":7}', "application/json")],
+    ["/authorize/signin", form("request=abc&csrf=x&identity=y")],
+    ["/authorize/signin", form("--x\r\nbroken", "multipart/form-data; boundary=x")],
+    ["/authorize/consent", form(`request=${"%ff".repeat(1_000)}&decision=allow`)],
+  ];
+  for (const [path, init] of attempts) {
+    const response = await fetch(`${base}${path}`, init);
+    await response.body?.cancel();
+    assert(response.status >= 200 && response.status < 500, `${path}: ${response.status}`);
+  }
+});
