@@ -20,7 +20,7 @@ import {
   publicJwks,
 } from "./signin/signing_key.ts";
 import { openStore } from "./store/open_store.ts";
-import type { ReadingStore } from "./store/types.ts";
+import type { ReadingStore, SqlClient } from "./store/types.ts";
 import type { LogSink } from "./observability/request_log.ts";
 import { installLastResortGuard } from "./observability/last_resort.ts";
 import { malformedRequestResponse } from "./http/request_shape.ts";
@@ -30,7 +30,7 @@ export interface RunningServer {
   /** The effective configuration (with the real port when `PORT=0`). */
   config: Config;
   /** Process-wide resources, exposed for fault-injection tests. */
-  resources: { kv: KvHandle; store: ReadingStore };
+  resources: { kv: KvHandle; store: ReadingStore; sql: SqlClient };
   /** Where the server actually listens. */
   listening: { hostname: string; port: number };
   /** Stops accepting connections, waits for in-flight requests, closes the stores. */
@@ -59,12 +59,13 @@ export async function startServer(
   );
   let kv: KvHandle | undefined;
   let store: ReadingStore | undefined;
+  let sql: SqlClient | undefined;
   try {
     if (config.port === 0) config = parseConfig({ ...env, PORT: String(server.addr.port) });
     // Deno Deploy has no local files; everywhere else the data directory is private from the start.
     if (!config.onDeploy) await preparePrivateDataDir(config.dataDir, config.kvPath);
     kv = await openKvHandle(config.kvPath, { timeoutMs: config.database.timeoutMs });
-    store = await openStore(config.database);
+    ({ store, sql } = await openStore(config.database));
     const sessionSecret = await loadSessionSecret(config.session.signingSecret, config.dataDir);
     const sessions = createSessions({
       kv,
@@ -124,7 +125,7 @@ export async function startServer(
     await store?.close();
     throw error;
   }
-  const resources = { kv, store };
+  const resources = { kv, store, sql };
   const shutdown = async () => {
     await server.shutdown();
     resources.kv.close();

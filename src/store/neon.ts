@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { neonConfig, Pool } from "@neondatabase/serverless";
+import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import { CoalescingWebSocket } from "./coalescing_websocket.ts";
 import type { SqlClient } from "./types.ts";
 
@@ -25,6 +25,11 @@ export interface NeonOptions {
   maxConnections?: number;
   /** Connection time limit. */
   connectTimeoutMs?: number;
+  /**
+   * Server-side limit on each statement and on idling inside a transaction (the store deadline),
+   * so a statement the caller gave up on stops and releases its row locks.
+   */
+  timeoutMs?: number;
 }
 
 /** Opens a connection pool. Nothing connects until the first query. */
@@ -48,6 +53,16 @@ export function openNeon(options: NeonOptions): SqlClient {
     "error",
     (error: Error) => console.error(`database: idle connection lost (${error.message})`),
   );
+  if (options.timeoutMs !== undefined) {
+    const ms = Math.max(1, Math.round(options.timeoutMs));
+    // Queued on the new connection ahead of the query that asked for it. A plain SET, which Neon's
+    // proxy passes through (unlike some startup parameters). If it fails, so will that query.
+    pool.on("connect", (client: PoolClient) => {
+      client.query(
+        `SET statement_timeout = ${ms}; SET idle_in_transaction_session_timeout = ${ms}`,
+      ).catch(() => {});
+    });
+  }
   return {
     query: async <Row>(sql: string, params?: unknown[]) =>
       (await pool.query(sql, params)).rows as Row[],

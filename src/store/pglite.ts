@@ -2,33 +2,224 @@
  * Embedded PostgreSQL (PGlite) as a {@linkcode SqlClient}: the default backend, so the connector
  * runs with nothing installed.
  *
+ * PGlite runs in its own worker (see `pglite_worker.ts`): a query that never returns stops that
+ * worker, not the server. Every request has a deadline; a worker that misses one is terminated,
+ * everything sent to it fails, and a fresh worker reopens the database for the calls that follow.
+ *
  * @module
  */
-import { PGlite } from "@electric-sql/pglite";
-import type { SqlClient, SqlTransaction } from "./types.ts";
+import type { WorkerReply, WorkerRequest } from "./pglite_worker.ts";
+import { type SqlClient, type SqlTransaction, StoreError } from "./types.ts";
 
-/** Wraps an open PGlite database. */
-export function pgliteClient(db: PGlite): SqlClient {
-  return {
-    query: async <Row>(sql: string, params?: unknown[]) => (await db.query<Row>(sql, params)).rows,
-    transaction: <T>(fn: (tx: SqlTransaction) => Promise<T>) =>
-      db.transaction(async (tx) =>
-        await fn({
-          query: async <Row>(sql: string, params?: unknown[]) =>
-            (await tx.query<Row>(sql, params)).rows,
-          exec: async (script: string) => {
-            await tx.exec(script);
-          },
-        })
-      ),
-    close: () => db.close(),
-  };
+/** Options of {@linkcode openPglite}. */
+export interface PgliteOptions {
+  /** Database directory (created if needed); in memory when omitted. */
+  dir?: string;
+  /** Deadline of each statement, in milliseconds. Default 5,000. */
+  timeoutMs?: number;
+  /**
+   * Deadline for starting a worker and opening the database (measured 1.4–7 s), kept apart from
+   * the statement deadline so the first call after a restart does not pay for the open. Default
+   * 30,000 (or `timeoutMs` if longer).
+   */
+  openTimeoutMs?: number;
 }
 
-/** Opens (creating if needed) a PGlite database in `dir`, or in memory when `dir` is omitted. */
-export async function openPglite(dir?: string): Promise<SqlClient> {
-  if (dir) await Deno.mkdir(dir, { recursive: true });
-  const db = new PGlite(dir);
-  await db.waitReady;
-  return pgliteClient(db);
+type Request = WorkerRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never
+  : never;
+
+interface InFlight {
+  resolve(rows: unknown[]): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** The main thread's side of the worker: deadlines, restarts, and one statement at a time. */
+class PgliteWorkerClient implements SqlClient {
+  readonly #dir?: string;
+  readonly #timeoutMs: number;
+  readonly #openTimeoutMs: number;
+  #worker?: Worker;
+  #opening?: Promise<void>;
+  #isOpen = false;
+  /** Bumped on every stop, so requests and transactions bound to a dead worker fail. */
+  #generation = 0;
+  #nextId = 0;
+  readonly #inFlight = new Map<number, InFlight>();
+  #lockTail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: PgliteOptions) {
+    this.#dir = options.dir;
+    this.#timeoutMs = options.timeoutMs ?? 5_000;
+    this.#openTimeoutMs = options.openTimeoutMs ?? Math.max(30_000, this.#timeoutMs);
+  }
+
+  /** Resolves once a worker has the database open, starting one if needed. */
+  ready(): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new StoreError("unavailable", "embedded database closed"));
+    }
+    if (!this.#opening) {
+      const opening = this.#open();
+      this.#opening = opening;
+      // A failed open is retried by the next call.
+      opening.catch(() => {
+        if (this.#opening === opening) this.#opening = undefined;
+      });
+    }
+    return this.#opening;
+  }
+
+  async query<Row>(sql: string, params?: unknown[]): Promise<Row[]> {
+    await this.ready();
+    return await this.#exclusive(async () => {
+      await this.ready();
+      return await this.#request({ op: "query", sql, params }, this.#generation) as Row[];
+    });
+  }
+
+  async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    await this.ready();
+    // PGlite is one connection: the transaction holds the lock from BEGIN to COMMIT or ROLLBACK.
+    return await this.#exclusive(async () => {
+      await this.ready();
+      // Bound to this worker: after a restart, the rest of the transaction must fail rather than
+      // run outside it on the fresh database.
+      const generation = this.#generation;
+      const send = (request: Request) => this.#request(request, generation);
+      await send({ op: "query", sql: "BEGIN" });
+      try {
+        const result = await fn({
+          query: async <Row>(sql: string, params?: unknown[]) =>
+            await send({ op: "query", sql, params }) as Row[],
+          exec: async (sql: string) => {
+            await send({ op: "exec", sql });
+          },
+        });
+        await send({ op: "query", sql: "COMMIT" });
+        return result;
+      } catch (error) {
+        await send({ op: "query", sql: "ROLLBACK" }).catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // A clean close lets a file database shut down properly; a stuck worker is terminated anyway.
+    if (this.#isOpen) {
+      const generation = this.#generation;
+      await this.#exclusive(() => this.#request({ op: "close" }, generation)).catch(() => {});
+    }
+    this.#stop(this.#generation, new StoreError("unavailable", "embedded database closed"));
+  }
+
+  async #open(): Promise<void> {
+    const generation = this.#generation;
+    const worker = new Worker(new URL("./pglite_worker.ts", import.meta.url), { type: "module" });
+    worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => this.#settle(data);
+    // An uncaught error in the worker would otherwise end the whole process.
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#stop(
+        generation,
+        new StoreError("unavailable", `embedded database failed: ${event.message}`),
+      );
+    };
+    worker.onmessageerror = () =>
+      this.#stop(generation, new StoreError("unavailable", "embedded database sent garbage"));
+    this.#worker = worker;
+    try {
+      await this.#request({ op: "open", dir: this.#dir }, generation, this.#openTimeoutMs);
+      this.#isOpen = true;
+    } catch (error) {
+      this.#stop(generation, error as Error);
+      throw error;
+    }
+  }
+
+  /** Sends one request to the worker of `generation`, failing it (and restarting) past the deadline. */
+  #request(request: Request, generation: number, timeoutMs = this.#timeoutMs): Promise<unknown[]> {
+    const worker = this.#worker;
+    if (!worker || generation !== this.#generation) {
+      return Promise.reject(
+        new StoreError("timeout", "embedded database restarted before the statement was sent"),
+      );
+    }
+    const id = ++this.#nextId;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#stop(
+          generation,
+          new StoreError("timeout", `embedded database: no answer within ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      this.#inFlight.set(id, { resolve, reject, timer });
+      worker.postMessage({ ...request, id } as WorkerRequest);
+    });
+  }
+
+  #settle(reply: WorkerReply): void {
+    const call = this.#inFlight.get(reply.id);
+    if (!call) return;
+    this.#inFlight.delete(reply.id);
+    clearTimeout(call.timer);
+    if ("rows" in reply) return call.resolve(reply.rows);
+    call.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+  }
+
+  /**
+   * Ends the worker of `generation` (once): terminates it, fails everything sent to it, and, if it
+   * had been serving, starts a fresh one so the next call does not wait for the whole open.
+   */
+  #stop(generation: number, error: Error): void {
+    if (generation !== this.#generation) return;
+    this.#generation++;
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#opening = undefined;
+    const wasOpen = this.#isOpen;
+    this.#isOpen = false;
+    for (const call of this.#inFlight.values()) {
+      clearTimeout(call.timer);
+      call.reject(error);
+    }
+    this.#inFlight.clear();
+    if (wasOpen && !this.#closed) this.ready().catch(() => {});
+  }
+
+  /**
+   * Runs `work` when no other call holds the lock. A call that waited longer than the deadline for
+   * its turn is dropped unsent: its caller has given up, and a late write would surprise them.
+   */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const queued = performance.now();
+    const run = this.#lockTail.then(() => {
+      if (performance.now() - queued > this.#timeoutMs) {
+        throw new StoreError("timeout", "embedded database busy past the deadline");
+      }
+      return work();
+    });
+    this.#lockTail = run.catch(() => {});
+    return run;
+  }
+}
+
+/**
+ * Opens (creating if needed) a PGlite database in its own worker: in `dir`, or in memory when
+ * `dir` is omitted. Resolves once the database is open.
+ */
+export async function openPglite(options: PgliteOptions = {}): Promise<SqlClient> {
+  if (options.dir) await Deno.mkdir(options.dir, { recursive: true });
+  const client = new PgliteWorkerClient(options);
+  try {
+    await client.ready();
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return client;
 }

@@ -64,19 +64,26 @@ export function createPostgresStore(sql: SqlClient, options: PostgresStoreOption
     return ready;
   };
 
-  /** Runs `work` after preparation, under the deadline; failures become {@linkcode StoreError}. */
+  /**
+   * Runs `work` after preparation, under the deadline; failures become {@linkcode StoreError}. The
+   * deadline starts once the backend is open: reopening the embedded database has its own bound.
+   */
   async function run<T>(what: string, work: () => Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(new StoreError("timeout", `${what}: no answer within ${options.timeoutMs} ms`)),
-        options.timeoutMs,
-      );
-    });
     try {
+      await sql.ready?.();
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new StoreError("timeout", `${what}: no answer within ${options.timeoutMs} ms`)),
+          options.timeoutMs,
+        );
+      });
       return await Promise.race([prepare().then(work), deadline]);
     } catch (error) {
+      // A timeout can mean the backend was restarted (an in-memory embedded database then has no
+      // schema): prepare again on the next call; both steps are idempotent and cheap.
+      if (error instanceof StoreError && error.code === "timeout") ready = undefined;
       if (error instanceof StoreError) throw error;
       throw new StoreError("unavailable", `${what}: ${(error as Error).message}`, { cause: error });
     } finally {

@@ -98,6 +98,12 @@ export interface SqlClient {
   transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /** Closes the client. */
   close(): Promise<void>;
+  /**
+   * Resolves once the backend can take statements. The embedded database opens in a worker (and
+   * reopens after a restart) under its own, longer bound; the store's per-call deadline starts
+   * after this. Absent when there is nothing to wait for.
+   */
+  ready?(): Promise<void>;
 }
 
 /** SQL access inside a transaction. */

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { applyMigrations } from "../../src/store/migrations.ts";
+import { applyMigrations, MIGRATIONS } from "../../src/store/migrations.ts";
 import { createPostgresStore } from "../../src/store/postgres_store.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
 import { runStoreContract } from "./contract.ts";
@@ -23,12 +23,13 @@ Deno.test("migrations are idempotent and safe to run from several instances at o
   const clients = Array.from({ length: 4 }, () => db.connect());
   try {
     const applied = await Promise.all(clients.map((c) => applyMigrations(c)));
-    assertEquals(applied.flat(), [1]);
+    const all = MIGRATIONS.map((m) => m.version);
+    assertEquals(applied.flat().sort((a, b) => a - b), all);
     assertEquals(await applyMigrations(clients[0]), []);
     const rows = await clients[0].query<{ version: number }>(
       "SELECT version FROM schema_migrations",
     );
-    assertEquals(rows.map((r) => Number(r.version)), [1]);
+    assertEquals(rows.map((r) => Number(r.version)).sort((a, b) => a - b), all);
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }

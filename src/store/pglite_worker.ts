@@ -1,0 +1,59 @@
+/**
+ * The embedded database's own thread. PGlite runs PostgreSQL compiled to WASM on whichever thread
+ * calls it, so a runaway query would stop the server's event loop (timers, other requests, signal
+ * handlers). Here it can only stop this worker, which the main thread then terminates.
+ *
+ * Answers one {@linkcode WorkerReply} per {@linkcode WorkerRequest}, matched by `id`.
+ *
+ * @module
+ */
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+import { PGlite } from "@electric-sql/pglite";
+import { keepFilesPrivate } from "./private_files.ts";
+
+/** A request from the main thread. `open` comes first, exactly once. */
+export type WorkerRequest =
+  | { id: number; op: "open"; dir?: string }
+  | { id: number; op: "query"; sql: string; params?: unknown[] }
+  | { id: number; op: "exec"; sql: string }
+  | { id: number; op: "close" };
+
+/** The answer to one request: rows, or the error's message and SQLSTATE. */
+export type WorkerReply =
+  | { id: number; rows: unknown[] }
+  | { id: number; error: { message: string; code?: string } };
+
+let db: PGlite | undefined;
+
+async function answer(request: WorkerRequest): Promise<unknown[]> {
+  if (request.op === "open") {
+    // The file layer runs in this isolate, so this is where its file modes are narrowed.
+    keepFilesPrivate();
+    db = new PGlite(request.dir);
+    await db.waitReady;
+    return [];
+  }
+  if (request.op === "close") {
+    await db?.close();
+    db = undefined;
+    return [];
+  }
+  if (!db) throw new Error("embedded database not open");
+  if (request.op === "exec") {
+    await db.exec(request.sql);
+    return [];
+  }
+  return (await db.query(request.sql, request.params)).rows;
+}
+
+self.onmessage = async ({ data }: MessageEvent<WorkerRequest>) => {
+  let reply: WorkerReply;
+  try {
+    reply = { id: data.id, rows: await answer(data) };
+  } catch (error) {
+    const { message, code } = error as { message?: string; code?: string };
+    reply = { id: data.id, error: { message: String(message ?? error), code } };
+  }
+  self.postMessage(reply);
+};
