@@ -15,7 +15,10 @@ export interface Readiness {
   checks: { database: CheckOutcome; kv: CheckOutcome };
 }
 
-/** Checks both stores in parallel, each under `timeoutMs`. */
+/**
+ * Checks both stores in parallel, each under `timeoutMs`. KV is probed with a write: a KV file whose
+ * write lock another process holds still answers reads, yet every session start would wait on it.
+ */
 export async function checkReadiness(
   deps: { store: ReadingStore; kv: KvHandle },
   timeoutMs: number,
@@ -23,12 +26,33 @@ export async function checkReadiness(
   const [database, kv] = await Promise.all([
     within(timeoutMs, () => deps.store.ping()),
     within(timeoutMs, async () => {
-      await deps.kv.use((db) => db.get(["readiness"], { consistency: "strong" }));
+      await deps.kv.use((db) => db.set(["readiness"], Date.now(), { expireIn: 60_000 }));
     }),
   ]);
   return { ready: database === "ok" && kv === "ok", checks: { database, kv } };
 }
 
+/**
+ * A readiness check shared by everyone who asks while it runs, and for `reuseMs` after it settles.
+ * Readiness is public and each check writes to KV and queries the database, so a burst of probes
+ * must not become a burst of store work.
+ */
+export function sharedReadiness(
+  check: () => Promise<Readiness>,
+  reuseMs: number,
+  now: () => number = Date.now,
+): () => Promise<Readiness> {
+  let current: Promise<Readiness> | undefined;
+  let settledAt = -Infinity;
+  return () => {
+    // While a check runs `settledAt` is Infinity, so everyone asking then shares it.
+    if (current && now() - settledAt < reuseMs) return current;
+    settledAt = Infinity;
+    const started = check().finally(() => (settledAt = now()));
+    current = started;
+    return started;
+  };
+}
 async function within(timeoutMs: number, check: () => Promise<void>): Promise<CheckOutcome> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<CheckOutcome>((resolve) => {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { KvHandle } from "../kv/kv_handle.ts";
+import { type KvHandle, KvTimeoutError } from "../kv/kv_handle.ts";
 
 /** Outcome of counting one request. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -46,9 +46,20 @@ const MAX_REMEMBERED_FULL = 10_000;
 /** Creates a limiter named `scope` (its KV keys are `["rate", scope, key, window]`). */
 export function createRateLimiter(
   kv: KvHandle,
-  options: { scope: string; limit: number; windowMs: number },
+  options: {
+    scope: string;
+    limit: number;
+    windowMs: number;
+    /**
+     * Longest a request waits for its turn behind earlier requests for the same key (default: the
+     * handle's KV deadline). While KV is slow every turn lasts up to a KV deadline, so without this bound
+     * the hundredth parallel request would wait a hundred deadlines.
+     */
+    maxWaitMs?: number;
+  },
 ): RateLimiter {
   const { scope, limit, windowMs } = options;
+  const maxWaitMs = options.maxWaitMs ?? kv.timeoutMs;
   /** Windows known to be full, by counter id, until their end: counts never go down in a window. */
   const full = new Map<string, number>();
   const retryAfter = (window: number, now: number) =>
@@ -63,7 +74,7 @@ export function createRateLimiter(
       if ((full.get(id) ?? 0) > now) {
         return { allowed: false, retryAfterSeconds: retryAfter(window, now) };
       }
-      return await takeTurn(id, () =>
+      return await takeTurn(id, maxWaitMs, () =>
         kv.use(async (db): Promise<RateDecision> => {
           for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             const entry = await db.get<number>(counterKey, { consistency: "strong" });
@@ -91,15 +102,37 @@ export function createRateLimiter(
 /** Tail of each key's queue of callers in this process. */
 const queues = new Map<string, Promise<unknown>>();
 
-/** Runs `work` after every earlier caller for `id` in this process has finished. */
-async function takeTurn<T>(id: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` after every earlier caller for `id` in this process has finished. A caller whose turn
+ * has not come within `maxWaitMs` gives up with {@linkcode KvTimeoutError}, and its `work` is then
+ * skipped rather than run late: a request nobody waits for any more must not be counted or written.
+ */
+async function takeTurn<T>(id: string, maxWaitMs: number, work: () => Promise<T>): Promise<T> {
   const before = queues.get(id) ?? Promise.resolve();
-  const mine = before.then(work, work);
+  let gaveUp = false;
+  const run = () =>
+    gaveUp ? Promise.reject(new KvTimeoutError("rate limit turn", maxWaitMs)) : work();
+  const mine = before.then(run, run);
   const tail = mine.catch(() => {});
   queues.set(id, tail);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      gaveUp = true;
+      reject(new KvTimeoutError("rate limit turn", maxWaitMs));
+    }, maxWaitMs);
+  });
   try {
-    return await mine;
+    // Once `work` has started it is bounded by the KV deadlines of its own calls.
+    return await Promise.race([
+      before.then(() => {}, () => {}).then(() => {
+        clearTimeout(timer);
+        return mine;
+      }),
+      waited,
+    ]);
   } finally {
+    clearTimeout(timer);
     if (queues.get(id) === tail) queues.delete(id);
   }
 }

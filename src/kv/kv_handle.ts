@@ -14,6 +14,8 @@ export const DEFAULT_KV_TIMEOUT_MS = 5_000;
 
 /** Lends the current KV connection. */
 export interface KvHandle {
+  /** Deadline of every KV call made through the handle, ms. */
+  readonly timeoutMs: number;
   /** The open connection, reopening it first if it was closed. Rejects while KV cannot be opened. */
   get(): Promise<Deno.Kv>;
   /** Marks the current connection broken (after an operation on it failed); the next `get` reopens. */
@@ -53,6 +55,7 @@ export async function openKvHandle(
     } catch { /* already closed */ }
   };
   return {
+    timeoutMs,
     get,
     discard,
     reset: () => current?.then(discard, () => {}),

@@ -5,7 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { checkReadiness } from "../health/readiness.ts";
+import { checkReadiness, sharedReadiness } from "../health/readiness.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import type { ReadingStore } from "../store/types.ts";
 import type { ToolDefinition } from "../tools/definition.ts";
@@ -28,10 +28,13 @@ export function landingRoutes(options: LandingRoutesOptions): Hono {
   const app = new Hono();
   const timeoutMs = options.readinessTimeoutMs ?? 2_000;
   const deps = { store: options.store, kv: options.kv };
+  // Probes that arrive together share one check (it writes to KV and queries the database).
+  const ready = sharedReadiness(() => checkReadiness(deps, timeoutMs), 0);
+  const readyForPage = sharedReadiness(() => checkReadiness(deps, Math.min(timeoutMs, 1_000)), 0);
 
   app.get("/healthz", (c) => c.json({ status: "ok" }, 200, { "cache-control": "no-store" }));
   app.get("/readyz", async (c) => {
-    const readiness = await checkReadiness(deps, timeoutMs);
+    const readiness = await ready();
     return c.json(
       { status: readiness.ready ? "ready" : "not ready", checks: readiness.checks },
       readiness.ready ? 200 : 503,
@@ -39,7 +42,7 @@ export function landingRoutes(options: LandingRoutesOptions): Hono {
     );
   });
   app.get("/", async (c) => {
-    const readiness = await checkReadiness(deps, Math.min(timeoutMs, 1_000));
+    const readiness = await readyForPage();
     c.header(
       "content-security-policy",
       "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",

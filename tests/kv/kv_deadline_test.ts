@@ -71,6 +71,20 @@ Deno.test("KV write lock held by another process: tools fail closed within the d
         if (result.isError) assertStringIncludes(result.text, FAIL_CLOSED_SENTENCE);
       }
     });
+    await t.step(
+      "30 parallel session starts for one reader all answer within deadline + 2 s",
+      async () => {
+        // They queue on the reader's rate-limit counter; the queue itself must not outlast the deadline.
+        const { value, ms } = await timed(() =>
+          Promise.all(Array.from({ length: 30 }, () => chat.call("begin_session")))
+        );
+        assert(ms < deadlineMs + 2_000, `took ${Math.round(ms)} ms`);
+        for (const result of value) {
+          assert(result.isError, "a session started while KV was locked");
+          assertStringIncludes(result.text, FAIL_CLOSED_SENTENCE);
+        }
+      },
+    );
     await t.step("/healthz answers at once; /readyz names KV as the slow store", async () => {
       const health = await timed(() => fetch(`${server.localOrigin}/healthz`));
       assertEquals(health.value.status, 200);
