@@ -79,11 +79,18 @@ export async function verifyAccessToken(
   if (typeof sub !== "string" || sub.trim() === "") {
     throw new AuthError("invalid_token", "The token names no subject");
   }
+  // The subject keys the reader's rows: one that cannot be stored would make every call of that
+  // reader look like a database outage.
+  if (!storableText(sub, MAX_SUBJECT_LENGTH)) {
+    throw new AuthError("invalid_token", "The token's subject is not acceptable");
+  }
   const scopes = scopesOf(payload);
   if (!policy.requiredScopes.every((s) => scopes.includes(s))) {
     throw new AuthError("insufficient_scope", "The token lacks a required scope");
   }
-  const email = typeof payload.email === "string" && payload.email !== ""
+  // An email we could not store is treated as absent: it is informational, never an identity.
+  const email = typeof payload.email === "string" && payload.email !== "" &&
+      storableText(payload.email, MAX_EMAIL_LENGTH)
     ? payload.email
     : undefined;
   const clientId = typeof payload.client_id === "string"
@@ -99,6 +106,16 @@ export async function verifyAccessToken(
     expiresAt: payload.exp as number,
     ...(typeof grantId === "string" ? { grantId } : {}),
   };
+}
+
+/** Longest subject accepted, characters (OpenID Connect asks issuers for at most 255 ASCII). */
+const MAX_SUBJECT_LENGTH = 255;
+/** Longest email kept, characters (RFC 5321's path limit). */
+const MAX_EMAIL_LENGTH = 254;
+
+/** Text PostgreSQL can store faithfully: no NUL, no unpaired surrogate, within `max` characters. */
+function storableText(text: string, max: number): boolean {
+  return text.length <= max && !text.includes("\u0000") && text.isWellFormed();
 }
 
 /** Scopes from `scope` (RFC 9068, space-separated) or `scp` (an array, as some issuers send). */

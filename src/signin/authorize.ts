@@ -178,7 +178,9 @@ async function signIn(c: Context, ctx: SigninContext): Promise<Response> {
   const found = await loadPendingFromForm(c, ctx);
   if (found instanceof Response) return found;
   const { requestId, pending, form } = found;
-  const identity = String(form.get("identity") ?? "").trim().replace(/\s+/g, " ");
+  // What the person types becomes their reader label and maybe their email: format and control
+  // characters are dropped, so the label cannot reorder the consent line it is shown on.
+  const identity = displayText(String(form.get("identity") ?? "")).trim().replace(/\s+/g, " ");
   if (identity === "" || identity.length > 100) {
     return respond(
       c,

@@ -129,6 +129,15 @@ Deno.test("the gate refuses every forged, stale or misdirected token with a 401 
     await refused(`Bearer ${await server.mint({ sub: "" })}`, "invalid_token");
     await refused(`Bearer ${await server.mint({ sub: "   " })}`, "invalid_token");
   });
+  await t.step(
+    "a subject that cannot be stored (NUL, unpaired surrogate, 256 characters)",
+    async () => {
+      for (const sub of ["alice\u0000", "\ud800bob", "s".repeat(256)]) {
+        const body = await refused(`Bearer ${await server.mint({ sub })}`, "invalid_token");
+        assertEquals(body.error_description, "The token's subject is not acceptable");
+      }
+    },
+  );
   await t.step("a token of another kind (typ: dpop+jwt) signed by the right key", async () => {
     const body = await refused(
       `Bearer ${await signWithServerKey(server, claimsFor(issuer, audience), "dpop+jwt")}`,

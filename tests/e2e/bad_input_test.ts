@@ -165,3 +165,18 @@ Deno.test("deep and wide patches are refused within 2 s on the embedded store wh
     assertEquals(ok.data.state.version, 1);
   });
 });
+
+Deno.test("an email claim that cannot be stored is ignored, not turned into an outage", async () => {
+  await using server = await startTestServer();
+  const token = await server.mint({ sub: "odd-email", email: "odd\u0000@example.com" });
+  const response = await server.post({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "begin_session", arguments: {} },
+  }, { authorization: `Bearer ${token}`, "mcp-protocol-version": "2025-11-25" });
+  // deno-lint-ignore no-explicit-any
+  const result = (await readRpc(response)).result as any;
+  assert(!result.isError, JSON.stringify(result));
+  assertEquals(result.structuredContent.profile.email, null);
+});
