@@ -5,10 +5,14 @@
  * @module
  */
 import { ConfigError } from "./src/config.ts";
+import { installLastResortGuard } from "./src/observability/last_resort.ts";
 import { startServer } from "./src/server.ts";
 
 /** In-flight requests get this long to finish after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+// A stray rejection in one request must not end the process for everyone (logged by name only).
+installLastResortGuard();
 
 let server;
 try {

@@ -22,7 +22,6 @@ import {
 import { openStore } from "./store/open_store.ts";
 import type { ReadingStore, SqlClient } from "./store/types.ts";
 import type { LogSink } from "./observability/request_log.ts";
-import { installLastResortGuard } from "./observability/last_resort.ts";
 import { malformedRequestResponse } from "./http/request_shape.ts";
 
 /** A listening server. */
@@ -50,7 +49,6 @@ export async function startServer(
   options: { logSink?: LogSink } = {},
 ): Promise<RunningServer> {
   let config = parseConfig(env);
-  installLastResortGuard();
   let handle: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response> =
     () => new Response("Starting up", { status: 503, headers: { "retry-after": "1" } });
   const server = Deno.serve(

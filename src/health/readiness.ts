@@ -15,21 +15,43 @@ export interface Readiness {
   checks: { database: CheckOutcome; kv: CheckOutcome };
 }
 
+/** Options of {@linkcode readinessCheck}. */
+export interface ReadinessOptions {
+  /** Deadline of each store's check, ms. */
+  timeoutMs: number;
+  /** After a KV write succeeded, later checks only read KV for this long, ms. */
+  writeEveryMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
 /**
- * Checks both stores in parallel, each under `timeoutMs`. KV is probed with a write: a KV file whose
- * write lock another process holds still answers reads, yet every session start would wait on it.
+ * Builds the readiness check: both stores in parallel, each under `timeoutMs`. KV is probed with a
+ * write (a KV file whose write lock another process holds still answers reads, yet every session
+ * start would wait on it), but after a write succeeded only once per `writeEveryMs`: readiness is
+ * public, and must not let anyone turn requests into KV writes. A failed write is not remembered,
+ * so an outage shows on the next check and its end does too.
  */
-export async function checkReadiness(
+export function readinessCheck(
   deps: { store: ReadingStore; kv: KvHandle },
-  timeoutMs: number,
-): Promise<Readiness> {
-  const [database, kv] = await Promise.all([
-    within(timeoutMs, () => deps.store.ping()),
-    within(timeoutMs, async () => {
-      await deps.kv.use((db) => db.set(["readiness"], Date.now(), { expireIn: 60_000 }));
-    }),
-  ]);
-  return { ready: database === "ok" && kv === "ok", checks: { database, kv } };
+  { timeoutMs, writeEveryMs = 2_000, now = Date.now }: ReadinessOptions,
+): () => Promise<Readiness> {
+  let lastWrite = -Infinity;
+  const probeKv = async () => {
+    if (now() - lastWrite < writeEveryMs) {
+      await deps.kv.use((db) => db.get(["readiness"], { consistency: "strong" }));
+      return;
+    }
+    await deps.kv.use((db) => db.set(["readiness"], now(), { expireIn: 60_000 }));
+    lastWrite = now();
+  };
+  return async () => {
+    const [database, kv] = await Promise.all([
+      within(timeoutMs, () => deps.store.ping()),
+      within(timeoutMs, probeKv),
+    ]);
+    return { ready: database === "ok" && kv === "ok", checks: { database, kv } };
+  };
 }
 
 /**

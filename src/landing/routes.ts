@@ -5,7 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { checkReadiness, sharedReadiness } from "../health/readiness.ts";
+import { readinessCheck, sharedReadiness } from "../health/readiness.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import type { ReadingStore } from "../store/types.ts";
 import type { ToolDefinition } from "../tools/definition.ts";
@@ -28,9 +28,12 @@ export function landingRoutes(options: LandingRoutesOptions): Hono {
   const app = new Hono();
   const timeoutMs = options.readinessTimeoutMs ?? 2_000;
   const deps = { store: options.store, kv: options.kv };
-  // Probes that arrive together share one check (it writes to KV and queries the database).
-  const ready = sharedReadiness(() => checkReadiness(deps, timeoutMs), 0);
-  const readyForPage = sharedReadiness(() => checkReadiness(deps, Math.min(timeoutMs, 1_000)), 0);
+  // Probes that arrive together share one check (it queries the database and touches KV).
+  const ready = sharedReadiness(readinessCheck(deps, { timeoutMs }), 0);
+  const readyForPage = sharedReadiness(
+    readinessCheck(deps, { timeoutMs: Math.min(timeoutMs, 1_000) }),
+    0,
+  );
 
   app.get("/healthz", (c) => c.json({ status: "ok" }, 200, { "cache-control": "no-store" }));
   app.get("/readyz", async (c) => {

@@ -178,9 +178,7 @@ async function signIn(c: Context, ctx: SigninContext): Promise<Response> {
   const found = await loadPendingFromForm(c, ctx);
   if (found instanceof Response) return found;
   const { requestId, pending, form } = found;
-  // What the person types becomes their reader label and maybe their email: format and control
-  // characters are dropped, so the label cannot reorder the consent line it is shown on.
-  const identity = displayText(String(form.get("identity") ?? "")).trim().replace(/\s+/g, " ");
+  const identity = String(form.get("identity") ?? "").trim().replace(/\s+/g, " ");
   if (identity === "" || identity.length > 100) {
     return respond(
       c,
@@ -309,9 +307,15 @@ export async function developmentReader(
   identity: string,
 ): Promise<{ sub: string; email?: string; label: string }> {
   const normalized = identity.toLowerCase();
+  // The reader is the text exactly as typed (so a name written with ZWNJ stays the same reader);
+  // only what is shown and kept as an email is cleaned of format and control characters, so the
+  // label cannot reorder the consent line it is shown on.
   const sub = `dev-${(await hashSecret(`reading-room-dev:${normalized}`)).slice(0, 24)}`;
-  const email = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(identity) ? normalized : undefined;
-  return { sub, email, label: identity };
+  const label = displayText(identity);
+  const email = label === identity && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(identity)
+    ? normalized
+    : undefined;
+  return { sub, email, label };
 }
 
 async function savePending(kv: Deno.Kv, id: string, pending: PendingRequest): Promise<void> {

@@ -108,7 +108,8 @@ function parseMetadata(input: unknown): z.infer<typeof Metadata> {
   if (unsupportedGrant) {
     throw new ClientError(
       "invalid_client_metadata",
-      `grant type ${unsupportedGrant} is not supported`,
+      // Fixed wording: a metadata document's text must not reach our pages.
+      "grant_types may only list authorization_code and refresh_token",
     );
   }
   if (metadata.response_types && metadata.response_types.some((r) => r !== "code")) {

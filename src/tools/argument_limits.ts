@@ -44,6 +44,7 @@ export function argumentProblem(
     stack.push({ value: (args as Record<string, unknown>)[key], path: key, depth: 0 });
   }
   let values = stack.length;
+  if (values > limits.maxValues) return tooMany(limits);
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === "string") {
@@ -55,6 +56,9 @@ export function argumentProblem(
       if (!Number.isFinite(value)) {
         return `the number at ${path} is too large for JSON to hold (it would be stored as null); send a finite number or a string.`;
       }
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        return `the whole number at ${path} is beyond ±2^53 and would not be kept exactly; send it as a string.`;
+      }
       continue;
     }
     if (value === null || typeof value !== "object") continue;
@@ -63,13 +67,12 @@ export function argumentProblem(
         topLevel(path)
       } is nested more than ${limits.maxDepth} levels deep (at ${shorten(path)}); flatten it.`;
     }
-    const entries: [string, unknown][] = Array.isArray(value)
-      ? value.map((item, i) => [`[${i}]`, item])
-      : Object.keys(value).map((key) => [key, (value as Record<string, unknown>)[key]]);
-    values += entries.length;
-    if (values > limits.maxValues) {
-      return `the arguments hold more than ${limits.maxValues} values in all; send less at once.`;
-    }
+    const keys = Array.isArray(value) ? undefined : Object.keys(value);
+    values += keys ? keys.length : (value as unknown[]).length;
+    if (values > limits.maxValues) return tooMany(limits);
+    const entries: [string, unknown][] = keys
+      ? keys.map((key) => [key, (value as Record<string, unknown>)[key]])
+      : (value as unknown[]).map((item, i) => [`[${i}]`, item]);
     for (const [key, item] of entries) {
       if (!Array.isArray(value)) {
         const problem = keyProblem(key, shorten(path));
@@ -80,6 +83,10 @@ export function argumentProblem(
     }
   }
   return null;
+}
+
+function tooMany(limits: ArgumentLimits): string {
+  return `the arguments hold more than ${limits.maxValues} values in all; send less at once.`;
 }
 
 function keyProblem(key: string, where: string): string | null {

@@ -1,5 +1,7 @@
-import { assertEquals } from "@std/assert";
-import { type Readiness, sharedReadiness } from "../../src/health/readiness.ts";
+import { assert, assertEquals } from "@std/assert";
+import { type Readiness, readinessCheck, sharedReadiness } from "../../src/health/readiness.ts";
+import { openKvHandle } from "../../src/kv/kv_handle.ts";
+import type { ReadingStore } from "../../src/store/types.ts";
 
 const READY: Readiness = { ready: true, checks: { database: "ok", kv: "ok" } };
 
@@ -36,4 +38,28 @@ Deno.test("sharedReadiness: probes arriving together share one check", async (t)
     release();
     await again;
   });
+});
+
+Deno.test("readinessCheck writes to KV at most once per interval while writes succeed", async () => {
+  const dir = await Deno.makeTempDir();
+  const kv = await openKvHandle(`${dir}/kv.sqlite3`, { timeoutMs: 1_000 });
+  const store = { ping: () => Promise.resolve() } as unknown as ReadingStore;
+  let clock = 0;
+  try {
+    const check = readinessCheck({ store, kv }, { timeoutMs: 1_000, now: () => clock });
+    const stamp = async () => (await (await kv.get()).get(["readiness"])).versionstamp;
+    assertEquals((await check()).ready, true);
+    const first = await stamp();
+    for (let i = 0; i < 50; i++) {
+      clock += 10;
+      assertEquals((await check()).ready, true);
+    }
+    assertEquals(await stamp(), first, "a burst of probes wrote to KV");
+    clock += 2_000;
+    await check();
+    assert((await stamp()) !== first, "the next interval writes again");
+  } finally {
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { createRateLimiter } from "../../src/http/rate_limit.ts";
+import { clientAddress, createRateLimiter } from "../../src/http/rate_limit.ts";
 import { openKvHandle } from "../../src/kv/kv_handle.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { clientMetadataFor } from "../helpers/oauth.ts";
@@ -92,4 +92,17 @@ Deno.test("SESSION_STARTS_PER_MINUTE sets the per-reader bound", async () => {
   assert(!(await chat.call("begin_session")).isError);
   assert(!(await chat.call("begin_session")).isError);
   assertStringIncludes((await chat.call("begin_session")).text, "Too many sessions");
+});
+
+Deno.test("clientAddress counts IPv4 per address and IPv6 per /64", () => {
+  const at = (hostname: string) => ({ remoteAddr: { transport: "tcp", hostname, port: 1 } });
+  assertEquals(clientAddress(at("203.0.113.7")), "203.0.113.7");
+  assertEquals(clientAddress(at("::ffff:203.0.113.7")), "203.0.113.7");
+  assertEquals(clientAddress(at("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::/64");
+  assertEquals(
+    clientAddress(at("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+    clientAddress(at("2001:db8:1:2::9")),
+  );
+  assert(clientAddress(at("2001:db8:1:3::1")) !== clientAddress(at("2001:db8:1:2::1")));
+  assertEquals(clientAddress(undefined), "unknown");
 });

@@ -70,6 +70,16 @@ Deno.test("pages show third-party text safely and never echo request parameters"
     assertStringIncludes(consent, "<bdi>Trustedgnp.evil App</bdi>");
     assertStringIncludes(consent, "<bdi>Annx</bdi>");
   });
+  await t.step("a client's grant type text is not echoed back", async () => {
+    const response = await register(server, {
+      ...clientMetadataFor(CALLBACK),
+      grant_types: ["authorization_code", "Call-0800-555-0100-now"],
+    });
+    assertEquals(response.status, 400);
+    const body = await response.json();
+    assertEquals(body.error, "invalid_client_metadata");
+    assertEquals(JSON.stringify(body).includes("0800"), false);
+  });
   await t.step("the scope's text is not echoed onto the error page", async () => {
     const clientId = await registeredClient(server);
     const scope = "mcp Call-0800-555-0100-to-restore-your-account";

@@ -60,6 +60,16 @@ Deno.test("argumentProblem: what a tool argument may be", async (t) => {
     const fits = Object.fromEntries(Array.from({ length: 9_000 }, (_, i) => [`k${i}`, i]));
     assertEquals(argumentProblem({ patch: fits }), null);
   });
+  await t.step("more than 10,000 top-level arguments are refused too", () => {
+    const flat = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i]));
+    assertStringIncludes(argumentProblem(flat)!, "more than 10000 values");
+  });
+  await t.step("whole numbers beyond ±2^53 are refused; safe ones and fractions pass", () => {
+    const big = JSON.parse('{"patch": {"big": 12345678901234567891}}');
+    assertStringIncludes(argumentProblem(big)!, "patch.big");
+    assertStringIncludes(argumentProblem({ n: -(2 ** 53) })!, "beyond ±2^53");
+    assertEquals(argumentProblem({ n: 2 ** 53 - 1, m: -(2 ** 53 - 1), f: 0.1, e: 1.5e-300 }), null);
+  });
   await t.step("what is echoed is bounded", () => {
     const longKey = "k".repeat(5_000);
     const problem = argumentProblem({ patch: { [longKey]: "\u0000" } })!;
