@@ -143,8 +143,10 @@ $fn$;
     sql: `
 -- RFC 7396 JSON merge patch in time linear in the keys: one jsonb_set per key (migration 1)
 -- copied the whole object each time, so a 32,000-key patch took over a minute under a row lock.
--- Per object level: the target's keys the patch does not name, plus the patch's non-null values
--- (merged recursively where the patch value is an object), built in one aggregate.
+-- Per object level: the target's members the patch does not name, plus the patch's non-null
+-- members (merged recursively where the patch value is an object), built in one aggregate.
+-- A plain UNION, not a join by key: each recursion level must stay light on stack, since the
+-- embedded database has little of it.
 CREATE OR REPLACE FUNCTION rr_merge_patch(target jsonb, patch jsonb) RETURNS jsonb
   LANGUAGE plpgsql IMMUTABLE
   AS $fn$
@@ -154,6 +156,10 @@ BEGIN
   END IF;
   IF jsonb_typeof(target) IS DISTINCT FROM 'object' THEN
     target := '{}'::jsonb;
+  ELSE
+    -- A large stored state arrives compressed; without this copy every target -> key below
+    -- would decompress all of it again, which made the merge quadratic once more.
+    target := target || '{}'::jsonb;
   END IF;
   RETURN (
     SELECT coalesce(jsonb_object_agg(m.key, m.value), '{}'::jsonb)

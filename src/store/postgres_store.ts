@@ -49,9 +49,9 @@ function profileFrom(json: Record<string, string | null>): Profile {
 }
 
 /**
- * Builds the store over a SQL client. Migrations and the catalog upsert run on first use (and are
- * retried on the next call if the database was unreachable), so the server starts even while the
- * database is down and recovers when it returns.
+ * Builds the store over a SQL client. Migrations and the catalog upsert run on first use (and again
+ * after any failed call), so the server starts even while the database is down and recovers when it
+ * returns, or when the embedded database comes back from a restart without its schema.
  */
 export function createPostgresStore(sql: SqlClient, options: PostgresStoreOptions): ReadingStore {
   let ready: Promise<void> | undefined;
@@ -81,9 +81,9 @@ export function createPostgresStore(sql: SqlClient, options: PostgresStoreOption
       });
       return await Promise.race([prepare().then(work), deadline]);
     } catch (error) {
-      // A timeout can mean the backend was restarted (an in-memory embedded database then has no
-      // schema): prepare again on the next call; both steps are idempotent and cheap.
-      if (error instanceof StoreError && error.code === "timeout") ready = undefined;
+      // A failure can mean the backend was restarted (a worker that missed its deadline; an
+      // in-memory database then has no schema): prepare again next time, it is idempotent and cheap.
+      ready = undefined;
       if (error instanceof StoreError) throw error;
       throw new StoreError("unavailable", `${what}: ${(error as Error).message}`, { cause: error });
     } finally {

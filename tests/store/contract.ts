@@ -64,6 +64,95 @@ export async function runStoreContract(t: Deno.TestContext, store: ReadingStore)
     assertEquals(r.saved.state.a, "scalar replaces object");
   });
 
+  await t.step("RFC 7396 edge cases (the RFC's appendix A, under one key)", async () => {
+    // [target, patch, result]; `undefined` result: the key is removed. The appendix's
+    // {"e":null} target is left out: no merge patch can store a null member.
+    const cases: [unknown, unknown, unknown][] = [
+      [{ a: "b" }, { a: "c" }, { a: "c" }],
+      [{ a: "b" }, { b: "c" }, { a: "b", b: "c" }],
+      [{ a: "b" }, { a: null }, {}],
+      [{ a: "b", b: "c" }, { a: null }, { b: "c" }],
+      [{ a: ["b"] }, { a: "c" }, { a: "c" }],
+      [{ a: "c" }, { a: ["b"] }, { a: ["b"] }],
+      [{ a: { b: "c" } }, { a: { b: "d", c: null } }, { a: { b: "d" } }],
+      [{ a: [{ b: "c" }] }, { a: [1] }, { a: [1] }],
+      [["a", "b"], ["c", "d"], ["c", "d"]],
+      [{ a: "b" }, ["c"], ["c"]],
+      [{ a: "foo" }, null, undefined],
+      [{ a: "foo" }, "bar", "bar"],
+      [[1, 2], { a: "b", c: null }, { a: "b" }],
+      [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
+      // And ours: null removes a whole nested object, nulls inside arrays are kept, an object
+      // replaces a scalar, a null for an absent key changes nothing, an empty patch is a no-op.
+      [{ a: { b: { c: 1 } }, d: 1 }, { a: null }, { d: 1 }],
+      [{ a: 1 }, { list: [null, { x: null }] }, { a: 1, list: [null, { x: null }] }],
+      [{ a: "scalar" }, { a: { b: 1 } }, { a: { b: 1 } }],
+      [{ a: 1 }, { missing: null }, { a: 1 }],
+      [{ a: { b: 1 } }, {}, { a: { b: 1 } }],
+    ];
+    for (const [target, patch, result] of cases) {
+      const sub = reader();
+      await store.beginSession({ sub });
+      const before = await store.savePatch(sub, { v: target }, { maxBytes: MAX });
+      assert(before.outcome === "saved");
+      assertEquals(before.saved.state, { v: target });
+      const after = await store.savePatch(sub, { v: patch }, { maxBytes: MAX });
+      assert(after.outcome === "saved");
+      assertEquals(
+        after.saved.state,
+        result === undefined ? {} : { v: result },
+        `${JSON.stringify(target)} + ${JSON.stringify(patch)}`,
+      );
+      assertEquals((await store.getReader(sub))?.saved.state, after.saved.state);
+    }
+  });
+
+  await t.step("a patch 32 levels deep merges at every level", async () => {
+    const sub = reader();
+    await store.beginSession({ sub });
+    const nest = (depth: number, leaf: Record<string, unknown>): Record<string, unknown> =>
+      depth === 0 ? leaf : { [`l${depth}`]: nest(depth - 1, leaf), [`keep${depth}`]: depth };
+    await store.savePatch(sub, nest(32, { old: 1, gone: true }), { maxBytes: MAX });
+    const r = await store.savePatch(sub, nest(32, { gone: null, added: "deep" }), {
+      maxBytes: MAX,
+    });
+    assert(r.outcome === "saved");
+    assertEquals(r.saved.state, nest(32, { old: 1, added: "deep" }));
+  });
+
+  await t.step("a 32,000-key patch merges correctly, in linear time", async () => {
+    const sub = reader();
+    await store.beginSession({ sub });
+    const keys = Array.from({ length: 32_000 }, (_, i) => `key${i}`);
+    const maxBytes = 4 * 1024 * 1024;
+    let started = performance.now();
+    const first = await store.savePatch(
+      sub,
+      Object.fromEntries(keys.map((k, i) => [k, i])),
+      { maxBytes },
+    );
+    const firstMs = performance.now() - started;
+    assert(first.outcome === "saved");
+    assertEquals(Object.keys(first.saved.state).length, 32_000);
+    // Every other key removed, the rest changed: both halves of the merge at full width.
+    started = performance.now();
+    const second = await store.savePatch(
+      sub,
+      Object.fromEntries(keys.map((k, i) => [k, i % 2 ? null : { was: i }])),
+      { maxBytes },
+    );
+    const secondMs = performance.now() - started;
+    assert(second.outcome === "saved");
+    assertEquals(
+      second.saved.state,
+      Object.fromEntries(
+        keys.filter((_, i) => i % 2 === 0).map((k) => [k, { was: Number(k.slice(3)) }]),
+      ),
+    );
+    // A sanity bound only (the quadratic merge took over a minute here); numbers are in the bench.
+    assert(firstMs < 2_000 && secondMs < 2_000, `took ${firstMs} ms and ${secondMs} ms`);
+  });
+
   await t.step("expected_version: a stale write is refused with the current version", async () => {
     const sub = reader();
     await store.beginSession({ sub });

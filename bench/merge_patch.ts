@@ -1,0 +1,91 @@
+/**
+ * Times `rr_save_state` with wide merge patches on both backends, with the merge of migration 1
+ * (one `jsonb_set` per key) and of migration 2 (one aggregate per object level).
+ *
+ *     deno run -A bench/merge_patch.ts [--sizes 1000,8000,32000] [--before-max 8000]
+ *
+ * Per size N, on a fresh reader: `add` writes N new keys to an empty state; `mixed` then patches
+ * those N keys again, every other one removed (null) and the rest replaced by a small object (so
+ * the merge recurses N/2 times). The PostgreSQL run needs the local server (127.0.0.1:5432) and
+ * goes through the Neon driver and relay, as production does; PGlite runs in its worker.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { MIGRATIONS } from "../src/store/migrations.ts";
+import { openPglite } from "../src/store/pglite.ts";
+import type { SqlClient } from "../src/store/types.ts";
+import { createTestDatabase } from "../tests/helpers/postgres.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    sizes: { type: "string", default: "1000,8000,32000" },
+    // The quadratic merge takes minutes at 32,000 keys; skip it above this size.
+    "before-max": { type: "string", default: "8000" },
+  },
+});
+const sizes = values.sizes.split(",").map(Number);
+const beforeMax = Number(values["before-max"]);
+const NO_DEADLINE = 30 * 60_000;
+
+type Row = { backend: string; merge: string; keys: number; addMs: number; mixedMs: number };
+
+async function timeSave(sql: SqlClient, sub: string, patch: Record<string, unknown>) {
+  const started = performance.now();
+  const [row] = await sql.query<{ outcome: string }>(
+    "SELECT outcome FROM rr_save_state($1, $2::jsonb, NULL, $3)",
+    [sub, JSON.stringify(patch), 1 << 30],
+  );
+  if (row.outcome !== "saved") throw new Error(`save refused: ${row.outcome}`);
+  return performance.now() - started;
+}
+
+async function measure(backend: string, sql: SqlClient): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [merge, migration] of [["before", MIGRATIONS[0]], ["after", MIGRATIONS[1]]] as const) {
+    await sql.transaction((tx) => tx.exec(migration.sql));
+    for (const keys of sizes) {
+      if (merge === "before" && keys > beforeMax) continue;
+      const sub = `bench-${crypto.randomUUID()}`;
+      const names = Array.from({ length: keys }, (_, i) => `key${i}`);
+      const addMs = await timeSave(sql, sub, Object.fromEntries(names.map((k, i) => [k, i])));
+      const mixedMs = await timeSave(
+        sql,
+        sub,
+        Object.fromEntries(names.map((k, i) => [k, i % 2 ? null : { was: i }])),
+      );
+      const row = { backend, merge, keys, addMs, mixedMs };
+      console.error(JSON.stringify(row));
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+const rows: Row[] = [];
+{
+  const sql = await openPglite({ timeoutMs: NO_DEADLINE });
+  try {
+    rows.push(...await measure("PGlite (worker)", sql));
+  } finally {
+    await sql.close();
+  }
+}
+{
+  await using db = await createTestDatabase();
+  const sql = db.connect();
+  try {
+    rows.push(...await measure("PostgreSQL (Neon driver)", sql));
+  } finally {
+    await sql.close();
+  }
+}
+
+console.log("| backend | merge | keys | add N keys (ms) | N/2 removed + N/2 objects (ms) |");
+console.log("|---|---|---:|---:|---:|");
+for (const r of rows) {
+  console.log(
+    `| ${r.backend} | ${r.merge} | ${r.keys} | ${r.addMs.toFixed(0)} | ${r.mixedMs.toFixed(0)} |`,
+  );
+}
