@@ -1,5 +1,6 @@
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import { applyMigrations, MIGRATIONS } from "../../src/store/migrations.ts";
+import { openNeon } from "../../src/store/neon.ts";
 import { createPostgresStore } from "../../src/store/postgres_store.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
 import { runStoreContract } from "./contract.ts";
@@ -32,5 +33,79 @@ Deno.test("migrations are idempotent and safe to run from several instances at o
     assertEquals(rows.map((r) => Number(r.version)).sort((a, b) => a - b), all);
   } finally {
     await Promise.all(clients.map((c) => c.close()));
+  }
+});
+
+Deno.test("PostgreSQL: a statement slower than the store deadline is cancelled by the server", async (t) => {
+  await using db = await createTestDatabase();
+  // One connection, so "usable again" is about the very connection that ran the slow statement.
+  const sql = openNeon({
+    connectionString: db.url,
+    wsProxy: db.relay.address,
+    timeoutMs: 500,
+    maxConnections: 1,
+  });
+  try {
+    const [{ version }] = await sql.query<{ version: string }>("SELECT version()");
+    if (version.includes("emscripten")) {
+      // The PGlite fallback runs on the test's own thread and has no timer to cancel with.
+      console.warn("No PostgreSQL server: statement_timeout not tested.");
+      return;
+    }
+
+    await t.step("both limits are set on the connection", async () => {
+      const [row] = await sql.query<{ statement: string; idle: string }>(
+        "SELECT current_setting('statement_timeout') AS statement, " +
+          "current_setting('idle_in_transaction_session_timeout') AS idle",
+      );
+      assertEquals(row, { statement: "500ms", idle: "500ms" });
+    });
+
+    await t.step(
+      "pg_sleep(5) is cancelled near the deadline; the connection works after",
+      async () => {
+        const started = performance.now();
+        await assertRejects(() => sql.query("SELECT pg_sleep(5)"), Error, "statement timeout");
+        const elapsed = performance.now() - started;
+        assert(elapsed < 2_000, `cancelled only after ${elapsed} ms`);
+        assertEquals(await sql.query("SELECT 1 AS one"), [{ one: 1 }]);
+        const [{ lingering }] = await sql.query<{ lingering: number }>(
+          "SELECT count(*)::int AS lingering FROM pg_stat_activity WHERE datname = current_database() " +
+            "AND pid <> pg_backend_pid() AND query LIKE 'SELECT pg_sleep(5)%' AND state = 'active'",
+        );
+        assertEquals(lingering, 0);
+      },
+    );
+
+    await t.step(
+      "a slow statement holding a reader's row lock lets go of it by the deadline",
+      async () => {
+        await applyMigrations(sql);
+        await sql.query("SELECT * FROM rr_begin_session('locked', NULL)");
+        await assertRejects(
+          () =>
+            sql.transaction(async (tx) => {
+              await tx.query("SELECT 1 FROM user_state WHERE user_id = 'locked' FOR UPDATE");
+              await tx.query("SELECT pg_sleep(5)");
+            }),
+          Error,
+          "statement timeout",
+        );
+        // Another connection, without limits of its own, gets the row at once.
+        const other = db.connect();
+        try {
+          const started = performance.now();
+          const [row] = await other.query<{ outcome: string }>(
+            "SELECT outcome FROM rr_save_state('locked', '{\"free\": true}', NULL, 1000)",
+          );
+          assertEquals(row.outcome, "saved");
+          assert(performance.now() - started < 1_000);
+        } finally {
+          await other.close();
+        }
+      },
+    );
+  } finally {
+    await sql.close();
   }
 });
