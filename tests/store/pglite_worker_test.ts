@@ -33,7 +33,7 @@ async function expectBoundedWedge(
   assert(elapsedMs < DEADLINE_MS + SLACK_MS, `calls settled only after ${elapsedMs} ms`);
   const ticks = counter.ticks();
   assert(
-    ticks >= elapsedMs / 10 / 4,
+    ticks >= Math.floor(elapsedMs / 10 / 4),
     `${ticks} timer ticks in ${elapsedMs} ms: event loop blocked`,
   );
   if (settled.some(isTimeout)) {
