@@ -66,12 +66,13 @@ export function createPostgresStore(sql: SqlClient, options: PostgresStoreOption
 
   /**
    * Runs `work` after preparation, under the deadline; failures become {@linkcode StoreError}. The
-   * deadline starts once the backend is open: reopening the embedded database has its own bound.
+   * deadline covers waiting for a backend that is reopening (the embedded database after a
+   * restart): a call then fails closed in time rather than waiting out the whole open, and the
+   * calls after the reopen succeed.
    */
   async function run<T>(what: string, work: () => Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await sql.ready?.();
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () =>
@@ -79,7 +80,12 @@ export function createPostgresStore(sql: SqlClient, options: PostgresStoreOption
           options.timeoutMs,
         );
       });
-      return await Promise.race([prepare().then(work), deadline]);
+      const opened = sql.ready?.();
+      opened?.catch(() => {}); // Past the deadline its failure is nobody's to hear.
+      return await Promise.race([
+        (opened ?? Promise.resolve()).then(() => prepare()).then(work),
+        deadline,
+      ]);
     } catch (error) {
       // A failure can mean the backend was restarted (a worker that missed its deadline; an
       // in-memory database then has no schema): prepare again next time, it is idempotent and cheap.
