@@ -25,7 +25,7 @@ async function rawRequest(port: number, head: string): Promise<string> {
 const MALFORMED_HOSTS = ["a:b", "127.0.0.1:99999", "localhost:1.evil.com", "a b", "[::1"];
 
 Deno.test("a malformed Host header on any path is refused and the server keeps serving", async (t) => {
-  await using server = await startTestServer({}, { database: "pglite" });
+  await using server = await startTestServer();
   const port = server.config.port;
   for (const host of MALFORMED_HOSTS) {
     for (const path of ["/healthz", "/mcp", "/authorize?client_id=x", "/"]) {
