@@ -5,46 +5,16 @@ import {
   assertNotEquals,
   assertStringIncludes,
 } from "@std/assert";
-import { pkceChallenge } from "../../src/signin/grants.ts";
 import { randomSecret } from "../../src/signin/kv_records.ts";
 import { clientMetadataFor, formsOf, FormWalker, signInAndDecide } from "../helpers/oauth.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-
-const CALLBACK = "http://127.0.0.1:53682/callback";
-
-async function register(server: TestServer, body: unknown = clientMetadataFor(CALLBACK)) {
-  return await fetch(`${server.config.publicUrl}/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-}
-
-async function registeredClient(server: TestServer, name = "Test client"): Promise<string> {
-  const response = await register(server, { ...clientMetadataFor(CALLBACK), client_name: name });
-  assertEquals(response.status, 201);
-  return (await response.json()).client_id;
-}
-
-async function pkce() {
-  const verifier = randomSecret(48);
-  return { verifier, challenge: await pkceChallenge(verifier) };
-}
-
-function authorizeUrl(server: TestServer, params: Record<string, string | undefined>): URL {
-  const url = new URL("/authorize", server.config.publicUrl);
-  const all: Record<string, string | undefined> = {
-    response_type: "code",
-    redirect_uri: CALLBACK,
-    code_challenge_method: "S256",
-    state: "st-123",
-    scope: "mcp",
-    resource: server.mcpUrl,
-    ...params,
-  };
-  for (const [k, v] of Object.entries(all)) if (v !== undefined) url.searchParams.set(k, v);
-  return url;
-}
+import {
+  authorizeUrl,
+  CALLBACK,
+  pkce,
+  register,
+  registeredClient,
+} from "../helpers/signin_flow.ts";
 
 function exchange(server: TestServer, params: Record<string, string>) {
   return fetch(`${server.config.publicUrl}/token`, {
