@@ -216,7 +216,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       kind: "development",
       issuer: publicUrl,
       jwksUrl: `${publicUrl}/.well-known/jwks.json`,
-      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL ?? 3600,
+      // 24 h: claude.ai rarely refreshes, and a revoked grant's access tokens stop within 30 s anyway.
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL ?? 24 * 3600,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL ?? 30 * 24 * 3600,
       registrationsPerHour: e.DCR_MAX_PER_HOUR ?? 100,
       metadataDocumentHostAllowlist: e.CIMD_ALLOW_PRIVATE_HOSTS ?? [],

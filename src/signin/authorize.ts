@@ -136,12 +136,11 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
   if (q.resource !== undefined && q.resource !== ctx.resourceUrl) {
     return fail("invalid_target", `This server only issues tokens for ${ctx.resourceUrl}`);
   }
-  const requested = (q.scope ?? "").split(" ").filter((s) => s && s !== "offline_access");
-  // Fixed wording: the scope text is the requester's, and echoing it beside our "Return to" link
-  // would let anyone put their own sentence on our page.
-  if (requested.some((s) => !ctx.scopes.includes(s))) {
-    return fail("invalid_scope", "The app asked for access this server does not offer");
-  }
+  // The requested `scope` is not consulted: hosts ask for scopes of their own (claude.ai has sent
+  // `claudeai` and `read write`, others `openid` or `offline_access`), and refusing them would end
+  // the connection before the sign-in page. RFC 6749 §3.3 lets us grant other than asked; we grant
+  // exactly the scopes /mcp requires, no more, and say so on the consent page and in the token
+  // response. The request's text is never stored, shown or echoed.
   if (q.state !== undefined && q.state.length > 1024) {
     return fail("invalid_request", "state is too long");
   }

@@ -1,13 +1,15 @@
 /**
  * OAuth clients of the development issuer: Dynamic Client Registration (RFC 7591), idempotent and
  * capped, and Client ID Metadata Documents (a `client_id` that is an https URL naming its own
- * metadata).
+ * metadata). Registered clients may be confidential (a derived client secret, see
+ * `derived_secrets.ts`); metadata-document clients are always public.
  *
  * @module
  */
 import { z } from "zod";
 import type { RateDecision, RateLimiter } from "../http/rate_limit.ts";
 import { outboundHostProblem } from "./address_guard.ts";
+import { clientSecretFor } from "./derived_secrets.ts";
 import { displayText } from "./display_text.ts";
 import { expiry, hashSecret, readFresh } from "./kv_records.ts";
 import { signinKeys } from "./kv_keys.ts";
@@ -25,7 +27,15 @@ export interface OAuthClient {
   clientUri?: string;
   /** Exact redirect URIs. */
   redirectUris: string[];
+  /**
+   * Whether `/token` and `/revoke` require the client's secret (`client_secret_post` or
+   * `client_secret_basic`). Absent on records from before confidential clients: public.
+   */
+  confidential?: boolean;
 }
+
+/** The authentication methods a registration may ask for that get a client secret. */
+const SECRET_METHODS = ["client_secret_post", "client_secret_basic"];
 
 /** A client-facing registration or metadata failure (RFC 7591 error codes). */
 export class ClientError extends Error {
@@ -124,6 +134,8 @@ export interface RegistrationOptions {
   caller: string;
   /** Bounds on new clients: per caller address, and for everyone together (hourly windows). */
   limits: { perAddress: RateLimiter; global: RateLimiter };
+  /** The server key client secrets are derived with (`SigningKey.secretsKey`). */
+  secretsKey: CryptoKey;
   /** Clock, for tests. */
   now?: number;
 }
@@ -141,8 +153,13 @@ class AlreadyRegistered extends Error {
  * genuinely new clients count against the hourly caps: one per caller address, so a single caller
  * cannot spend everyone's registrations, inside the global one.
  *
- * Every client is public (`token_endpoint_auth_method: none`, PKCE required): a request for a
- * secret-based method is answered with the method we assign, as RFC 7591 §3.2.1 allows.
+ * A registration asking for `client_secret_post` or `client_secret_basic` (claude.ai asks for the
+ * former) gets a confidential client: its secret is derived from the `client_id` with the server
+ * key, so it is never stored and the same metadata registered again returns the same id and secret,
+ * `client_secret_expires_at: 0` (never). Open registration means anyone can obtain the secret of
+ * metadata they can name, so the secret adds no authority: PKCE and the exact redirect URIs stay
+ * the defence for every client. Any other method gets a public client (`none`), as RFC 7591
+ * §3.2.1 allows the server to assign.
  */
 export async function registerClient(
   kv: Deno.Kv,
@@ -151,10 +168,14 @@ export async function registerClient(
 ): Promise<Record<string, unknown>> {
   const metadata = parseMetadata(body);
   const redirectUris = [...new Set(metadata.redirect_uris)].sort();
+  const method = metadata.token_endpoint_auth_method ?? "none";
+  const confidential = SECRET_METHODS.includes(method);
+  // Public clients keep the ids they always had; a confidential client is another client.
   const canonical = JSON.stringify({
     redirect_uris: redirectUris,
     client_name: metadata.client_name ?? null,
     client_uri: metadata.client_uri ?? null,
+    ...(confidential ? { auth: "client_secret" } : {}),
   });
   const clientId = `rr-${(await hashSecret(canonical)).slice(0, 32)}`;
   const now = options.now ?? Date.now();
@@ -167,6 +188,7 @@ export async function registerClient(
       clientName: metadata.client_name,
       clientUri: metadata.client_uri,
       redirectUris,
+      ...(confidential ? { confidential } : {}),
       issuedAt: Math.floor(now / 1000),
       expiresAt: now + UNUSED_CLIENT_TTL_MS,
     };
@@ -180,7 +202,13 @@ export async function registerClient(
     redirect_uris: stored.redirectUris,
     grant_types: ["authorization_code", "refresh_token"],
     response_types: ["code"],
-    token_endpoint_auth_method: "none",
+    ...(confidential
+      ? {
+        token_endpoint_auth_method: method,
+        client_secret: await clientSecretFor(options.secretsKey, stored.clientId),
+        client_secret_expires_at: 0,
+      }
+      : { token_endpoint_auth_method: "none" }),
   };
 }
 

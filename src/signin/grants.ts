@@ -1,10 +1,11 @@
 /**
  * Authorization codes and refresh tokens: one-time codes bound to client, redirect URI, PKCE
  * challenge and resource; refresh tokens rotated on every use, with reuse revoking the whole
- * family. Only hashes of codes and tokens are stored.
+ * family, except for a retry within a short grace. Only hashes of codes and tokens are stored.
  *
  * @module
  */
+import { successorRefreshToken } from "./derived_secrets.ts";
 import { type Expiring, expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
 import { signinKeys } from "./kv_keys.ts";
 
@@ -44,6 +45,11 @@ const PKCE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 export const CODE_TTL_MS = 60_000;
 /** A redeemed code is remembered this long so a replay can revoke what it produced. */
 const REDEEMED_CODE_MEMORY_MS = 10 * 60_000;
+/**
+ * How long a refresh token just rotated away still answers, with the same successor, as long as
+ * that successor has not been used: a host that timed out and retries stays signed in.
+ */
+export const REFRESH_GRACE_MS = 60_000;
 
 /** Issues a one-time authorization code for an approved grant. */
 export async function issueAuthorizationCode(
@@ -146,54 +152,62 @@ export async function redeemAuthorizationCode(
 }
 
 /**
- * Exchanges a refresh token for a new one in the same family. A token that was already rotated is
- * evidence it leaked: the whole family is revoked, so neither the thief nor the client can go on.
+ * Exchanges a refresh token for its successor in the same family.
+ *
+ * The successor is derived from the old token's hash with the server key, so it is never stored
+ * and a retry can be answered with the same one. A token already rotated is accepted again only
+ * within {@linkcode REFRESH_GRACE_MS} and while its successor is unused (a retry after a lost
+ * answer); any other reuse is evidence it leaked, and the whole family is revoked, so neither the
+ * thief nor the client can go on (RFC 9700 §4.14.2).
  */
 export async function rotateRefreshToken(
   kv: Deno.Kv,
   request: { refreshToken: string; clientId: string; resource?: string },
+  secretsKey: CryptoKey,
+  now: () => number = Date.now,
 ): Promise<IssuedGrant> {
-  const key = signinKeys.refreshToken(await hashSecret(request.refreshToken));
-  const entry = await readFresh<RefreshRecord>(kv, key);
-  if (!entry) throw new GrantError("invalid_grant", "The refresh token is unknown or expired");
-  const familyKey = signinKeys.tokenFamily(entry.value.familyId);
-  const family = await readFresh<FamilyRecord>(kv, familyKey);
-  if (!family || family.value.revoked) {
-    throw new GrantError("invalid_grant", "The refresh token has been revoked");
+  const tokenHash = await hashSecret(request.refreshToken);
+  const key = signinKeys.refreshToken(tokenHash);
+  const next = await successorRefreshToken(secretsKey, tokenHash);
+  const nextKey = signinKeys.refreshToken(await hashSecret(next));
+  // Two uses of one token racing: the loser reads again and meets the grace rule like a retry.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const entry = await readFresh<RefreshRecord>(kv, key, now());
+    if (!entry) throw new GrantError("invalid_grant", "The refresh token is unknown or expired");
+    const { familyId, rotatedAt } = entry.value;
+    const family = await readFresh<FamilyRecord>(kv, signinKeys.tokenFamily(familyId), now());
+    if (!family || family.value.revoked) {
+      throw new GrantError("invalid_grant", "The refresh token has been revoked");
+    }
+    // Before any reuse verdict: another client's attempt must not revoke this client's grant.
+    if (family.value.clientId !== request.clientId) {
+      throw new GrantError("invalid_grant", "The refresh token was issued to another client");
+    }
+    if (rotatedAt !== undefined) {
+      const successor = await readFresh<RefreshRecord>(kv, nextKey, now());
+      const retry = now() - rotatedAt < REFRESH_GRACE_MS &&
+        successor?.value.familyId === familyId &&
+        successor.value.rotatedAt === undefined;
+      if (!retry) return await reuseDetected(kv, familyId);
+    }
+    if (request.resource !== undefined && request.resource !== family.value.resource) {
+      throw new GrantError("invalid_target", "resource does not match the grant");
+    }
+    const { revoked: _revoked, expiresAt, ...grant } = family.value;
+    if (rotatedAt !== undefined) return { grant, refreshToken: next, familyId };
+    const result = await kv.atomic()
+      .check(entry, family)
+      .set(key, { ...entry.value, rotatedAt: now() }, expiry(expiresAt))
+      .set(nextKey, { familyId, expiresAt }, expiry(expiresAt))
+      .commit();
+    if (result.ok) return { grant, refreshToken: next, familyId };
   }
-  if (family.value.clientId !== request.clientId) {
-    throw new GrantError("invalid_grant", "The refresh token was issued to another client");
-  }
-  if (entry.value.rotatedAt !== undefined) {
-    await revokeFamily(kv, entry.value.familyId);
-    throw new GrantError(
-      "invalid_grant",
-      "The refresh token was already used; the grant is revoked",
-    );
-  }
-  if (request.resource !== undefined && request.resource !== family.value.resource) {
-    throw new GrantError("invalid_target", "resource does not match the grant");
-  }
-  const { revoked: _revoked, expiresAt, ...grant } = family.value;
-  const next = `rrt_${randomSecret()}`;
-  const result = await kv.atomic()
-    .check(entry, family)
-    .set(key, { ...entry.value, rotatedAt: Date.now() }, expiry(expiresAt))
-    .set(
-      signinKeys.refreshToken(await hashSecret(next)),
-      { familyId: entry.value.familyId, expiresAt },
-      expiry(expiresAt),
-    )
-    .commit();
-  if (!result.ok) {
-    // Two refreshes raced with one token: one of them is a replay.
-    await revokeFamily(kv, entry.value.familyId);
-    throw new GrantError(
-      "invalid_grant",
-      "The refresh token was already used; the grant is revoked",
-    );
-  }
-  return { grant, refreshToken: next, familyId: entry.value.familyId };
+  throw new GrantError("invalid_grant", "The refresh token is busy; try again");
+}
+
+async function reuseDetected(kv: Deno.Kv, familyId: string): Promise<never> {
+  await revokeFamily(kv, familyId);
+  throw new GrantError("invalid_grant", "The refresh token was already used; the grant is revoked");
 }
 
 /** Revokes the family a refresh token belongs to (RFC 7009). Unknown tokens are ignored. */

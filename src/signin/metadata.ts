@@ -5,6 +5,9 @@
  */
 import type { SigninContext } from "./context.ts";
 
+/** Public clients (`none`, PKCE only) and confidential registered clients, either way. */
+const CLIENT_AUTH_METHODS = ["none", "client_secret_post", "client_secret_basic"];
+
 /** The metadata document; `issuer` is exactly the origin it is served from. */
 export function authorizationServerMetadata(ctx: SigninContext): Record<string, unknown> {
   const at = (path: string) => `${ctx.issuer}${path}`;
@@ -20,8 +23,8 @@ export function authorizationServerMetadata(ctx: SigninContext): Record<string, 
     response_modes_supported: ["query"],
     grant_types_supported: ["authorization_code", "refresh_token"],
     code_challenge_methods_supported: ["S256"],
-    token_endpoint_auth_methods_supported: ["none"],
-    revocation_endpoint_auth_methods_supported: ["none"],
+    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     client_id_metadata_document_supported: true,
     authorization_response_iss_parameter_supported: true,
   };

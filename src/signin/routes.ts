@@ -61,6 +61,7 @@ export function signinRoutes(ctx: SigninContext): Hono {
       const client = await registerClient(await ctx.kv.get(), body, {
         caller,
         limits: { perAddress: ctx.limits.newClientsPerAddress, global: ctx.limits.newClients },
+        secretsKey: ctx.signingKey.secretsKey,
       });
       return c.json(client, 201, { "cache-control": "no-store" });
     } catch (error) {

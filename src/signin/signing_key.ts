@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  base64url,
   calculateJwkThumbprint,
   exportJWK,
   generateKeyPair,
@@ -28,7 +29,16 @@ export interface SigningKey {
   readonly privateKey: CryptoKey;
   /** The public half as a JWK, with `kid`, `alg` and `use`. */
   readonly publicJwk: JWK;
+  /**
+   * An HMAC-SHA-256 key derived from the private key (HKDF, its own label), non-extractable: the
+   * server key behind client secrets and refresh-token successors (see `derived_secrets.ts`). It
+   * lives exactly as long as the signing key, on disk or in KV, so it survives restarts.
+   */
+  readonly secretsKey: CryptoKey;
 }
+
+/** HKDF label of {@linkcode SigningKey.secretsKey}; never used for anything else. */
+const SECRETS_KEY_LABEL = "signin derived secrets v1";
 
 /** File name of the key inside `DATA_DIR`. */
 export const SIGNING_KEY_FILE = "dev-signing-key.json";
@@ -83,6 +93,7 @@ export async function importSigningKey(jwk: JWK): Promise<SigningKey> {
   const { d: _private, ...publicPart } = jwk;
   const kid = await calculateJwkThumbprint(publicPart);
   const privateKey = await importJWK(jwk, SIGNING_ALGORITHM, { extractable: false });
+  const secretsKey = await deriveSecretsKey(base64url.decode(jwk.d));
   return {
     kid,
     alg: SIGNING_ALGORITHM,
@@ -96,7 +107,34 @@ export async function importSigningKey(jwk: JWK): Promise<SigningKey> {
       alg: SIGNING_ALGORITHM,
       use: "sig",
     },
+    secretsKey,
   };
+}
+
+/**
+ * HKDF-SHA-256 from the private scalar to an HMAC key. The label separates it from the ECDSA use of
+ * the same secret, and the HMAC output reveals nothing about the signing key.
+ */
+async function deriveSecretsKey(privateScalar: Uint8Array): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey(
+    "raw",
+    privateScalar as BufferSource,
+    "HKDF",
+    false,
+    ["deriveKey"],
+  );
+  return await crypto.subtle.deriveKey(
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: new Uint8Array(0),
+      info: new TextEncoder().encode(SECRETS_KEY_LABEL),
+    },
+    base,
+    { name: "HMAC", hash: "SHA-256", length: 256 },
+    false,
+    ["sign", "verify"],
+  );
 }
 
 /** The public key set to publish at the issuer's `jwks_uri`. */

@@ -1,14 +1,15 @@
 /**
  * The token endpoint (`authorization_code` and `refresh_token` grants) and the revocation endpoint
- * (RFC 7009). All clients are public: they identify with `client_id` and prove possession of the
- * authorization with PKCE.
+ * (RFC 7009). Every client proves possession of the authorization with PKCE; confidential clients
+ * also authenticate with their secret (see `client_auth.ts`).
  *
  * @module
  */
 import type { Context, Hono } from "hono";
 import { clientAddress } from "../http/rate_limit.ts";
 import { issueAccessToken } from "./access_token.ts";
-import { ClientError, findClient } from "./clients.ts";
+import { authenticateClient, presentedCredentials } from "./client_auth.ts";
+import { ClientError, type FindClientOptions } from "./clients.ts";
 import type { SigninContext } from "./context.ts";
 import {
   type Grant,
@@ -35,14 +36,13 @@ async function token(c: Context, ctx: SigninContext): Promise<Response> {
   }
   const form = await readForm(c);
   if (!form) return oauthError("invalid_request", "Send a form-encoded body");
-  const clientId = form.get("client_id");
-  if (!clientId) return oauthError("invalid_client", "client_id is required", 401);
   try {
-    await findClient(await ctx.kv.get(), clientId, {
-      privateHostAllowlist: ctx.metadataDocumentHostAllowlist,
-      ownHost: new URL(ctx.issuer).host,
-      newLookups: { caller, limiter: ctx.limits.metadataLookups },
-    });
+    const { clientId } = await authenticateClient(
+      await ctx.kv.get(),
+      presentedCredentials(c.req.header("authorization"), form),
+      ctx.signingKey.secretsKey,
+      clientLookup(ctx, caller),
+    );
     let issued: IssuedGrant;
     switch (form.get("grant_type")) {
       case "authorization_code": {
@@ -64,7 +64,7 @@ async function token(c: Context, ctx: SigninContext): Promise<Response> {
           refreshToken,
           clientId,
           resource: form.get("resource") ?? undefined,
-        });
+        }, ctx.signingKey.secretsKey);
         break;
       }
       default:
@@ -81,30 +81,49 @@ async function token(c: Context, ctx: SigninContext): Promise<Response> {
     );
   } catch (error) {
     if (error instanceof GrantError) return oauthError(error.code, error.message);
-    if (error instanceof ClientError) {
-      const response = oauthError(error.code, error.message, error.status);
-      if (error.retryAfterSeconds) {
-        response.headers.set("retry-after", String(error.retryAfterSeconds));
-      }
-      return response;
-    }
+    if (error instanceof ClientError) return clientErrorResponse(error);
     throw error;
   }
 }
 
+function clientLookup(ctx: SigninContext, caller: string): FindClientOptions {
+  return {
+    privateHostAllowlist: ctx.metadataDocumentHostAllowlist,
+    ownHost: new URL(ctx.issuer).host,
+    newLookups: { caller, limiter: ctx.limits.metadataLookups },
+  };
+}
+
+function clientErrorResponse(error: ClientError): Response {
+  const response = oauthError(error.code, error.message, error.status);
+  if (error.retryAfterSeconds) response.headers.set("retry-after", String(error.retryAfterSeconds));
+  return response;
+}
+
 async function revoke(c: Context, ctx: SigninContext): Promise<Response> {
-  const decision = await ctx.limits.token.hit(clientAddress(c.env));
+  const caller = clientAddress(c.env);
+  const decision = await ctx.limits.token.hit(caller);
   if (!decision.allowed) {
     return tooMany("Too many token requests from this address", decision.retryAfterSeconds);
   }
   const form = await readForm(c);
   const tokenValue = form?.get("token");
-  const clientId = form?.get("client_id");
-  if (!tokenValue || !clientId) {
-    return oauthError("invalid_request", "token and client_id are required");
+  if (!form || !tokenValue) return oauthError("invalid_request", "token is required");
+  let clientId: string;
+  try {
+    // RFC 7009 §2.1: a confidential client authenticates here as at /token.
+    ({ clientId } = await authenticateClient(
+      await ctx.kv.get(),
+      presentedCredentials(c.req.header("authorization"), form),
+      ctx.signingKey.secretsKey,
+      clientLookup(ctx, caller),
+    ));
+  } catch (error) {
+    if (error instanceof ClientError) return clientErrorResponse(error);
+    throw error;
   }
   // A refresh token revokes its family; the family's access tokens then stop working at /mcp
-  // within a minute (the resource server checks the grant id they carry).
+  // within 30 s (the resource server checks the grant id they carry).
   if (tokenValue.startsWith("rrt_")) {
     await revokeRefreshToken(await ctx.kv.get(), tokenValue, clientId);
   }

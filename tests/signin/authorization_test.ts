@@ -55,7 +55,15 @@ Deno.test("authorization server metadata describes the same-origin issuer", asyn
   assertEquals(metadata.response_types_supported, ["code"]);
   assertEquals(metadata.grant_types_supported, ["authorization_code", "refresh_token"]);
   assertEquals(metadata.code_challenge_methods_supported, ["S256"]);
-  assert(metadata.token_endpoint_auth_methods_supported.includes("none"));
+  assertEquals(metadata.token_endpoint_auth_methods_supported, [
+    "none",
+    "client_secret_post",
+    "client_secret_basic",
+  ]);
+  assertEquals(
+    metadata.revocation_endpoint_auth_methods_supported,
+    metadata.token_endpoint_auth_methods_supported,
+  );
   assertEquals(metadata.client_id_metadata_document_supported, true);
   assertEquals(metadata.authorization_response_iss_parameter_supported, true);
   assertEquals(metadata.scopes_supported, ["mcp"]);
@@ -86,7 +94,10 @@ Deno.test("dynamic client registration is idempotent, validated and capped", asy
       token_endpoint_auth_method: "client_secret_post",
     });
     assertEquals(response.status, 201);
-    assertEquals((await response.json()).token_endpoint_auth_method, "none");
+    const client = await response.json();
+    assertEquals(client.token_endpoint_auth_method, "client_secret_post");
+    assertEquals(client.client_secret_expires_at, 0);
+    assertMatch(client.client_secret, /^[A-Za-z0-9_-]{43}$/);
   });
   await t.step(
     "a new client past the hourly cap gets a clear 429; known ones still work",
@@ -189,11 +200,15 @@ Deno.test("authorize never redirects on its own before the person acts; errors s
       }),
       "unsupported_response_type",
     ));
-  await t.step("unknown scope: invalid_scope", () =>
-    refusedWithLink(
-      authorizeUrl(server, { client_id: clientId, code_challenge: challenge, scope: "mcp admin" }),
-      "invalid_scope",
-    ));
+  await t.step("unknown scopes are ignored: the sign-in page opens", async () => {
+    for (const scope of ["mcp admin", "claudeai", "read write", "openid offline_access", ""]) {
+      const response = await fetch(
+        authorizeUrl(server, { client_id: clientId, code_challenge: challenge, scope }),
+      );
+      assertEquals(response.status, 200, scope);
+      assertEquals(formsOf(await response.text())[0]?.action, "/authorize/signin");
+    }
+  });
   await t.step("Deny returns access_denied", async () => {
     const back = await signInAndDecide(
       authorizeUrl(server, { client_id: clientId, code_challenge: challenge }),
@@ -347,7 +362,7 @@ Deno.test("the token endpoint binds codes and rotates refresh tokens", async (t)
       assertEquals(ok.status, 200);
       assertEquals(ok.headers.get("cache-control"), "no-store");
       const tokens = await ok.json();
-      assertEquals([tokens.token_type, tokens.expires_in, tokens.scope], ["Bearer", 3600, "mcp"]);
+      assertEquals([tokens.token_type, tokens.expires_in, tokens.scope], ["Bearer", 86400, "mcp"]);
       assertMatch(tokens.refresh_token, /^rrt_/);
       await expectError(
         await exchange(server, { ...base, code, code_verifier: verifier }),
@@ -363,18 +378,28 @@ Deno.test("the token endpoint binds codes and rotates refresh tokens", async (t)
       );
     },
   );
-  await t.step("refresh-token reuse revokes the whole family", async () => {
-    const { code, verifier } = await codeFor(server, clientId);
-    const first = await (await exchange(server, { ...base, code, code_verifier: verifier })).json();
-    const refresh = (token: string, client = clientId) =>
-      exchange(server, { grant_type: "refresh_token", client_id: client, refresh_token: token });
-    await expectError(await refresh(first.refresh_token, otherClient), "invalid_grant");
-    const second = await (await refresh(first.refresh_token)).json();
-    assert(second.access_token && second.refresh_token !== first.refresh_token);
-    await expectError(await refresh(first.refresh_token), "invalid_grant");
-    const body = await expectError(await refresh(second.refresh_token), "invalid_grant");
-    assertStringIncludes(body.error_description, "revoked");
-  });
+  await t.step(
+    "a retried refresh gets the same successor; reuse after the successor is used revokes the family",
+    async () => {
+      const { code, verifier } = await codeFor(server, clientId);
+      const first = await (await exchange(server, { ...base, code, code_verifier: verifier }))
+        .json();
+      const refresh = (token: string, client = clientId) =>
+        exchange(server, { grant_type: "refresh_token", client_id: client, refresh_token: token });
+      await expectError(await refresh(first.refresh_token, otherClient), "invalid_grant");
+      const second = await (await refresh(first.refresh_token)).json();
+      assert(second.access_token && second.refresh_token !== first.refresh_token);
+      const retried = await (await refresh(first.refresh_token)).json();
+      assertEquals(retried.refresh_token, second.refresh_token, "the retry got the same successor");
+      assertNotEquals(retried.access_token, second.access_token);
+      const third = await (await refresh(second.refresh_token)).json();
+      assertMatch(third.refresh_token, /^rrt_/);
+      // The successor was used: the old token is now a replay, and the whole family ends.
+      await expectError(await refresh(first.refresh_token), "invalid_grant");
+      const body = await expectError(await refresh(third.refresh_token), "invalid_grant");
+      assertStringIncludes(body.error_description, "revoked");
+    },
+  );
   await t.step("revocation ends the grant", async () => {
     const { code, verifier } = await codeFor(server, clientId);
     const tokens = await (await exchange(server, { ...base, code, code_verifier: verifier }))

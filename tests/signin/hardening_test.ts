@@ -80,15 +80,14 @@ Deno.test("pages show third-party text safely and never echo request parameters"
     assertEquals(body.error, "invalid_client_metadata");
     assertEquals(JSON.stringify(body).includes("0800"), false);
   });
-  await t.step("the scope's text is not echoed onto the error page", async () => {
+  await t.step("an unknown scope's text is ignored: never shown on the sign-in page", async () => {
     const clientId = await registeredClient(server);
     const scope = "mcp Call-0800-555-0100-to-restore-your-account";
     const response = await fetch(
       authorizeUrl(server, { client_id: clientId, code_challenge: challenge, scope }),
     );
-    assertEquals(response.status, 400);
+    assertEquals(response.status, 200);
     const html = await response.text();
-    assertStringIncludes(html, "invalid_scope");
     assertEquals(html.includes("Call-0800"), false);
     assertEquals(html.includes("0800"), false);
   });

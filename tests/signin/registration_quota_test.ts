@@ -16,6 +16,10 @@ const HOUR = 3_600_000;
 const T0 = 1_800_000_000_000; // the start of an hour window
 const metadata = (name: string) => ({ ...clientMetadataFor(CALLBACK), client_name: name });
 const lookup = { privateHostAllowlist: [] };
+const secretsKey = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, [
+  "sign",
+  "verify",
+]);
 
 async function withKv(work: (handle: Awaited<ReturnType<typeof openKvHandle>>) => Promise<void>) {
   const dir = await Deno.makeTempDir();
@@ -36,7 +40,7 @@ Deno.test("one address gets its own quota of new clients inside the global cap",
       global: createRateLimiter(handle, { scope: "all", limit: 5, windowMs: HOUR }),
     };
     const registerAs = (caller: string, name: string, now = T0) =>
-      registerClient(db, metadata(name), { caller, limits, now });
+      registerClient(db, metadata(name), { caller, limits, now, secretsKey });
 
     await t.step("an address past its quota is refused; the global cap is not spent", async () => {
       for (const name of ["a1", "a2", "a3"]) await registerAs("10.0.0.1", name);
@@ -78,8 +82,14 @@ Deno.test("a registration never authorized expires after a day; the first code k
       caller: "a",
       limits,
       now: T0,
+      secretsKey,
     });
-    const used = await registerClient(db, metadata("Used"), { caller: "a", limits, now: T0 });
+    const used = await registerClient(db, metadata("Used"), {
+      caller: "a",
+      limits,
+      now: T0,
+      secretsKey,
+    });
     const find = (clientId: unknown, now: number) =>
       findClient(db, clientId as string, { ...lookup, now });
 
@@ -97,7 +107,12 @@ Deno.test("a registration never authorized expires after a day; the first code k
     assertEquals((await find(used.client_id, later + 30 * 24 * HOUR)).clientId, used.client_id);
 
     // Registering the expired client's metadata again is a new registration, with a fresh day.
-    const again = await registerClient(db, metadata("Unused"), { caller: "a", limits, now: later });
+    const again = await registerClient(db, metadata("Unused"), {
+      caller: "a",
+      limits,
+      now: later,
+      secretsKey,
+    });
     assertEquals(again.client_id, unused.client_id);
     assertEquals((await find(unused.client_id, later + 1)).clientId, unused.client_id);
   });
