@@ -41,7 +41,9 @@ export async function clientSecretMatches(
   } catch {
     return false;
   }
-  if (bytes.length !== 32) return false;
+  // Canonical form only: base64url's last character carries two spare bits, so without this
+  // check several strings would decode to the one secret. (Compares the input with itself.)
+  if (bytes.length !== 32 || base64url.encode(bytes) !== presented) return false;
   const data = new TextEncoder().encode(`${CLIENT_SECRET}\n${clientId}`);
   return await crypto.subtle.verify("HMAC", key, bytes as BufferSource, data);
 }

@@ -10,6 +10,7 @@ import {
   issueAuthorizationCode,
   pkceChallenge,
   redeemAuthorizationCode,
+  REFRESH_GRACE_MS,
   revokeRefreshToken,
   rotateRefreshToken,
 } from "../../src/signin/grants.ts";
@@ -78,8 +79,11 @@ Deno.test("a revoked grant's access tokens stop within the check interval, whate
     await t.step("refresh-token reuse: refused once the check interval has passed", async () => {
       const { accessToken, refreshToken } = await grant();
       assertEquals((await verify(accessToken)).identity.sub, "alice"); // now cached for 5 minutes
-      await rotateRefreshToken(db, { refreshToken, clientId: "c" });
-      await assertRejects(() => rotateRefreshToken(db, { refreshToken, clientId: "c" })); // reuse
+      const rotate = () =>
+        rotateRefreshToken(db, { refreshToken, clientId: "c" }, key.secretsKey, now);
+      await rotate();
+      clock += REFRESH_GRACE_MS;
+      await assertRejects(rotate); // reuse after the retry grace
       clock += 31_000;
       await refusedAsRevoked(accessToken);
     });
@@ -129,14 +133,24 @@ Deno.test("at /mcp, access tokens of a revoked family are refused", async (t) =>
       refresh_token: refreshToken,
     });
 
-  await t.step("after a rotated refresh token is reused", async () => {
+  await t.step("after a rotated refresh token is reused (its successor already used)", async () => {
     const first = await tokensFor(server, clientId, "reuse-victim");
     const second = await (await refresh(first.refresh_token)).json();
+    const third = await (await refresh(second.refresh_token)).json();
     const replay = await refresh(first.refresh_token);
     assertEquals(replay.status, 400);
     await replay.body?.cancel();
     assertEquals(await mcpStatus(server, first.access_token), 401);
     assertEquals(await mcpStatus(server, second.access_token), 401);
+    assertEquals(await mcpStatus(server, third.access_token), 401);
+  });
+  await t.step("not after a retried refresh within the grace", async () => {
+    const first = await tokensFor(server, clientId, "retrier");
+    const second = await (await refresh(first.refresh_token)).json();
+    const retried = await (await refresh(first.refresh_token)).json();
+    assertEquals(retried.refresh_token, second.refresh_token);
+    assertEquals(await mcpStatus(server, retried.access_token), 200);
+    assertEquals(await mcpStatus(server, second.access_token), 200);
   });
   await t.step("after /revoke", async () => {
     const tokens = await tokensFor(server, clientId, "revoker");

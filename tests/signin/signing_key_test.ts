@@ -1,5 +1,6 @@
 import { assertEquals, assertNotEquals, assertRejects } from "@std/assert";
 import { join } from "node:path";
+import { clientSecretFor } from "../../src/signin/derived_secrets.ts";
 import {
   loadOrCreateSigningKey,
   publicJwks,
@@ -28,6 +29,17 @@ Deno.test("the development signing key is created once and persisted", async (t)
     });
     await t.step("another data dir gets another key", async () => {
       assertNotEquals((await loadOrCreateSigningKey(join(dir, "other"))).kid, first.kid);
+    });
+    await t.step("client secrets survive a restart and differ per key", async () => {
+      const again = await loadOrCreateSigningKey(dataDir);
+      const secret = await clientSecretFor(first.secretsKey, "rr-x");
+      assertEquals(await clientSecretFor(again.secretsKey, "rr-x"), secret);
+      const other = await loadOrCreateSigningKey(join(dir, "other"));
+      assertNotEquals(await clientSecretFor(other.secretsKey, "rr-x"), secret);
+    });
+    await t.step("the derived secrets key cannot be exported", async () => {
+      assertEquals(first.secretsKey.extractable, false);
+      await assertRejects(() => crypto.subtle.exportKey("raw", first.secretsKey));
     });
     await t.step("the published JWKS has no private part", () => {
       const [jwk] = publicJwks(first).keys;
