@@ -12,7 +12,7 @@ Deno.test("config defaults need no environment at all", () => {
     kind: "development",
     issuer: "http://localhost:8000",
     jwksUrl: "http://localhost:8000/.well-known/jwks.json",
-    accessTokenTtlSeconds: 3600,
+    accessTokenTtlSeconds: 24 * 3600,
     refreshTokenTtlSeconds: 30 * 24 * 3600,
     registrationsPerHour: 100,
     metadataDocumentHostAllowlist: [],
