@@ -1,10 +1,11 @@
 /**
- * Entry point: read the configuration, start the server, say how to connect, and shut down
- * gracefully on SIGINT/SIGTERM.
+ * Entry point: read the configuration, pick the domain pack, start the server, say how to connect,
+ * and shut down gracefully on SIGINT/SIGTERM.
  *
  * @module
  */
 import { ConfigError } from "./src/config.ts";
+import { selectPack, UnknownPackError } from "./src/domains/registry.ts";
 import { installLastResortGuard } from "./src/observability/last_resort.ts";
 import { startServer } from "./src/server.ts";
 
@@ -14,11 +15,14 @@ const SHUTDOWN_GRACE_MS = 10_000;
 // A stray rejection in one request must not end the process for everyone (logged by name only).
 installLastResortGuard();
 
+const env = Deno.env.toObject();
 let server;
+let pack;
 try {
-  server = await startServer(Deno.env.toObject());
+  pack = selectPack(env.DOMAIN);
+  server = await startServer(env, { pack });
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof UnknownPackError) {
     console.error(error.message);
     Deno.exit(1);
   }
@@ -29,7 +33,9 @@ const { config, listening } = server;
 const issuer = config.auth.kind === "development"
   ? "development sign-in (built in; anyone can sign in as anyone — local use only)"
   : config.auth.issuer;
-console.log(`Reading Room connector is listening on http://${listening.hostname}:${listening.port}.
+const { brand } = pack;
+console.log(
+  `${brand.productName} connector is listening on http://${listening.hostname}:${listening.port}.
 
   Connector URL   ${config.resourceUrl}      <- paste this one URL into your MCP host
   Issuer          ${issuer}
@@ -42,11 +48,12 @@ Try the door with a token:
     -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
 
 Connect a host (it opens the sign-in page for you):
-  Claude Code     claude mcp add --transport http reading-room ${config.resourceUrl}
+  Claude Code     claude mcp add --transport http ${brand.serverName} ${config.resourceUrl}
                   then /mcp in Claude Code and choose Authenticate
   MCP Inspector   npx @modelcontextprotocol/inspector   (Streamable HTTP, URL above,
                   then Open Auth Settings → Quick OAuth Flow)
-`);
+`,
+);
 
 let stopping = false;
 const stop = async (signal: string) => {

@@ -1,6 +1,7 @@
 /**
- * Times `rr_save_state` with wide merge patches on both backends, with the merge of migration 1
- * (one `jsonb_set` per key) and of migration 2 (one aggregate per object level).
+ * Times a save of a wide merge patch on both backends, with the first merge (one `jsonb_set` per
+ * key, as first shipped: `tests/fixtures/legacy_schema.sql`, migration 1) and today's (one aggregate
+ * per object level, `core_save_state`).
  *
  *     deno run -A bench/merge_patch.ts [--sizes 1000,8000,32000] [--before-max 8000]
  *
@@ -12,7 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { MIGRATIONS } from "../src/store/migrations.ts";
+import { CORE_MIGRATIONS } from "../src/store/migrations.ts";
 import { openPglite } from "../src/store/pglite.ts";
 import type { SqlClient } from "../src/store/types.ts";
 import { createTestDatabase } from "../tests/helpers/postgres.ts";
@@ -31,10 +32,21 @@ const NO_DEADLINE = 30 * 60_000;
 
 type Row = { backend: string; merge: string; keys: number; addMs: number; mixedMs: number };
 
-async function timeSave(sql: SqlClient, sub: string, patch: Record<string, unknown>) {
+const LEGACY = await Deno.readTextFile(
+  new URL("../tests/fixtures/legacy_schema.sql", import.meta.url),
+);
+/** The first shipped schema, up to (not including) its second migration. */
+const FIRST_MERGE = LEGACY.slice(0, LEGACY.indexOf("-- migration 2:"));
+
+async function timeSave(
+  sql: SqlClient,
+  fn: string,
+  sub: string,
+  patch: Record<string, unknown>,
+) {
   const started = performance.now();
   const [row] = await sql.query<{ outcome: string }>(
-    "SELECT outcome FROM rr_save_state($1, $2::jsonb, NULL, $3)",
+    `SELECT outcome FROM ${fn}($1, $2::jsonb, NULL, $3)`,
     [sub, JSON.stringify(patch), 1 << 30],
   );
   if (row.outcome !== "saved") throw new Error(`save refused: ${row.outcome}`);
@@ -43,15 +55,20 @@ async function timeSave(sql: SqlClient, sub: string, patch: Record<string, unkno
 
 async function measure(backend: string, sql: SqlClient): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const [merge, migration] of [["before", MIGRATIONS[0]], ["after", MIGRATIONS[1]]] as const) {
-    await sql.transaction((tx) => tx.exec(migration.sql));
+  const runs = [
+    ["before", FIRST_MERGE, "rr_save_state"],
+    ["after", CORE_MIGRATIONS[0].sql, "core_save_state"],
+  ] as const;
+  for (const [merge, script, fn] of runs) {
+    await sql.transaction((tx) => tx.exec(script));
     for (const keys of sizes) {
       if (merge === "before" && keys > beforeMax) continue;
       const sub = `bench-${crypto.randomUUID()}`;
       const names = Array.from({ length: keys }, (_, i) => `key${i}`);
-      const addMs = await timeSave(sql, sub, Object.fromEntries(names.map((k, i) => [k, i])));
+      const addMs = await timeSave(sql, fn, sub, Object.fromEntries(names.map((k, i) => [k, i])));
       const mixedMs = await timeSave(
         sql,
+        fn,
         sub,
         Object.fromEntries(names.map((k, i) => [k, i % 2 ? null : { was: i }])),
       );

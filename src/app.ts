@@ -15,8 +15,8 @@ import type { Config } from "./config.ts";
 import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./http/guards.ts";
 import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
 import type { SigninContext } from "./signin/context.ts";
-import type { ToolDependencies } from "./tools/gate.ts";
-import { TOOLS } from "./tools/register.ts";
+import type { CoreServices } from "./tools/core_services.ts";
+import type { ToolRegistry } from "./tools/registry.ts";
 import { withRawArgumentCheck } from "./tools/raw_arguments.ts";
 import { isConnectionLost, type KvHandle } from "./kv/kv_handle.ts";
 import { landingRoutes } from "./landing/routes.ts";
@@ -29,8 +29,12 @@ export interface AppDependencies {
   config: Config;
   /** Verifies access tokens for `/mcp`. */
   verifyAccess: AccessVerifier;
-  /** What the tools work with. */
-  tools: ToolDependencies;
+  /** The kit's services the tools work with. */
+  core: CoreServices;
+  /** The tools, built from the kit's and the pack's. */
+  registry: ToolRegistry;
+  /** The pack's store. */
+  store: unknown;
   /** The development issuer, when it is the issuer in use. */
   signin?: SigninContext;
   /** The process's Deno KV connection (readiness checks). */
@@ -43,11 +47,11 @@ export interface AppDependencies {
 
 /** Builds the whole HTTP surface. */
 export function createApp(
-  { config, verifyAccess, tools, signin, kv, subjectKey, logSink }: AppDependencies,
+  { config, verifyAccess, core, registry, store, signin, kv, subjectKey, logSink }: AppDependencies,
 ): Hono<{ Variables: BearerVariables }> {
   const app = new Hono<{ Variables: BearerVariables }>();
   const mcpPath = new URL(config.resourceUrl).pathname;
-  const mcp = createMcpEndpoint({ maxBodyBytes: config.maxBodyBytes, tools });
+  const mcp = createMcpEndpoint({ maxBodyBytes: config.maxBodyBytes, core, registry, store });
   const resourceMetadataUrl = protectedResourceMetadataUrl(config.resourceUrl);
   const publicHost = new URL(config.publicUrl).hostname;
   const originHosts = [publicHost, ...config.allowedOrigins];
@@ -64,9 +68,9 @@ export function createApp(
     "/",
     landingRoutes({
       resourceUrl: config.resourceUrl,
-      tools: TOOLS,
-      store: tools.store,
-      kv,
+      brand: core.brand,
+      tools: registry.tools,
+      readiness: core.readiness,
       developmentSignin: config.auth.kind === "development",
       publicDevelopmentSignin: config.auth.kind === "development" && config.auth.warnOnPages,
     }),
@@ -77,6 +81,7 @@ export function createApp(
       resource: config.resourceUrl,
       issuer: config.auth.issuer,
       scopes: config.requiredScopes,
+      resourceName: core.brand.productName,
     }),
   );
   if (signin) app.route("/", signinRoutes(signin));

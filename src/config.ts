@@ -67,11 +67,11 @@ export interface Config {
   production: boolean;
   /** Deno KV location; `undefined` means the platform default (Deno Deploy). */
   kvPath?: string;
-  /** Where reader memory and the catalog live. */
+  /** Where people's saved state and the pack's tables live. */
   database: DatabaseConfig;
   /** Session tokens. */
   session: SessionConfig;
-  /** Largest saved state per reader, bytes of JSON. */
+  /** Largest saved state per person, bytes of JSON. */
   stateMaxBytes: number;
 }
 
@@ -97,7 +97,7 @@ export type DatabaseConfig =
 export interface SessionConfig {
   /** Lifetime of a session token, seconds. */
   ttlSeconds: number;
-  /** Sessions one reader may start per minute. */
+  /** Sessions one person may start per minute. */
   startsPerMinute: number;
   /** The HMAC secret; `undefined` means generate one under `DATA_DIR` (development only). */
   signingSecret?: string;
@@ -146,6 +146,7 @@ const EnvSchema = z.object({
   APP_ENV: optional(z.enum(["development", "production"])),
   DENO_DEPLOY: optional(z.string()),
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
+  DOMAIN: optional(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a pack id like reading_room")),
 });
 
 /** Every variable the server reads. */

@@ -1,5 +1,5 @@
 /**
- * The Reading Room's voice and house rules, from `seed/rules.md` and `seed/persona.md`.
+ * A pack's voice and house rules, from `rules.md` and `persona.md` in its guidance folder.
  *
  * @module
  */
@@ -11,9 +11,7 @@ export interface Guidance {
 }
 
 /** Reads the guidance files once at start-up. */
-export async function loadGuidance(
-  dir = new URL("../seed/", import.meta.url),
-): Promise<Guidance> {
+export async function loadGuidance(dir: URL): Promise<Guidance> {
   const [rules, persona] = await Promise.all([
     Deno.readTextFile(new URL("rules.md", dir)),
     Deno.readTextFile(new URL("persona.md", dir)),

@@ -12,14 +12,18 @@ import {
   McpServer,
 } from "@modelcontextprotocol/server";
 import type { Identity, VerifiedAccess } from "./auth/identity.ts";
-import type { ToolDependencies } from "./tools/gate.ts";
-import { registerTools } from "./tools/register.ts";
-import { SERVER_NAME, SERVER_TITLE, SERVER_VERSION } from "./version.ts";
+import type { CoreServices } from "./tools/core_services.ts";
+import { registerTools, type ToolRegistry } from "./tools/registry.ts";
+import { SERVER_VERSION } from "./version.ts";
 
-const INSTRUCTIONS = "The Reading Room: a small library of articles and a memory of each reader. " +
-  "Call begin_session first in every new conversation: it returns the house rules, the " +
-  "librarian's voice, what is saved for this reader, and the session token the other tools need. " +
-  "If a Reading Room tool fails, tell the person the session cannot continue right now.";
+/** What every request's server is built from. */
+export interface McpEndpointOptions {
+  maxBodyBytes: number;
+  core: CoreServices;
+  registry: ToolRegistry;
+  /** The pack's store. */
+  store: unknown;
+}
 
 /**
  * Wraps verified access as the SDK's `AuthInfo`. The raw token stops at the gate: `token` is left
@@ -45,20 +49,19 @@ function identityOf(ctx: McpRequestContext): Identity {
 }
 
 /** Builds a fresh server for one request, with the tools bound to the verified caller. */
-export function createServer(identity: Identity, deps: ToolDependencies): McpServer {
+export function createServer(identity: Identity, options: McpEndpointOptions): McpServer {
+  const { brand } = options.core;
   const server = new McpServer(
-    { name: SERVER_NAME, title: SERVER_TITLE, version: SERVER_VERSION },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+    { name: brand.serverName, title: brand.productName, version: SERVER_VERSION },
+    { capabilities: { tools: {} }, instructions: brand.instructions },
   );
-  registerTools(server, deps, identity);
+  registerTools(server, options.registry, { core: options.core, store: options.store, identity });
   return server;
 }
 
 /** The SDK handler serving `/mcp`: stateless, 2026-07-28 plus the 2025-era fallback. */
-export function createMcpEndpoint(
-  options: { maxBodyBytes: number; tools: ToolDependencies },
-): McpHttpHandler {
-  return createMcpHandler((ctx) => createServer(identityOf(ctx), options.tools), {
+export function createMcpEndpoint(options: McpEndpointOptions): McpHttpHandler {
+  return createMcpHandler((ctx) => createServer(identityOf(ctx), options), {
     legacy: "stateless",
     maxRequestBodySize: options.maxBodyBytes,
     // The name only: parse errors quote the request body, which may hold a session token or state.

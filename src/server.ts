@@ -7,7 +7,9 @@ import { createAccessVerifier } from "./auth/access_verifier.ts";
 import { createApp } from "./app.ts";
 import { preparePrivateDataDir } from "./data_dir.ts";
 import { type Config, parseConfig } from "./config.ts";
+import type { DomainPack } from "./domain_pack.ts";
 import { loadGuidance } from "./guidance.ts";
+import { readinessCheck, sharedReadiness } from "./health/readiness.ts";
 import { createRateLimiter } from "./http/rate_limit.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
 import { createSessions, loadSessionSecret } from "./session/sessions.ts";
@@ -19,8 +21,10 @@ import {
   loadOrCreateSigningKeyInKv,
   publicJwks,
 } from "./signin/signing_key.ts";
-import { openStore } from "./store/open_store.ts";
-import type { ReadingStore, SqlClient } from "./store/types.ts";
+import { type Database, openDatabase } from "./store/database.ts";
+import type { SqlClient } from "./store/types.ts";
+import type { CoreServices } from "./tools/core_services.ts";
+import { buildToolRegistry } from "./tools/registry.ts";
 import type { LogSink } from "./observability/request_log.ts";
 import { malformedRequestResponse } from "./http/request_shape.ts";
 
@@ -29,7 +33,7 @@ export interface RunningServer {
   /** The effective configuration (with the real port when `PORT=0`). */
   config: Config;
   /** Process-wide resources, exposed for fault-injection tests. */
-  resources: { kv: KvHandle; store: ReadingStore; sql: SqlClient };
+  resources: { kv: KvHandle; database: Database; sql: SqlClient };
   /** Where the server actually listens. */
   listening: { hostname: string; port: number };
   /** Stops accepting connections, waits for in-flight requests, closes the stores. */
@@ -39,15 +43,18 @@ export interface RunningServer {
 }
 
 /**
- * Parses `env`, opens what the app needs, and serves it. With `PORT=0` the system picks a free port
- * and the default `PUBLIC_URL` follows it, which is how tests start real servers side by side.
+ * Parses `env`, opens what the app needs, and serves `pack` with it. With `PORT=0` the system picks
+ * a free port and the default `PUBLIC_URL` follows it, which is how tests start real servers side
+ * by side.
  *
  * @throws {ConfigError} when the environment is invalid.
+ * @throws {PackContractError} when the pack's tools break the contract.
  */
 export async function startServer(
   env: Record<string, string | undefined>,
-  options: { logSink?: LogSink } = {},
+  options: { pack: DomainPack; logSink?: LogSink },
 ): Promise<RunningServer> {
+  const { pack } = options;
   let config = parseConfig(env);
   let handle: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response> =
     () => new Response("Starting up", { status: 503, headers: { "retry-after": "1" } });
@@ -56,14 +63,17 @@ export async function startServer(
     (request, info) => malformedRequestResponse(request) ?? handle(request, info),
   );
   let kv: KvHandle | undefined;
-  let store: ReadingStore | undefined;
-  let sql: SqlClient | undefined;
+  let database: Database | undefined;
   try {
     if (config.port === 0) config = parseConfig({ ...env, PORT: String(server.addr.port) });
     // Deno Deploy has no local files; everywhere else the data directory is private from the start.
     if (!config.onDeploy) await preparePrivateDataDir(config.dataDir, config.kvPath);
     kv = await openKvHandle(config.kvPath, { timeoutMs: config.database.timeoutMs });
-    ({ store, sql } = await openStore(config.database));
+    database = await openDatabase(config.database, {
+      namespace: pack.id,
+      migrations: pack.migrations,
+      seed: pack.seed,
+    });
     const sessionSecret = await loadSessionSecret(config.session.signingSecret, config.dataDir);
     const sessions = createSessions({
       kv,
@@ -75,12 +85,20 @@ export async function startServer(
         windowMs: 60_000,
       }),
     });
-    const tools = {
-      store,
+    const readiness = sharedReadiness(readinessCheck({ database, kv }, { timeoutMs: 2_000 }), 0);
+    const core: CoreServices = {
+      users: database.users,
       sessions,
-      guidance: await loadGuidance(),
+      guidance: await loadGuidance(pack.guidanceDir),
+      brand: pack.brand,
       stateMaxBytes: config.stateMaxBytes,
+      readiness,
     };
+    const registry = buildToolRegistry(pack, {
+      brand: pack.brand,
+      sessionMinutes: Math.round(config.session.ttlSeconds / 60),
+      stateMaxBytes: config.stateMaxBytes,
+    });
     let signin: SigninContext | undefined;
     if (config.auth.kind === "development") {
       // Deno Deploy has no writable disk: there the key lives in KV.
@@ -111,7 +129,9 @@ export async function startServer(
     handle = createApp({
       config,
       verifyAccess,
-      tools,
+      core,
+      registry,
+      store: pack.createStore(database.sql),
       signin,
       kv,
       subjectKey: await logSubjectKey(sessionSecret),
@@ -120,20 +140,20 @@ export async function startServer(
   } catch (error) {
     await server.shutdown();
     kv?.close();
-    await store?.close();
+    await database?.close();
     throw error;
   }
-  const resources = { kv, store, sql };
+  const resources = { kv, database, sql: database.raw };
   const shutdown = async () => {
     await server.shutdown();
     resources.kv.close();
-    await resources.store.close();
+    await resources.database.close();
   };
   const listening = { hostname: server.addr.hostname, port: server.addr.port };
   return { config, resources, listening, shutdown, finished: server.finished };
 }
 
-/** A key for hashing reader ids in logs, derived from the session secret but not equal to it. */
+/** A key for hashing subjects in logs, derived from the session secret but not equal to it. */
 async function logSubjectKey(secret: Uint8Array): Promise<Uint8Array> {
   const label = new TextEncoder().encode("reading-room:log-subject-hash:");
   const material = new Uint8Array(label.length + secret.length);

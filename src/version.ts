@@ -6,12 +6,6 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
 import manifest from "../deno.json" with { type: "json" };
 
-/** Server name announced to MCP clients. */
-export const SERVER_NAME = "reading-room";
-
-/** Human-facing name. */
-export const SERVER_TITLE = "Reading Room";
-
 /** This build's version, from deno.json. */
 export const SERVER_VERSION: string = manifest.version;
 

@@ -7,7 +7,6 @@
 import { getOAuthProtectedResourceMetadataUrl } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { SERVER_TITLE } from "../version.ts";
 
 /** Inputs of the metadata document. */
 export interface ProtectedResourceOptions {
@@ -17,6 +16,8 @@ export interface ProtectedResourceOptions {
   issuer: string;
   /** Scopes a token needs here. `offline_access` is never advertised: refresh is the AS's business. */
   scopes: readonly string[];
+  /** Human-readable name of the resource (the product's name). */
+  resourceName: string;
 }
 
 /** The metadata document. */
@@ -26,7 +27,7 @@ export function protectedResourceMetadata(options: ProtectedResourceOptions) {
     authorization_servers: [options.issuer],
     scopes_supported: options.scopes.filter((s) => s !== "offline_access"),
     bearer_methods_supported: ["header"],
-    resource_name: SERVER_TITLE,
+    resource_name: options.resourceName,
   };
 }
 

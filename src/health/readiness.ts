@@ -4,7 +4,7 @@
  * @module
  */
 import { type KvHandle, KvTimeoutError } from "../kv/kv_handle.ts";
-import { type ReadingStore, StoreError } from "../store/types.ts";
+import { StoreError } from "../store/types.ts";
 
 /** Outcome of one dependency check. */
 export type CheckOutcome = "ok" | "failed" | "timeout";
@@ -33,7 +33,7 @@ export interface ReadinessOptions {
  * so an outage shows on the next check and its end does too.
  */
 export function readinessCheck(
-  deps: { store: ReadingStore; kv: KvHandle },
+  deps: { database: { ping(): Promise<void> }; kv: KvHandle },
   { timeoutMs, writeEveryMs = 2_000, now = Date.now }: ReadinessOptions,
 ): () => Promise<Readiness> {
   let lastWrite = -Infinity;
@@ -47,7 +47,7 @@ export function readinessCheck(
   };
   return async () => {
     const [database, kv] = await Promise.all([
-      within(timeoutMs, () => deps.store.ping()),
+      within(timeoutMs, () => deps.database.ping()),
       within(timeoutMs, probeKv),
     ]);
     return { ready: database === "ok" && kv === "ok", checks: { database, kv } };

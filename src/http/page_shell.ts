@@ -10,8 +10,11 @@ import type { HtmlEscapedString } from "hono/utils/html";
 /** Rendered HTML, as Hono's `html` template produces it. */
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-/** Wraps `body` in a complete page titled `title`, styled by `style` (trusted, inline). */
-export function pageShell(title: string, style: string, body: Html): Html {
+/**
+ * Wraps `body` in a complete page titled `title`, styled by `style` (trusted, inline), under the
+ * product's name `brandLine`.
+ */
+export function pageShell(title: string, style: string, body: Html, brandLine = ""): Html {
   return html`
     <!doctype html>
     <html lang="en">
@@ -24,7 +27,7 @@ export function pageShell(title: string, style: string, body: Html): Html {
       </head>
       <body>
         <main>
-    <div class="brand">Reading Room</div>
+    <div class="brand">${brandLine}</div>
     ${body}
         </main>
       </body>

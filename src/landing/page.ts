@@ -7,14 +7,16 @@
  */
 import { html } from "hono/html";
 import { pageShell } from "../http/page_shell.ts";
+import type { PackBrand } from "../domain_pack.ts";
 import type { Readiness } from "../health/readiness.ts";
-import type { ToolDefinition } from "../tools/definition.ts";
+import type { RegisteredTool } from "../tools/registry.ts";
 import { SERVER_VERSION } from "../version.ts";
 
 /** What the page shows. */
 export interface LandingOptions {
   resourceUrl: string;
-  tools: readonly ToolDefinition[];
+  brand: PackBrand;
+  tools: readonly RegisteredTool[];
   readiness: Readiness;
   checkedAt: Date;
   /** The bundled development sign-in is the issuer. */
@@ -51,41 +53,44 @@ const LABELS = {
 /** Renders the page. */
 export function landingPage(o: LandingOptions) {
   const { checks } = o.readiness;
+  const { brand } = o;
   const status = o.readiness.ready
     ? html`<span class="status ok">● Ready</span>`
     : html`<span class="status bad">● Not ready</span>`;
   return pageShell(
-    "Reading Room · MCP connector",
+    `${brand.productName} · MCP connector`,
     STYLE,
     html`
-      <h1>A reading companion for your AI assistant</h1>
+      <h1>${brand.tagline}</h1>
       ${o.publicDevelopmentSignin
         ? html`<p class="danger" role="alert">Warning: this server runs the open development sign-in in
 public. Anyone can sign in as anyone here.</p>`
         : ""}
       <p>This is an MCP connector. Add it to Claude (or any MCP host), sign in once, and your assistant can
-      search and read the Reading Room's library, keep your shelf, and remember what you asked it to —
-      picking up where you left off in any new chat.</p>
+      ${brand.pitch} — picking up where you left off in any new chat.</p>
 
       <h2>Paste this URL into your MCP host</h2>
       <code class="url">${o.resourceUrl}</code>
       ${o.developmentSignin
         ? html`<p class="dev">Sign-in here is the <strong>development sign-in</strong>: you type a name,
-there is no password, and the same name is always the same reader.</p>`
+there is no password, and the same name is always the same ${brand.userNoun}.</p>`
         : ""}
 
       <h2>Connect</h2>
       <div class="card"><strong>claude.ai</strong>
       <ol>
       <li>Open <em>Settings → Connectors</em> and choose <em>Add custom connector</em>.</li>
-      <li>Name it "Reading Room", paste the URL above, and press <em>Add</em>, then <em>Connect</em>.</li>
+      <li>Name it "${brand
+        .productName}", paste the URL above, and press <em>Add</em>, then <em>Connect</em>.</li>
       <li>A sign-in page opens: sign in, then press <em>Allow</em> on the consent page.</li>
-      <li>Back in claude.ai the connector shows as connected. In a chat, turn it on and ask for something to read.</li>
+      <li>Back in claude.ai the connector shows as connected. In a chat, turn it on and ${brand
+        .firstRequest}.</li>
       </ol></div>
       <div class="card"><strong>Claude Code</strong>
       <ol>
-      <li>Run <code>claude mcp add --transport http reading-room ${o.resourceUrl}</code></li>
-      <li>In Claude Code type <code>/mcp</code>, pick <code>reading-room</code>, choose <em>Authenticate</em>.</li>
+      <li>Run <code>claude mcp add --transport http ${brand.serverName} ${o.resourceUrl}</code></li>
+      <li>In Claude Code type <code>/mcp</code>, pick <code>${brand
+        .serverName}</code>, choose <em>Authenticate</em>.</li>
       <li>Sign in and press <em>Allow</em> in the browser window that opens; Claude Code shows it connected.</li>
       </ol></div>
       <div class="card"><strong>MCP Inspector</strong>
@@ -113,6 +118,7 @@ there is no password, and the same name is always the same reader.</p>`
       <p>${status} &nbsp; database ${LABELS[checks.database]}, session store ${LABELS[checks.kv]}.
       <small>Checked ${o.checkedAt.toISOString()} · version ${SERVER_VERSION}</small></p>
     `,
+    brand.productName,
   );
 }
 

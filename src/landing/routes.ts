@@ -5,39 +5,29 @@
  * @module
  */
 import { Hono } from "hono";
-import { readinessCheck, sharedReadiness } from "../health/readiness.ts";
-import type { KvHandle } from "../kv/kv_handle.ts";
-import type { ReadingStore } from "../store/types.ts";
-import type { ToolDefinition } from "../tools/definition.ts";
+import type { PackBrand } from "../domain_pack.ts";
+import type { Readiness } from "../health/readiness.ts";
+import type { RegisteredTool } from "../tools/registry.ts";
 import { landingPage } from "./page.ts";
 
 /** Options of {@linkcode landingRoutes}. */
 export interface LandingRoutesOptions {
   resourceUrl: string;
-  tools: readonly ToolDefinition[];
-  store: ReadingStore;
-  kv: KvHandle;
+  brand: PackBrand;
+  tools: readonly RegisteredTool[];
+  /** The shared readiness check (probes arriving together share one run). */
+  readiness(): Promise<Readiness>;
   developmentSignin: boolean;
   publicDevelopmentSignin: boolean;
-  /** Deadline of each readiness check, ms. */
-  readinessTimeoutMs?: number;
 }
 
 /** The human-facing and operational routes. */
 export function landingRoutes(options: LandingRoutesOptions): Hono {
   const app = new Hono();
-  const timeoutMs = options.readinessTimeoutMs ?? 2_000;
-  const deps = { store: options.store, kv: options.kv };
-  // Probes that arrive together share one check (it queries the database and touches KV).
-  const ready = sharedReadiness(readinessCheck(deps, { timeoutMs }), 0);
-  const readyForPage = sharedReadiness(
-    readinessCheck(deps, { timeoutMs: Math.min(timeoutMs, 1_000) }),
-    0,
-  );
 
   app.get("/healthz", (c) => c.json({ status: "ok" }, 200, { "cache-control": "no-store" }));
   app.get("/readyz", async (c) => {
-    const readiness = await ready();
+    const readiness = await options.readiness();
     return c.json(
       { status: readiness.ready ? "ready" : "not ready", checks: readiness.checks },
       readiness.ready ? 200 : 503,
@@ -45,7 +35,7 @@ export function landingRoutes(options: LandingRoutesOptions): Hono {
     );
   });
   app.get("/", async (c) => {
-    const readiness = await readyForPage();
+    const readiness = await options.readiness();
     c.header(
       "content-security-policy",
       "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
@@ -55,6 +45,7 @@ export function landingRoutes(options: LandingRoutesOptions): Hono {
     return c.html(
       await landingPage({
         resourceUrl: options.resourceUrl,
+        brand: options.brand,
         tools: options.tools,
         readiness,
         checkedAt: new Date(),

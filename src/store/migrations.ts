@@ -1,7 +1,13 @@
 /**
- * The schema, as ordered migrations applied at start-up. Each runs once (recorded in
- * `schema_migrations`), inside one transaction holding an advisory lock, so several instances
- * starting together apply each migration exactly once.
+ * The schema, as ordered migrations per namespace — the kit's own (`core`) and each pack's (its
+ * id) — applied at start-up. Each runs once, recorded as (namespace, version) in
+ * `kit_migrations`, inside one transaction holding an advisory lock, so several instances starting
+ * together apply each migration exactly once.
+ *
+ * A database made before packs existed recorded versions 1 and 2 in `schema_migrations` and held
+ * the kit's tables and a pack's together. Every migration here is written to run on such a
+ * database as well as on an empty one (`IF NOT EXISTS`, `CREATE OR REPLACE`), so it moves forward
+ * with nothing to adopt by hand; the old bookkeeping table is left as it was.
  *
  * @module
  */
@@ -14,76 +20,66 @@ export interface Migration {
   sql: string;
 }
 
-/** Every migration, in order. Never edit one that has shipped: add the next. */
-export const MIGRATIONS: readonly Migration[] = [
+/** The kit's own namespace; no pack may take this id. */
+export const CORE_NAMESPACE = "core";
+
+/** The kit's migrations, in order. Never edit one that has shipped: add the next. */
+export const CORE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: "readers, state and catalog",
+    name: "people and their saved state",
     sql: `
-CREATE TABLE users (
+CREATE TABLE IF NOT EXISTS users (
   id text PRIMARY KEY CHECK (id <> ''),
   email text,
   created_at timestamptz NOT NULL DEFAULT now(),
   last_seen_at timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE TABLE user_state (
+CREATE TABLE IF NOT EXISTS user_state (
   user_id text PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
   state jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(state) = 'object'),
   version bigint NOT NULL DEFAULT 0,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- array_to_string is only STABLE; tags are plain text, so this wrapper is safely IMMUTABLE and
--- may appear in the generated search column.
-CREATE FUNCTION rr_tags_text(tags text[]) RETURNS text
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $fn$ SELECT coalesce(array_to_string(tags, ' '), '') $fn$;
-
-CREATE TABLE articles (
-  id text PRIMARY KEY,
-  title text NOT NULL,
-  author text NOT NULL,
-  tags text[] NOT NULL DEFAULT '{}',
-  published date,
-  summary text NOT NULL DEFAULT '',
-  body text NOT NULL,
-  search tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector('english', title), 'A') ||
-    setweight(to_tsvector('english', author || ' ' || rr_tags_text(tags)), 'B') ||
-    setweight(to_tsvector('english', summary), 'B') ||
-    setweight(to_tsvector('english', body), 'C')
-  ) STORED
-);
-CREATE INDEX articles_search_idx ON articles USING gin (search);
-
--- RFC 7396 JSON merge patch: objects merge recursively, null removes, anything else replaces.
-CREATE FUNCTION rr_merge_patch(target jsonb, patch jsonb) RETURNS jsonb
+-- RFC 7396 JSON merge patch in time linear in the keys. Per object level: the target's members
+-- the patch does not name, plus the patch's non-null members (merged recursively where the patch
+-- value is an object), built in one aggregate. A plain UNION, not a join by key: each recursion
+-- level must stay light on stack, since the embedded database has little of it.
+CREATE OR REPLACE FUNCTION core_merge_patch(target jsonb, patch jsonb) RETURNS jsonb
   LANGUAGE plpgsql IMMUTABLE
   AS $fn$
-DECLARE
-  k text;
-  v jsonb;
-  result jsonb;
 BEGIN
   IF jsonb_typeof(patch) IS DISTINCT FROM 'object' THEN
     RETURN patch;
   END IF;
-  result := CASE WHEN jsonb_typeof(target) = 'object' THEN target ELSE '{}'::jsonb END;
-  FOR k, v IN SELECT key, value FROM jsonb_each(patch) LOOP
-    IF jsonb_typeof(v) = 'null' THEN
-      result := result - k;
-    ELSE
-      result := jsonb_set(result, ARRAY[k], rr_merge_patch(result -> k, v));
-    END IF;
-  END LOOP;
-  RETURN result;
+  IF jsonb_typeof(target) IS DISTINCT FROM 'object' THEN
+    target := '{}'::jsonb;
+  ELSE
+    -- A large stored state arrives compressed; without this copy every target -> key below
+    -- would decompress all of it again, which made the merge quadratic once more.
+    target := target || '{}'::jsonb;
+  END IF;
+  RETURN (
+    SELECT coalesce(jsonb_object_agg(m.key, m.value), '{}'::jsonb)
+      FROM (
+        SELECT t.key, t.value FROM jsonb_each(target) t WHERE NOT patch ? t.key
+        UNION ALL
+        SELECT p.key,
+               CASE WHEN jsonb_typeof(p.value) = 'object'
+                    THEN core_merge_patch(target -> p.key, p.value)
+                    ELSE p.value END
+          FROM jsonb_each(patch) p
+         WHERE jsonb_typeof(p.value) <> 'null'
+      ) m
+  );
 END
 $fn$;
 
--- One round trip for begin_session: record the visit (creating the reader on first sight) and
+-- One round trip for begin_session: record the visit (creating the person on first sight) and
 -- return profile and state.
-CREATE FUNCTION rr_begin_session(p_user text, p_email text)
+CREATE OR REPLACE FUNCTION core_begin_session(p_user text, p_email text)
   RETURNS TABLE (profile jsonb, state jsonb, version bigint, updated_at timestamptz)
   LANGUAGE plpgsql
   AS $fn$
@@ -105,7 +101,7 @@ $fn$;
 
 -- One round trip, atomic under a row lock: apply a merge patch unless the expected version is
 -- stale or the result is over the size cap.
-CREATE FUNCTION rr_save_state(p_user text, p_patch jsonb, p_expected bigint, p_max_bytes int)
+CREATE OR REPLACE FUNCTION core_save_state(p_user text, p_patch jsonb, p_expected bigint, p_max_bytes int)
   RETURNS TABLE (outcome text, state jsonb, version bigint, updated_at timestamptz, size_bytes int)
   LANGUAGE plpgsql
   AS $fn$
@@ -124,7 +120,7 @@ BEGIN
     RETURN QUERY SELECT 'version_conflict'::text, cur.state, cur.version, cur.updated_at, NULL::int;
     RETURN;
   END IF;
-  next_state := rr_merge_patch(cur.state, p_patch);
+  next_state := core_merge_patch(cur.state, p_patch);
   next_size := octet_length(next_state::text);
   IF next_size > p_max_bytes THEN
     RETURN QUERY SELECT 'too_large'::text, cur.state, cur.version, cur.updated_at, next_size;
@@ -135,73 +131,55 @@ BEGIN
   RETURN QUERY SELECT 'saved'::text, next_state, cur.version + 1, now(), next_size;
 END
 $fn$;
-`,
-  },
-  {
-    version: 2,
-    name: "linear merge patch",
-    sql: `
--- RFC 7396 JSON merge patch in time linear in the keys: one jsonb_set per key (migration 1)
--- copied the whole object each time, so a 32,000-key patch took over a minute under a row lock.
--- Per object level: the target's members the patch does not name, plus the patch's non-null
--- members (merged recursively where the patch value is an object), built in one aggregate.
--- A plain UNION, not a join by key: each recursion level must stay light on stack, since the
--- embedded database has little of it.
-CREATE OR REPLACE FUNCTION rr_merge_patch(target jsonb, patch jsonb) RETURNS jsonb
-  LANGUAGE plpgsql IMMUTABLE
-  AS $fn$
-BEGIN
-  IF jsonb_typeof(patch) IS DISTINCT FROM 'object' THEN
-    RETURN patch;
-  END IF;
-  IF jsonb_typeof(target) IS DISTINCT FROM 'object' THEN
-    target := '{}'::jsonb;
-  ELSE
-    -- A large stored state arrives compressed; without this copy every target -> key below
-    -- would decompress all of it again, which made the merge quadratic once more.
-    target := target || '{}'::jsonb;
-  END IF;
-  RETURN (
-    SELECT coalesce(jsonb_object_agg(m.key, m.value), '{}'::jsonb)
-      FROM (
-        SELECT t.key, t.value FROM jsonb_each(target) t WHERE NOT patch ? t.key
-        UNION ALL
-        SELECT p.key,
-               CASE WHEN jsonb_typeof(p.value) = 'object'
-                    THEN rr_merge_patch(target -> p.key, p.value)
-                    ELSE p.value END
-          FROM jsonb_each(patch) p
-         WHERE jsonb_typeof(p.value) <> 'null'
-      ) m
-  );
-END
-$fn$;
+
+-- The same functions under their names from before packs; nothing calls them any more.
+DROP FUNCTION IF EXISTS rr_save_state(text, jsonb, bigint, int);
+DROP FUNCTION IF EXISTS rr_begin_session(text, text);
+DROP FUNCTION IF EXISTS rr_merge_patch(jsonb, jsonb);
 `,
   },
 ];
 
-/** Applies every migration not yet applied. Idempotent; safe to run from several instances at once. */
-export async function applyMigrations(sql: SqlClient): Promise<number[]> {
+/** One namespace's migrations. */
+export interface MigrationSet {
+  /** `core`, or a pack's id. */
+  namespace: string;
+  migrations: readonly Migration[];
+}
+
+/**
+ * Applies every migration not yet applied, set by set in the order given (the kit's first, so a
+ * pack's tables may reference `users`). Idempotent; safe to run from several instances at once.
+ * Returns what it applied, as `namespace:version`.
+ */
+export async function applyMigrations(
+  sql: SqlClient,
+  sets: readonly MigrationSet[],
+): Promise<string[]> {
   return await sql.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock(hashtext('reading-room:migrations'))");
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('kit:migrations'))");
     await tx.exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, " +
-        "applied_at timestamptz NOT NULL DEFAULT now())",
+      "CREATE TABLE IF NOT EXISTS kit_migrations (namespace text NOT NULL, version int NOT NULL, " +
+        "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), " +
+        "PRIMARY KEY (namespace, version))",
     );
     const done = new Set(
-      (await tx.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) =>
-        Number(r.version)
-      ),
+      (await tx.query<{ namespace: string; version: number }>(
+        "SELECT namespace, version FROM kit_migrations",
+      )).map((r) => `${r.namespace}:${Number(r.version)}`),
     );
-    const applied: number[] = [];
-    for (const migration of MIGRATIONS) {
-      if (done.has(migration.version)) continue;
-      await tx.exec(migration.sql);
-      await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [
-        migration.version,
-        migration.name,
-      ]);
-      applied.push(migration.version);
+    const applied: string[] = [];
+    for (const { namespace, migrations } of sets) {
+      for (const migration of migrations) {
+        const id = `${namespace}:${migration.version}`;
+        if (done.has(id)) continue;
+        await tx.exec(migration.sql);
+        await tx.query(
+          "INSERT INTO kit_migrations (namespace, version, name) VALUES ($1, $2, $3)",
+          [namespace, migration.version, migration.name],
+        );
+        applied.push(id);
+      }
     }
     return applied;
   });

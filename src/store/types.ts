@@ -1,42 +1,11 @@
 /**
- * The store interface: everything the tools need from Postgres, and nothing about MCP or HTTP.
+ * The kit's store interfaces: people and their saved state, the SQL client packs build on, and the
+ * one error every store failure becomes. Nothing about MCP or HTTP.
  *
  * @module
  */
 
-/** An article of the catalog. */
-export interface Article {
-  id: string;
-  title: string;
-  author: string;
-  tags: string[];
-  /** ISO date. */
-  published: string | null;
-  summary: string;
-  /** Paragraphs. */
-  body: string[];
-}
-
-/** One ranked search result. */
-export interface SearchHit {
-  id: string;
-  title: string;
-  author: string;
-  tags: string[];
-  /** Relevance, higher is better. */
-  rank: number;
-  /** Matching passage with matched words between « and ». */
-  snippet: string;
-}
-
-/** What the catalog holds, for an empty or fruitless search. */
-export interface CatalogOverview {
-  articleCount: number;
-  /** Tags by number of articles, most first. */
-  tags: { tag: string; count: number }[];
-}
-
-/** A reader as we know them. */
+/** A person as we know them. */
 export interface Profile {
   /** The verified `sub`. */
   id: string;
@@ -47,7 +16,7 @@ export interface Profile {
   previousVisit: string | null;
 }
 
-/** The reader's saved state and its version (incremented on every write). */
+/** A person's saved state and its version (incremented on every write). */
 export interface SavedState {
   state: Record<string, unknown>;
   version: number;
@@ -61,14 +30,14 @@ export type SaveOutcome =
   | { outcome: "version_conflict"; current: SavedState }
   | { outcome: "too_large"; current: SavedState; sizeBytes: number };
 
-/** Everything the Reading Room keeps in Postgres. */
-export interface ReadingStore {
-  /** Records the visit (creating the reader on first sight) and returns profile and state, in one round trip. */
+/** People and their saved state, keyed by the verified subject. */
+export interface UserStore {
+  /** Records the visit (creating the person on first sight) and returns profile and state, in one round trip. */
   beginSession(
     user: { sub: string; email?: string },
   ): Promise<{ profile: Profile; saved: SavedState }>;
-  /** The reader's profile and state; `null` if they never began a session. */
-  getReader(sub: string): Promise<{ profile: Profile; saved: SavedState } | null>;
+  /** The person's profile and state; `null` if they never began a session. */
+  getUser(sub: string): Promise<{ profile: Profile; saved: SavedState } | null>;
   /**
    * Applies a JSON merge patch (RFC 7396) atomically. With `expectedVersion`, refuses unless the
    * stored version still equals it. Refuses a result larger than `maxBytes`.
@@ -78,16 +47,6 @@ export interface ReadingStore {
     patch: Record<string, unknown>,
     options: { expectedVersion?: number; maxBytes: number },
   ): Promise<SaveOutcome>;
-  /** Ranked full-text search. */
-  searchArticles(query: string, limit: number): Promise<SearchHit[]>;
-  /** One article, or `null`. */
-  getArticle(id: string): Promise<Article | null>;
-  /** Counts and tags of the catalog. */
-  catalogOverview(): Promise<CatalogOverview>;
-  /** Answers when the database is reachable and the schema is in place. */
-  ping(): Promise<void>;
-  /** Releases connections. */
-  close(): Promise<void>;
 }
 
 /** Minimal SQL access both backends provide. */

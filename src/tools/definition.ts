@@ -1,40 +1,74 @@
 /**
- * A tool as data: name, model-facing text, schemas, annotations, whether it needs a session, and
- * what it does. The registry lists these once; the MCP server and the landing page both read it.
+ * A tool as data: name, model-facing text, schemas, annotations, whether it needs a session, what
+ * access it has, and what it does. The registry builds the server's tool list from these once at
+ * start-up; the MCP server and the landing page both read that list.
  *
  * @module
  */
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { Identity } from "../auth/identity.ts";
-import type { ToolDependencies } from "./gate.ts";
+import type { PackBrand } from "../domain_pack.ts";
+import type { CoreServices } from "./core_services.ts";
+import type { Reply } from "./results.ts";
 
-/** What a tool runs with: the shared dependencies and the verified caller. */
-export interface ToolContext {
-  deps: ToolDependencies;
+/** What a tool runs with: the kit's services, the pack's store, the verified caller, the voice. */
+export interface ToolContext<Store = unknown> {
+  /** The verified caller. Never built from arguments. */
   identity: Identity;
+  /** The kit's own services (saved state, sessions, guidance). */
+  core: CoreServices;
+  /** The pack's store. */
+  store: Store;
+  /** Results in the pack's voice. */
+  reply: Reply;
 }
+
+/** What descriptions may be built from, so they follow configuration instead of drifting from it. */
+export interface ToolTexts {
+  brand: PackBrand;
+  /** Session token lifetime, minutes. */
+  sessionMinutes: number;
+  /** Cap on the saved state, bytes. */
+  stateMaxBytes: number;
+}
+
+/** Text fixed, or built from {@linkcode ToolTexts} at start-up. */
+export type ToolText = string | ((texts: ToolTexts) => string);
 
 /** One tool. */
 export interface ToolDefinition<
+  Store = unknown,
   In extends z.ZodObject = z.ZodObject,
   Out extends z.ZodObject = z.ZodObject,
 > {
   name: string;
-  title: string;
+  title: ToolText;
   /** Written for a model: when to call it and what comes back. */
-  description: string;
+  description: ToolText;
   inputSchema: In;
   outputSchema: Out;
+  /** Hints for the host and model. They decide nothing here: `access` does. */
   annotations: ToolAnnotations;
-  /** Whether the `session` argument must name a valid session of the caller. */
-  gated: boolean;
-  run(args: z.infer<In>, ctx: ToolContext): Promise<CallToolResult>;
+  /**
+   * What the tool does with stored data. A `read` tool's work may run beside the session check
+   * (its result is released only if the session holds); a `write` tool runs only after it.
+   */
+  access: "read" | "write";
+  /**
+   * `none` only for the kit's session-less tools (`begin_session`, `end_session`, which checks
+   * the session itself, and `health`). Every pack tool needs a session.
+   */
+  session?: "required" | "none";
+  run(args: z.infer<In>, ctx: ToolContext<Store>): Promise<CallToolResult>;
 }
 
-/** Declares a tool with its argument types inferred from its input schema. */
-export function defineTool<In extends z.ZodObject, Out extends z.ZodObject>(
-  definition: ToolDefinition<In, Out>,
-): ToolDefinition {
-  return definition as unknown as ToolDefinition;
+/**
+ * Declares a tool with its argument types inferred from its input schema:
+ * `defineTool<Store>()({ … })`.
+ */
+export function defineTool<Store = unknown>() {
+  return <In extends z.ZodObject, Out extends z.ZodObject>(
+    definition: ToolDefinition<Store, In, Out>,
+  ): ToolDefinition<Store> => definition as unknown as ToolDefinition<Store>;
 }

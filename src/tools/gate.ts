@@ -1,85 +1,102 @@
 /**
- * The session gate around every tool but `begin_session` and `health`, and the one place where
- * failures become fail-closed results.
+ * The session gate around every tool that needs a session, and the one place where failures
+ * become fail-closed results.
  *
  * @module
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Identity } from "../auth/identity.ts";
-import type { ReadingStore } from "../store/types.ts";
-import { StoreError } from "../store/types.ts";
+import type { PackBrand } from "../domain_pack.ts";
+import { KvTimeoutError } from "../kv/kv_handle.ts";
 import { SessionError } from "../session/errors.ts";
 import type { Sessions } from "../session/sessions.ts";
-import { failClosed, refused } from "./results.ts";
-import type { Guidance } from "../guidance.ts";
+import { StoreError } from "../store/types.ts";
+import type { Reply } from "./results.ts";
 
-/** What the tools work with, shared by every request. */
-export interface ToolDependencies {
-  store: ReadingStore;
-  sessions: Sessions;
-  guidance: Guidance;
-  /** Cap on a reader's saved state, bytes of JSON. */
-  stateMaxBytes: number;
+/** Why a session was not accepted, in words for the model. */
+function sessionReason(code: SessionError["code"], brand: PackBrand): string {
+  switch (code) {
+    case "missing":
+      return "no session token was given. Call begin_session first and pass its session token as `session`.";
+    case "malformed":
+      return "the session token is not valid. Call begin_session to start a session.";
+    case "expired":
+      return "the session has expired. If the person wants to go on, start a new one with begin_session.";
+    case "revoked":
+      return "the session was ended with end_session. Start a new one with begin_session if needed.";
+    case "unknown":
+      return `the session is not known to the ${brand.productName}. Start a new one with begin_session.`;
+    case "foreign":
+      return `the session token belongs to a different ${brand.userNoun} than the one signed in.`;
+    case "too_many":
+      return `too many sessions were started for this ${brand.userNoun} just now.`;
+    case "unavailable":
+      return "the session store is unavailable.";
+  }
 }
 
-const SESSION_REASONS: Record<SessionError["code"], string> = {
-  missing: "no session token was given. Call begin_session first and pass its session token.",
-  malformed: "the session token is not valid. Call begin_session to start a session.",
-  expired:
-    "the session has expired. If the person wants to go on, start a new one with begin_session.",
-  revoked: "the session was ended with end_session. Start a new one with begin_session if needed.",
-  unknown: "the session is not known to the Reading Room. Start a new one with begin_session.",
-  foreign: "the session token belongs to a different reader than the one signed in.",
-  too_many: "too many sessions were started for this reader just now.",
-  unavailable: "the session store is unavailable.",
-};
-
 /** Turns a failure into the fail-closed result; unexpected errors are logged without details leaking. */
-export function failureResult(error: unknown): CallToolResult {
+export function failureResult(error: unknown, reply: Reply, brand: PackBrand): CallToolResult {
   // Starting sessions too fast is the caller's doing, not an outage: refused, with when to retry.
-  if (error instanceof SessionError && error.code === "too_many") return refused(error.message);
-  if (error instanceof SessionError) return failClosed(SESSION_REASONS[error.code]);
+  if (error instanceof SessionError && error.code === "too_many") {
+    return reply.refused(error.message);
+  }
+  if (error instanceof SessionError) return reply.failClosed(sessionReason(error.code, brand));
   if (error instanceof StoreError) {
-    return failClosed(
+    return reply.failClosed(
       error.code === "timeout"
-        ? "the reading memory did not answer in time."
-        : "the reading memory (database) is unavailable.",
+        ? `the ${brand.memoryName} did not answer in time.`
+        : `the ${brand.memoryName} (database) is unavailable.`,
     );
   }
-  console.error(`tool failed: ${(error as Error)?.name ?? "error"}: ${(error as Error)?.message}`);
-  return failClosed("an internal error occurred.");
+  if (error instanceof KvTimeoutError) {
+    return reply.failClosed("the session store did not answer in time.");
+  }
+  console.error(`tool failed: ${(error as Error)?.name ?? "error"}`);
+  return reply.failClosed("an internal error occurred.");
+}
+
+/** What the gate needs. */
+export interface GateContext {
+  sessions: Sessions;
+  reply: Reply;
+  brand: PackBrand;
 }
 
 /** Runs `work`; any failure fails closed. */
-export async function guarded(work: () => Promise<CallToolResult>): Promise<CallToolResult> {
+export async function guarded(
+  gate: GateContext,
+  work: () => Promise<CallToolResult>,
+): Promise<CallToolResult> {
   try {
     return await work();
   } catch (error) {
-    return failureResult(error);
+    return failureResult(error, gate.reply, gate.brand);
   }
 }
 
 /**
  * Runs `work` only for a valid session of `identity`; every failure fails closed.
  *
- * With `readOnly`, the session check and the work run side by side (one KV read and one database
- * read in parallel rather than in turn); the result is released only if the session checks out, so
- * nothing is revealed or changed without a session. Tools that write always check first.
+ * A `read` tool's work runs beside the session check (one KV read and one database read in
+ * parallel rather than in turn); its result is released only if the session checks out, so
+ * nothing is revealed without a session. A `write` tool runs only after the check. The tool's
+ * declared `access` decides this, never its annotations, which are hints for the model.
  */
 export function gated(
-  deps: ToolDependencies,
+  gate: GateContext,
   identity: Identity,
   token: string | undefined,
+  access: "read" | "write",
   work: () => Promise<CallToolResult>,
-  options: { readOnly?: boolean } = {},
 ): Promise<CallToolResult> {
-  return guarded(async () => {
-    if (!options.readOnly) {
-      await deps.sessions.check(token, identity);
+  return guarded(gate, async () => {
+    if (access === "write") {
+      await gate.sessions.check(token, identity);
       return await work();
     }
     const [check, result] = await Promise.allSettled([
-      deps.sessions.check(token, identity),
+      gate.sessions.check(token, identity),
       work(),
     ]);
     if (check.status === "rejected") throw check.reason;

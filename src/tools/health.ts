@@ -1,51 +1,69 @@
 /**
- * `health`: the one tool that needs no reading session — a liveness answer a model (or a person
- * with MCP Inspector) can call to see that the connector is up and who it thinks is calling.
+ * `health`: the one tool that needs no session — a liveness answer a model (or a person with MCP
+ * Inspector) can call to see that the connector is up, whether its stores answer, and who it thinks
+ * is calling. It answers even while the stores are down: that is when it is needed.
  *
  * @module
  */
 import { z } from "zod";
-import { PROTOCOL_REVISIONS, SERVER_NAME, SERVER_VERSION } from "../version.ts";
+import type { PackBrand } from "../domain_pack.ts";
+import { PROTOCOL_REVISIONS, SERVER_VERSION } from "../version.ts";
 import { defineTool } from "./definition.ts";
 import { READ_ONLY } from "./schemas.ts";
 
+const Check = z.enum(["ok", "failed", "timeout"]);
+
 const HealthOutput = z.object({
-  status: z.literal("ok"),
+  status: z.enum(["ok", "degraded"]).describe("degraded: a store is not answering"),
   name: z.string(),
   version: z.string(),
   protocolRevisions: z.array(z.string()).describe("MCP revisions this server serves"),
   serverTime: z.string().describe("Current server time, ISO 8601 UTC"),
   signedInAs: z.string().describe("The verified subject of the caller's access token"),
+  stores: z.object({ database: Check, sessions: Check }).describe(
+    "Whether the database and the session store answer within their deadline",
+  ),
 });
 
-/** `health`. */
-export const healthTool = defineTool({
-  name: "health",
-  title: "Connector health",
-  description: "Reports whether the Reading Room connector is up: its version, the MCP protocol " +
-    "revisions it serves, the server time, and which signed-in reader the connection belongs to. " +
-    "Needs no session; use it to check the connection.",
-  inputSchema: z.object({}).strict(),
-  outputSchema: HealthOutput,
-  annotations: READ_ONLY,
-  gated: false,
-  run: (_args, { identity }) => {
-    const output: z.infer<typeof HealthOutput> = {
-      status: "ok",
-      name: SERVER_NAME,
-      version: SERVER_VERSION,
-      protocolRevisions: [...PROTOCOL_REVISIONS],
-      serverTime: new Date().toISOString(),
-      signedInAs: identity.sub,
-    };
-    return Promise.resolve({
-      content: [{
-        type: "text",
-        text: `Reading Room ${output.version} is up (revisions ${
-          output.protocolRevisions.join(", ")
-        }); signed in as ${output.signedInAs}; server time ${output.serverTime}.`,
-      }],
-      structuredContent: output,
-    });
-  },
-});
+const WORDS = { ok: "answering", failed: "unavailable", timeout: "not answering in time" } as const;
+
+/** `health`, in `brand`'s words. */
+export function healthTool(brand: PackBrand) {
+  return defineTool()({
+    name: "health",
+    title: "Connector health",
+    description: `Reports whether the ${brand.productName} connector is up: its version, the MCP ` +
+      "protocol revisions it serves, the server time, whether its database and session store " +
+      `answer, and which signed-in ${brand.userNoun} the connection belongs to. Needs no session; ` +
+      "use it to check the connection.",
+    inputSchema: z.object({}).strict(),
+    outputSchema: HealthOutput,
+    annotations: READ_ONLY,
+    access: "read",
+    session: "none",
+    run: async (_args, { core, identity }) => {
+      const { checks } = await core.readiness();
+      const output: z.infer<typeof HealthOutput> = {
+        status: checks.database === "ok" && checks.kv === "ok" ? "ok" : "degraded",
+        name: brand.serverName,
+        version: SERVER_VERSION,
+        protocolRevisions: [...PROTOCOL_REVISIONS],
+        serverTime: new Date().toISOString(),
+        signedInAs: identity.sub,
+        stores: { database: checks.database, sessions: checks.kv },
+      };
+      const state = output.status === "ok" ? "is up" : "is up, but cannot serve sessions right now";
+      return {
+        content: [{
+          type: "text",
+          text: `${brand.productName} ${output.version} ${state} (revisions ${
+            output.protocolRevisions.join(", ")
+          }); database ${WORDS[checks.database]}, session store ${
+            WORDS[checks.kv]
+          }; signed in as ${output.signedInAs}; server time ${output.serverTime}.`,
+        }],
+        structuredContent: output,
+      };
+    },
+  });
+}

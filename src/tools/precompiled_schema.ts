@@ -14,20 +14,24 @@ import type { z } from "zod";
 
 type Io = "input" | "output";
 
-/** Wraps `schema` so its JSON Schema conversions are memoised per direction and target. */
+/**
+ * Wraps `schema` so its JSON Schema conversions are memoised per direction and target. With
+ * `advertised`, that schema is the one hosts are shown while `schema` validates (used to answer a
+ * missing `session` ourselves, with guidance, while hosts still see it as required).
+ */
 export function precompiled<S extends z.ZodType>(
   schema: S,
+  advertised: z.ZodType = schema,
 ): StandardSchemaWithJSON<z.input<S>, z.output<S>> {
-  const standard = schema["~standard"] as unknown as StandardSchemaWithJSON<
-    z.input<S>,
-    z.output<S>
-  >["~standard"];
+  type Standard = StandardSchemaWithJSON<z.input<S>, z.output<S>>["~standard"];
+  const standard = schema["~standard"] as unknown as Standard;
+  const shown = advertised["~standard"] as unknown as Standard;
   const cache = new Map<string, Record<string, unknown>>();
   const convert = (io: Io) => (options: { target: string }) => {
     const key = `${io}:${options.target}`;
     let json = cache.get(key);
     if (!json) {
-      json = standard.jsonSchema[io](options as Parameters<typeof standard.jsonSchema.input>[0]);
+      json = shown.jsonSchema[io](options as Parameters<typeof shown.jsonSchema.input>[0]);
       cache.set(key, json);
     }
     return json;

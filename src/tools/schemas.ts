@@ -4,28 +4,33 @@
  * @module
  */
 import { z } from "zod";
+import type { PackBrand } from "../domain_pack.ts";
 
 /** The session token argument every gated tool takes. */
 export const sessionArg = z.string().min(1).max(4096).describe(
   "The session token returned by begin_session.",
 );
 
-/** A reader's profile as tools return it. */
-export const ProfileSchema = z.object({
-  id: z.string().describe("The reader's stable id (from their sign-in)"),
-  email: z.string().nullable(),
-  memberSince: z.string().describe("ISO time of the first session"),
-  previousVisit: z.string().nullable().describe("ISO time of the session before this one"),
-});
+/** A person's profile as tools return it. */
+export function profileSchema(brand: PackBrand) {
+  return z.object({
+    id: z.string().describe(`The ${brand.userNoun}'s stable id (from their sign-in)`),
+    email: z.string().nullable(),
+    memberSince: z.string().describe("ISO time of the first session"),
+    previousVisit: z.string().nullable().describe("ISO time of the session before this one"),
+  });
+}
 
-/** A reader's saved state as tools return it. */
-export const StateSchema = z.object({
-  data: z.record(z.string(), z.unknown()).describe(
-    "What the Reading Room remembers for this reader",
-  ),
-  version: z.number().int().describe("Incremented on every save; pass it as expected_version"),
-  updatedAt: z.string(),
-});
+/** A person's saved state as tools return it. */
+export function stateSchema(brand: PackBrand) {
+  return z.object({
+    data: z.record(z.string(), z.unknown()).describe(
+      `What the ${brand.productName} remembers for this ${brand.userNoun}`,
+    ),
+    version: z.number().int().describe("Incremented on every save; pass it as expected_version"),
+    updatedAt: z.string(),
+  });
+}
 
 /** The `state` view of a stored state. */
 export function stateView(
@@ -39,4 +44,11 @@ export const READ_ONLY = {
   readOnlyHint: true,
   destructiveHint: false,
   idempotentHint: true,
+} as const;
+
+/** Writes, not destructive, not idempotent. */
+export const WRITES = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
 } as const;

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { FAIL_CLOSED_SENTENCE } from "../../src/tools/results.ts";
+import { FAIL_CLOSED_SENTENCE } from "../helpers/voice.ts";
 import { readRpc, startTestServer, type TestServer } from "../helpers/server.ts";
 
 const REFUSED = "Request refused, nothing was changed:";

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
-import { FAIL_CLOSED_SENTENCE } from "../../src/tools/results.ts";
+import { FAIL_CLOSED_SENTENCE } from "../helpers/voice.ts";
 import { openChat, type ReaderChat } from "../helpers/mcp_client.ts";
 import { startTestServer } from "../helpers/server.ts";
 

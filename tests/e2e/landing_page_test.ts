@@ -1,5 +1,12 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { TOOLS } from "../../src/tools/register.ts";
+import { readingRoomPack } from "../../src/domains/reading_room/pack.ts";
+import { buildToolRegistry } from "../../src/tools/registry.ts";
+
+const TOOLS = buildToolRegistry(readingRoomPack, {
+  brand: readingRoomPack.brand,
+  sessionMinutes: 30,
+  stateMaxBytes: 65_536,
+}).tools;
 import { artifacts, launchChromium, skipWithoutBrowser } from "../helpers/browser.ts";
 import { startTestServer } from "../helpers/server.ts";
 

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { signSessionToken } from "../../src/session/session_token.ts";
-import { FAIL_CLOSED_SENTENCE, REMINDER } from "../../src/tools/results.ts";
+import { FAIL_CLOSED_SENTENCE, REMINDER } from "../helpers/voice.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { startTestServer } from "../helpers/server.ts";
 
@@ -104,7 +104,7 @@ Deno.test("the session contract through the real MCP client", async (t) => {
       id: articleId,
     });
     assert(!shelved.isError, shelved.text);
-    assertEquals(shelved.data.version, 1);
+    assert(shelved.data.shelfEntry.shelvedAt);
     const read = await chat.call("domain_do_action", {
       session,
       action: "mark_read",
@@ -115,10 +115,15 @@ Deno.test("the session contract through the real MCP client", async (t) => {
     const saved = await chat.call("user_save_state", {
       session,
       patch: { preferences: { subjects: ["astronomy"], length: "short" } },
-      expected_version: 2,
+      expected_version: 0,
     });
     assert(!saved.isError, saved.text);
-    assertEquals(saved.data.state.version, 3);
+    assertEquals(saved.data.state.version, 1, "the shelf lives apart from the saved state");
+
+    // Clearing a `shelf` key of the saved state cannot touch the shelf any more.
+    const cleared = await chat.call("user_save_state", { session, patch: { shelf: null } });
+    assert(!cleared.isError, cleared.text);
+    assertEquals(cleared.data.state.version, 2);
 
     const rules = await chat.call("config_get_rules", { session });
     assertStringIncludes(rules.text, REMINDER);
@@ -129,9 +134,11 @@ Deno.test("the session contract through the real MCP client", async (t) => {
   await t.step("a new chat with the same reader gets the saved state back", async () => {
     await using chat = await openChat(server, "alice", "2026");
     const { result } = await chat.begin();
-    assertEquals(result.data.state.version, 3);
+    assertEquals(result.data.state.version, 2);
     assertEquals(result.data.state.data.preferences, { subjects: ["astronomy"], length: "short" });
-    assert(result.data.state.data.shelf[articleId].readAt);
+    assert(result.data.domain.shelf[articleId].readAt, "the shelf comes back with the session");
+    assert(result.data.domain.shelf[articleId].shelvedAt);
+    assertStringIncludes(result.text, `[${articleId}]`);
     assert(result.data.profile.previousVisit !== null);
     assertStringIncludes(result.text, "astronomy");
   });

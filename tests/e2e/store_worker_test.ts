@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { SqlClient } from "../../src/store/types.ts";
-import { FAIL_CLOSED_SENTENCE } from "../../src/tools/results.ts";
+import { FAIL_CLOSED_SENTENCE } from "../helpers/voice.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { startTestServer } from "../helpers/server.ts";
 
@@ -27,7 +27,7 @@ async function stuckAfter(call: Promise<unknown>, ms: number): Promise<boolean> 
 async function wedge(sql: SqlClient): Promise<{ stuck: Promise<unknown> }> {
   const deep = '{"a":'.repeat(20_000) + "1" + "}".repeat(20_000);
   for (let attempt = 0; attempt < 4; attempt++) {
-    const call = sql.query("SELECT outcome FROM rr_save_state($1, $2::jsonb, NULL, $3)", [
+    const call = sql.query("SELECT outcome FROM core_save_state($1, $2::jsonb, NULL, $3)", [
       "wedge-probe",
       deep,
       100_000_000,

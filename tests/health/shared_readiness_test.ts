@@ -1,7 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { type Readiness, readinessCheck, sharedReadiness } from "../../src/health/readiness.ts";
 import { openKvHandle } from "../../src/kv/kv_handle.ts";
-import type { ReadingStore } from "../../src/store/types.ts";
 
 const READY: Readiness = { ready: true, checks: { database: "ok", kv: "ok" } };
 
@@ -43,10 +42,10 @@ Deno.test("sharedReadiness: probes arriving together share one check", async (t)
 Deno.test("readinessCheck writes to KV at most once per interval while writes succeed", async () => {
   const dir = await Deno.makeTempDir();
   const kv = await openKvHandle(`${dir}/kv.sqlite3`, { timeoutMs: 1_000 });
-  const store = { ping: () => Promise.resolve() } as unknown as ReadingStore;
+  const database = { ping: () => Promise.resolve() };
   let clock = 0;
   try {
-    const check = readinessCheck({ store, kv }, { timeoutMs: 1_000, now: () => clock });
+    const check = readinessCheck({ database, kv }, { timeoutMs: 1_000, now: () => clock });
     const stamp = async () => (await (await kv.get()).get(["readiness"])).versionstamp;
     assertEquals((await check()).ready, true);
     const first = await stamp();

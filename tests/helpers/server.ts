@@ -8,6 +8,8 @@ import { type AccessTokenClaims, issueAccessToken } from "../../src/signin/acces
 import { loadOrCreateSigningKey } from "../../src/signin/signing_key.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import type { Config } from "../../src/config.ts";
+import type { DomainPack } from "../../src/domain_pack.ts";
+import { selectPack } from "../../src/domains/registry.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
 /** A server under test. */
@@ -42,9 +44,10 @@ export interface TestServer extends AsyncDisposable {
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { database?: "postgres" | "pglite" } = {},
+  options: { database?: "postgres" | "pglite"; pack?: DomainPack } = {},
 ): Promise<TestServer> {
-  const dataDir = await Deno.makeTempDir({ prefix: "reading-room-test-" });
+  const pack = options.pack ?? selectPack(env.DOMAIN);
+  const dataDir = await Deno.makeTempDir({ prefix: "kit-test-" });
   let database: TestDatabase | undefined;
   let server: RunningServer;
   const logs: Record<string, unknown>[] = [];
@@ -56,6 +59,7 @@ export async function startTestServer(
       dbEnv.DATABASE_WS_PROXY = database.relay.address;
     }
     server = await startServer({ PORT: "0", DATA_DIR: dataDir, ...dbEnv, ...env }, {
+      pack,
       logSink: (line) => logs.push(JSON.parse(line)),
     });
   } catch (error) {

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { FAIL_CLOSED_SENTENCE } from "../../src/tools/results.ts";
+import { FAIL_CLOSED_SENTENCE } from "../helpers/voice.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { startTestServer } from "../helpers/server.ts";
 

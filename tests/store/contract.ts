@@ -1,20 +1,21 @@
 /**
- * The store contract: one suite every backend must pass. Each backend's test file calls
- * {@linkcode runStoreContract} with a factory for a fresh, empty store.
+ * The kit's store contract: one suite every backend must pass. Each backend's test file calls
+ * {@linkcode runStoreContract} with a fresh, empty database.
  *
  * @module
  */
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import type { ReadingStore } from "../../src/store/types.ts";
+import { assert, assertEquals } from "@std/assert";
+import type { Database } from "../../src/store/database.ts";
 
 const MAX = 64 * 1024;
 
-/** Runs the contract as steps of `t` against stores from `open`. */
-export async function runStoreContract(t: Deno.TestContext, store: ReadingStore): Promise<void> {
+/** Runs the contract as steps of `t` against `database`. */
+export async function runStoreContract(t: Deno.TestContext, database: Database): Promise<void> {
+  const store = database.users;
   const reader = () => `reader-${crypto.randomUUID()}`;
 
   await t.step("ping answers once the schema is ready", async () => {
-    await store.ping();
+    await database.ping();
   });
 
   await t.step("beginSession creates a reader on first sight, with empty state", async () => {
@@ -41,9 +42,9 @@ export async function runStoreContract(t: Deno.TestContext, store: ReadingStore)
 
   await t.step("getReader is null for a stranger and matches after a session", async () => {
     const sub = reader();
-    assertEquals(await store.getReader(sub), null);
+    assertEquals(await store.getUser(sub), null);
     await store.beginSession({ sub });
-    assertEquals((await store.getReader(sub))?.profile.id, sub);
+    assertEquals((await store.getUser(sub))?.profile.id, sub);
   });
 
   await t.step("savePatch applies RFC 7396 merge patches", async () => {
@@ -103,7 +104,7 @@ export async function runStoreContract(t: Deno.TestContext, store: ReadingStore)
         result === undefined ? {} : { v: result },
         `${JSON.stringify(target)} + ${JSON.stringify(patch)}`,
       );
-      assertEquals((await store.getReader(sub))?.saved.state, after.saved.state);
+      assertEquals((await store.getUser(sub))?.saved.state, after.saved.state);
     }
   });
 
@@ -171,8 +172,8 @@ export async function runStoreContract(t: Deno.TestContext, store: ReadingStore)
     const big = await store.savePatch(sub, { blob: "x".repeat(2000) }, { maxBytes: 1024 });
     assert(big.outcome === "too_large");
     assert(big.sizeBytes > 1024);
-    assertEquals((await store.getReader(sub))?.saved.state, { small: true });
-    assertEquals((await store.getReader(sub))?.saved.version, 1);
+    assertEquals((await store.getUser(sub))?.saved.state, { small: true });
+    assertEquals((await store.getUser(sub))?.saved.version, 1);
   });
 
   await t.step("50 concurrent patches on distinct keys all survive", async () => {
@@ -185,7 +186,7 @@ export async function runStoreContract(t: Deno.TestContext, store: ReadingStore)
       ),
     );
     assert(results.every((r) => r.outcome === "saved"));
-    const final = (await store.getReader(sub))!.saved;
+    const final = (await store.getUser(sub))!.saved;
     assertEquals(Object.keys(final.state).length, 50);
     assertEquals(final.version, 50);
   });
@@ -207,38 +208,6 @@ export async function runStoreContract(t: Deno.TestContext, store: ReadingStore)
     await store.beginSession({ sub: a });
     await store.beginSession({ sub: b });
     await store.savePatch(a, { secret: "a's" }, { maxBytes: MAX });
-    assertEquals((await store.getReader(b))?.saved.state, {});
-  });
-
-  await t.step("search ranks by relevance and highlights matches", async () => {
-    const hits = await store.searchArticles("fermentation", 10);
-    assertEquals(hits.map((h) => h.id), ["a1", "a2"]);
-    assert(hits[0].rank > hits[1].rank);
-    assertStringIncludes(hits[0].snippet, "«");
-    assertEquals((await store.searchArticles("sourdough yeast", 1)).map((h) => h.id), ["a1"]);
-    assertEquals((await store.searchArticles('"night sky" -compost', 10)).map((h) => h.id), ["a3"]);
-    assertEquals((await store.searchArticles("Marlow", 10)).length, 2);
-  });
-
-  await t.step("junk queries find nothing instead of failing", async () => {
-    for (const junk of ["!!!", "the and of", "zzqxjv", "'); DROP TABLE articles; --", "a & | !"]) {
-      assertEquals(await store.searchArticles(junk, 10), []);
-    }
-  });
-
-  await t.step("getArticle returns the whole article, null for unknown ids", async () => {
-    const article = await store.getArticle("a1");
-    assertEquals(article?.title, "Sourdough starters and wild yeast");
-    assertEquals(article?.body.length, 2);
-    assertEquals(article?.published, "2024-03-01");
-    assertEquals((await store.getArticle("a3"))?.published, null);
-    assertEquals(await store.getArticle("a999"), null);
-  });
-
-  await t.step("catalogOverview counts articles and tags", async () => {
-    const overview = await store.catalogOverview();
-    assertEquals(overview.articleCount, 3);
-    assertEquals(overview.tags.length, 5);
-    assert(overview.tags.every((t) => t.count === 1));
+    assertEquals((await store.getUser(b))?.saved.state, {});
   });
 }

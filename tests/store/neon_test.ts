@@ -1,21 +1,22 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { applyMigrations, MIGRATIONS } from "../../src/store/migrations.ts";
+import { databaseOver } from "../../src/store/database.ts";
+import {
+  applyMigrations,
+  CORE_MIGRATIONS,
+  CORE_NAMESPACE,
+  type MigrationSet,
+} from "../../src/store/migrations.ts";
 import { openNeon } from "../../src/store/neon.ts";
-import { createPostgresStore } from "../../src/store/postgres_store.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
 import { runStoreContract } from "./contract.ts";
-import { FIXTURE_ARTICLES } from "./fixture_articles.ts";
 
 Deno.test("store contract: PostgreSQL through the Neon driver", async (t) => {
   await using db = await createTestDatabase();
-  const store = createPostgresStore(db.connect(), {
-    timeoutMs: 10_000,
-    articles: FIXTURE_ARTICLES,
-  });
+  const database = databaseOver(db.connect(), { namespace: "test", migrations: [] }, 10_000);
   try {
-    await runStoreContract(t, store);
+    await runStoreContract(t, database);
   } finally {
-    await store.close();
+    await database.close();
   }
 });
 
@@ -23,14 +24,21 @@ Deno.test("migrations are idempotent and safe to run from several instances at o
   await using db = await createTestDatabase();
   const clients = Array.from({ length: 4 }, () => db.connect());
   try {
-    const applied = await Promise.all(clients.map((c) => applyMigrations(c)));
-    const all = MIGRATIONS.map((m) => m.version);
-    assertEquals(applied.flat().sort((a, b) => a - b), all);
-    assertEquals(await applyMigrations(clients[0]), []);
-    const rows = await clients[0].query<{ version: number }>(
-      "SELECT version FROM schema_migrations",
+    const sets: MigrationSet[] = [
+      { namespace: CORE_NAMESPACE, migrations: CORE_MIGRATIONS },
+      {
+        namespace: "other",
+        migrations: [{ version: 1, name: "t", sql: "CREATE TABLE other_t (x int)" }],
+      },
+    ];
+    const applied = await Promise.all(clients.map((c) => applyMigrations(c, sets)));
+    const all = [...CORE_MIGRATIONS.map((m) => `core:${m.version}`), "other:1"];
+    assertEquals(applied.flat().sort(), all.sort());
+    assertEquals(await applyMigrations(clients[0], sets), []);
+    const rows = await clients[0].query<{ namespace: string; version: number }>(
+      "SELECT namespace, version FROM kit_migrations",
     );
-    assertEquals(rows.map((r) => Number(r.version)).sort((a, b) => a - b), all);
+    assertEquals(rows.map((r) => `${r.namespace}:${Number(r.version)}`).sort(), all.sort());
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
@@ -80,8 +88,8 @@ Deno.test("PostgreSQL: a statement slower than the store deadline is cancelled b
     await t.step(
       "a slow statement holding a reader's row lock lets go of it by the deadline",
       async () => {
-        await applyMigrations(sql);
-        await sql.query("SELECT * FROM rr_begin_session('locked', NULL)");
+        await applyMigrations(sql, [{ namespace: CORE_NAMESPACE, migrations: CORE_MIGRATIONS }]);
+        await sql.query("SELECT * FROM core_begin_session('locked', NULL)");
         await assertRejects(
           () =>
             sql.transaction(async (tx) => {
@@ -96,7 +104,7 @@ Deno.test("PostgreSQL: a statement slower than the store deadline is cancelled b
         try {
           const started = performance.now();
           const [row] = await other.query<{ outcome: string }>(
-            "SELECT outcome FROM rr_save_state('locked', '{\"free\": true}', NULL, 1000)",
+            "SELECT outcome FROM core_save_state('locked', '{\"free\": true}', NULL, 1000)",
           );
           assertEquals(row.outcome, "saved");
           assert(performance.now() - started < 1_000);

@@ -1,16 +1,12 @@
+import { databaseOver } from "../../src/store/database.ts";
 import { openPglite } from "../../src/store/pglite.ts";
-import { createPostgresStore } from "../../src/store/postgres_store.ts";
 import { runStoreContract } from "./contract.ts";
-import { FIXTURE_ARTICLES } from "./fixture_articles.ts";
 
 Deno.test("store contract: embedded PGlite", async (t) => {
-  const store = createPostgresStore(await openPglite(), {
-    timeoutMs: 10_000,
-    articles: FIXTURE_ARTICLES,
-  });
+  const database = databaseOver(await openPglite(), { namespace: "test", migrations: [] }, 10_000);
   try {
-    await runStoreContract(t, store);
+    await runStoreContract(t, database);
   } finally {
-    await store.close();
+    await database.close();
   }
 });

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { applyMigrations } from "../../src/store/migrations.ts";
+import { applyMigrations, CORE_MIGRATIONS, CORE_NAMESPACE } from "../../src/store/migrations.ts";
 import { openPglite } from "../../src/store/pglite.ts";
 import { type SqlClient, StoreError } from "../../src/store/types.ts";
 
@@ -51,7 +51,7 @@ Deno.test("embedded database in a worker: a wedged statement fails by its deadli
   const sql = await openPglite({ timeoutMs: DEADLINE_MS });
   console.log(`first open: ${(performance.now() - started).toFixed(0)} ms`);
   try {
-    await applyMigrations(sql);
+    await applyMigrations(sql, [{ namespace: CORE_NAMESPACE, migrations: CORE_MIGRATIONS }]);
 
     await t.step("a deeply nested patch wedges PGlite; only its worker stops", async () => {
       await sql.query("CREATE TABLE before_wedge (n int)");
@@ -64,7 +64,7 @@ Deno.test("embedded database in a worker: a wedged statement fails by its deadli
         const settled = await expectBoundedWedge(
           sql,
           () =>
-            sql.query("SELECT outcome FROM rr_save_state($1, $2::jsonb, NULL, $3)", [
+            sql.query("SELECT outcome FROM core_save_state($1, $2::jsonb, NULL, $3)", [
               "deep",
               deep,
               100_000_000,

@@ -1,10 +1,11 @@
 /**
- * The catalog's content: `seed/articles.json`, validated and upserted at start-up in one statement.
+ * The library's content: `seed/reading_room/articles.json`, validated and upserted in one statement
+ * when the database is prepared.
  *
  * @module
  */
 import { z } from "zod";
-import type { Article, SqlClient } from "./types.ts";
+import type { SqlClient } from "../../store/types.ts";
 
 const ArticleSchema = z.object({
   id: z.string().regex(/^a[1-9][0-9]*$/),
@@ -16,24 +17,29 @@ const ArticleSchema = z.object({
   body: z.array(z.string().min(1)).min(1),
 }).strict();
 
+/** An article of the library. */
+export type Article = z.infer<typeof ArticleSchema>;
+
 /** Parses the seed file's content; throws naming the first bad article. */
 export function parseArticles(json: unknown): Article[] {
   const parsed = z.array(ArticleSchema).min(1).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`seed/articles.json: ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`seed/reading_room/articles.json: ${issue.path.join(".")}: ${issue.message}`);
   }
   const ids = new Set<string>();
   for (const article of parsed.data) {
-    if (ids.has(article.id)) throw new Error(`seed/articles.json: duplicate id ${article.id}`);
+    if (ids.has(article.id)) {
+      throw new Error(`seed/reading_room/articles.json: duplicate id ${article.id}`);
+    }
     ids.add(article.id);
   }
   return parsed.data;
 }
 
-/** Reads and parses `seed/articles.json`. */
+/** Reads and parses the seed file. */
 export async function loadSeedArticles(
-  url = new URL("../../seed/articles.json", import.meta.url),
+  url = new URL("../../../seed/reading_room/articles.json", import.meta.url),
 ): Promise<Article[]> {
   return parseArticles(JSON.parse(await Deno.readTextFile(url)));
 }
@@ -48,7 +54,7 @@ export const PARAGRAPH_BREAK = "\n\n";
 export async function upsertArticles(sql: SqlClient, articles: Article[]): Promise<void> {
   const rows = articles.map((a) => ({ ...a, body: a.body.join(PARAGRAPH_BREAK) }));
   await sql.query(
-    `INSERT INTO articles AS a (id, title, author, tags, published, summary, body)
+    `INSERT INTO reading_room_articles AS a (id, title, author, tags, published, summary, body)
      SELECT r.id, r.title, r.author, r.tags, r.published, r.summary, r.body
        FROM jsonb_to_recordset($1::jsonb)
          AS r(id text, title text, author text, tags text[], published date, summary text, body text)

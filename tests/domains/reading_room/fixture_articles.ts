@@ -1,4 +1,4 @@
-import type { Article } from "../../src/store/types.ts";
+import type { Article } from "../../../src/domains/reading_room/catalog.ts";
 
 /** A small catalog whose ranking is predictable. */
 export const FIXTURE_ARTICLES: Article[] = [

@@ -1,13 +1,14 @@
 /**
- * `domain_*`: the library itself — search, read, and the reader's shelf.
+ * The Reading Room's `domain_*` tools: search the library, read an article, keep a shelf.
  *
  * @module
  */
 import { z } from "zod";
-import type { Article } from "../store/types.ts";
-import { defineTool } from "./definition.ts";
-import { refused, success, withReminder } from "./results.ts";
-import { READ_ONLY, sessionArg } from "./schemas.ts";
+import { defineTool } from "../../tools/definition.ts";
+import { withReminder } from "../../tools/results.ts";
+import { READ_ONLY, sessionArg, WRITES } from "../../tools/schemas.ts";
+import type { Article } from "./catalog.ts";
+import type { ReadingRoomStore } from "./store.ts";
 
 const QUERY_MAX = 500;
 
@@ -21,16 +22,20 @@ const ArticleSchema = z.object({
   body: z.array(z.string()).describe("Paragraphs"),
 });
 
-const ShelfEntrySchema = z.object({
+/** An article's place on the shelf, as tools return it. */
+export const ShelfEntrySchema = z.object({
+  title: z.string().optional(),
   shelvedAt: z.string().optional(),
   readAt: z.string().optional(),
 });
 
 const articleId = z.string().min(1).max(32).describe("Article id, e.g. a7");
 
+const tool = defineTool<ReadingRoomStore>();
+
 /** The library tools. */
-export const domainTools = [
-  defineTool({
+export const readingRoomTools = [
+  tool({
     name: "domain_search",
     title: "Search the library",
     description:
@@ -61,35 +66,35 @@ export const domainTools = [
       hint: z.string().optional(),
     }),
     annotations: READ_ONLY,
-    gated: true,
-    run: async ({ query, limit }, { deps }) => {
+    access: "read",
+    run: async ({ query, limit }, { store, reply }) => {
       const words = query.trim();
-      const results = words === "" ? [] : await deps.store.searchArticles(words, limit ?? 5);
+      const results = words === "" ? [] : await store.searchArticles(words, limit ?? 5);
       if (results.length > 0) {
         const lines = results.map((r, i) =>
           `${i + 1}. [${r.id}] ${r.title} — ${r.author}\n   ${r.snippet}`
         );
-        return success(
+        return reply.success(
           { query: words, results },
           `Found ${results.length} for "${words}":\n${
             lines.join("\n")
           }\nOpen one with domain_get_item.`,
         );
       }
-      const overview = await deps.store.catalogOverview();
+      const overview = await store.catalogOverview();
       const subjects = overview.tags.slice(0, 12);
       const hint = words === ""
         ? "No query given. Ask the person what they would like to read about, or search one of these subjects."
         : `Nothing in the library matches "${words}". Try fewer or simpler words, or one of these subjects.`;
       const list = subjects.map((s) => `${s.tag} (${s.count})`).join(", ");
-      return success(
+      return reply.success(
         { query: words, results: [], subjects, hint },
         `${hint}\nThe library has ${overview.articleCount} articles on: ${list}.`,
       );
     },
   }),
 
-  defineTool({
+  tool({
     name: "domain_get_item",
     title: "Read an article",
     description: "Returns one whole article of the library by its id (like a7), as found by " +
@@ -97,20 +102,21 @@ export const domainTools = [
     inputSchema: z.object({ session: sessionArg, id: articleId }).strict(),
     outputSchema: withReminder({ article: ArticleSchema }),
     annotations: READ_ONLY,
-    gated: true,
-    run: async ({ id }, { deps }) => {
-      const article = await deps.store.getArticle(id);
-      if (!article) return notFound(id);
-      return success({ article }, renderArticle(article));
+    access: "read",
+    run: async ({ id }, { store, reply }) => {
+      const article = await store.getArticle(id);
+      if (!article) return reply.refused(notFound(id));
+      return reply.success({ article }, renderArticle(article));
     },
   }),
 
-  defineTool({
+  tool({
     name: "domain_do_action",
     title: "Shelve, unshelve or mark an article read",
     description: "Changes the reader's shelf: `shelve` saves an article for later, `unshelve` " +
       "removes it from the shelf, `mark_read` records that the reader finished it. The shelf is " +
-      "part of the reader's saved state (under `shelf`) and comes back in every new begin_session.",
+      "kept apart from the saved state and comes back in every new begin_session (under " +
+      "`domain.shelf`).",
     inputSchema: z.object({
       session: sessionArg,
       action: z.enum(["shelve", "unshelve", "mark_read"]),
@@ -123,49 +129,25 @@ export const domainTools = [
       shelfEntry: ShelfEntrySchema.nullable().describe(
         "The article's shelf entry now; null if off the shelf",
       ),
-      version: z.number().int().describe("The state version after the change"),
     }),
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-    gated: true,
-    run: async ({ action, id }, { deps, identity }) => {
-      const article = await deps.store.getArticle(id);
-      if (!article) return notFound(id);
-      const now = new Date().toISOString();
-      const entry = action === "unshelve"
-        ? null
-        : action === "shelve"
-        ? { shelvedAt: now }
-        : { readAt: now };
-      const result = await deps.store.savePatch(identity.sub, { shelf: { [id]: entry } }, {
-        maxBytes: deps.stateMaxBytes,
-      });
-      if (result.outcome !== "saved") {
-        return refused(
-          `the reader's saved state is full (limit ${deps.stateMaxBytes} bytes); remove something with user_save_state first.`,
-        );
-      }
-      const shelf = (result.saved.state.shelf ?? {}) as Record<
-        string,
-        z.infer<typeof ShelfEntrySchema>
-      >;
+    annotations: WRITES,
+    access: "write",
+    run: async ({ action, id }, { store, identity, reply }) => {
+      const changed = await store.changeShelf(identity.sub, action, id);
+      if (!changed) return reply.refused(notFound(id));
       const verb =
         { shelve: "Shelved", unshelve: "Took off the shelf", mark_read: "Marked as read" }[action];
-      return success(
-        {
-          action,
-          id,
-          title: article.title,
-          shelfEntry: shelf[id] ?? null,
-          version: result.saved.version,
-        },
-        `${verb}: [${id}] ${article.title}.`,
+      const { title: _title, ...entry } = changed.entry ?? { title: "" };
+      return reply.success(
+        { action, id, title: changed.title, shelfEntry: changed.entry ? entry : null },
+        `${verb}: [${id}] ${changed.title}.`,
       );
     },
   }),
 ];
 
-function notFound(id: string) {
-  return refused(`there is no article with id "${id}". Find ids with domain_search.`);
+function notFound(id: string): string {
+  return `there is no article with id "${id}". Find ids with domain_search.`;
 }
 
 function renderArticle(a: Article): string {

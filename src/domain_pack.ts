@@ -1,0 +1,128 @@
+/**
+ * The domain pack contract: what a pack gives the kit, and the only way a subject enters it.
+ *
+ * The kit is the skeleton every connector shares — one gateway, the resource server and sign-in,
+ * sessions, users and their versioned saved state, the `user_*` and `config_*` tools, `health`,
+ * fail-closed results. A pack gives it a subject: its name and voice (brand, guidance), its tables
+ * (migrations under its own id), its content (seed), a store over the kit's SQL client, and its
+ * `domain_*` tools with an example call each (the kit's contract tests run every pack through
+ * them). The kit never imports a pack; `main.ts` picks one from `src/domains/registry.ts`.
+ *
+ * @example A minimal pack
+ * ```ts
+ * import { z } from "zod";
+ * import { defineDomainTool, type DomainPack } from "../../domain_pack.ts";
+ *
+ * type Store = { count(): Promise<number> };
+ * export const pack: DomainPack<Store> = {
+ *   id: "counter",
+ *   brand: {
+ *     productName: "Counter",
+ *     serverName: "counter",
+ *     userNoun: "person",
+ *     memoryName: "counter memory",
+ *     tagline: "A counter for your AI assistant",
+ *     pitch: "count things for you",
+ *     instructions: "Counter: call begin_session first.",
+ *     scopeDescription: "read the count",
+ *     firstRequest: "ask for the count",
+ *   },
+ *   guidanceDir: new URL("../../../seed/counter/", import.meta.url),
+ *   migrations: [{ version: 1, name: "counter", sql: "CREATE TABLE counter_hits (n int)" }],
+ *   createStore: (sql) => ({
+ *     count: async () => (await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM counter_hits"))[0].n,
+ *   }),
+ *   tools: [defineDomainTool<Store>()({
+ *     name: "domain_count",
+ *     title: "Count",
+ *     description: "Returns the count.",
+ *     access: "read",
+ *     inputSchema: z.object({ session: z.string() }).strict(),
+ *     outputSchema: z.object({ count: z.number(), reminder: z.string() }),
+ *     annotations: { readOnlyHint: true },
+ *     run: async (_args, { store, reply }) => {
+ *       const count = await store.count();
+ *       return reply.success({ count }, `The count is ${count}.`);
+ *     },
+ *   })],
+ *   examples: { domain_count: {} },
+ * };
+ * ```
+ *
+ * @module
+ */
+import type { ToolDefinition } from "./tools/definition.ts";
+import type { Migration } from "./store/migrations.ts";
+import type { SqlClient } from "./store/types.ts";
+import type { Identity } from "./auth/identity.ts";
+import type { z } from "zod";
+
+/** How the connector names itself and the people it serves, in every text the kit writes. */
+export interface PackBrand {
+  /** The product's name, as people and models read it: "Reading Room". */
+  productName: string;
+  /** Its machine name (MCP server name, suggested connector name): "reading-room". */
+  serverName: string;
+  /** What a signed-in person is called here: "reader". */
+  userNoun: string;
+  /** What the saved state is called in failure texts: "reading memory". */
+  memoryName: string;
+  /** The landing page's headline. */
+  tagline: string;
+  /** What the assistant can do here, completing "your assistant can …" on the landing page. */
+  pitch: string;
+  /** The MCP `instructions` every host receives at initialize. */
+  instructions: string;
+  /** What the `mcp` scope lets an app do, on the consent page. */
+  scopeDescription: string;
+  /** Something a person could ask first, completing "In a chat, turn it on and …". */
+  firstRequest: string;
+}
+
+/** What `begin_session` adds for the pack: the person's domain data the model should start from. */
+export interface SessionContribution<Store> {
+  /** The shape of the `domain` field of `begin_session`'s output. */
+  schema: z.ZodObject;
+  /** Loads it for the verified caller; a sentence or two for the text rendering comes with it. */
+  load(store: Store, identity: Identity): Promise<{ data: Record<string, unknown>; text: string }>;
+}
+
+/** A domain pack. `Store` is whatever its `createStore` returns; its tools receive it. */
+export interface DomainPack<Store = unknown> {
+  /** Lower-case id, `[a-z][a-z0-9_]*`: the `DOMAIN` value, the migration namespace, the seed folder. */
+  id: string;
+  /** Names and voice. */
+  brand: PackBrand;
+  /** Folder holding `rules.md` and `persona.md` (by convention `seed/<id>/`). */
+  guidanceDir: URL;
+  /**
+   * The pack's own schema changes, in order, recorded as (`id`, version). Never edit one that has
+   * shipped; add the next. Its tables should carry the pack's id as a prefix.
+   */
+  migrations: readonly Migration[];
+  /**
+   * Loads the pack's content (idempotent) after the migrations, at start-up and again after the
+   * database was unreachable. Optional.
+   */
+  seed?(sql: SqlClient): Promise<void>;
+  /**
+   * Builds the pack's store over the kit's SQL client. That client already bounds every call by
+   * the store deadline and turns any failure into the fail-closed error, so the store cannot
+   * forget to fail closed: it just queries.
+   */
+  createStore(sql: SqlClient): Store;
+  /** The `domain_*` tools. Every one needs a session; each declares `access`. */
+  tools: readonly ToolDefinition<Store>[];
+  /**
+   * One valid call per tool (arguments without `session`), used by the kit's contract tests: it
+   * must succeed for a fresh person with a valid session on freshly seeded content.
+   */
+  examples: Readonly<Record<string, Record<string, unknown>>>;
+  /** What `begin_session` hands back besides the saved state. Optional. */
+  session?: SessionContribution<Store>;
+}
+
+/** Declares a pack with its store type checked against its tools. */
+export function definePack<Store>(pack: DomainPack<Store>): DomainPack<Store> {
+  return pack;
+}

@@ -1,0 +1,159 @@
+/**
+ * What the Reading Room keeps: the library (search, read, overview) and each reader's shelf, over
+ * the kit's SQL client (which bounds every call and fails closed on its own).
+ *
+ * @module
+ */
+import type { SqlClient } from "../../store/types.ts";
+import { isoTime } from "../../store/user_store.ts";
+import { type Article, PARAGRAPH_BREAK } from "./catalog.ts";
+
+/** One ranked search result. */
+export interface SearchHit {
+  id: string;
+  title: string;
+  author: string;
+  tags: string[];
+  /** Relevance, higher is better. */
+  rank: number;
+  /** Matching passage with matched words between « and ». */
+  snippet: string;
+}
+
+/** What the library holds, for an empty or fruitless search. */
+export interface CatalogOverview {
+  articleCount: number;
+  /** Tags by number of articles, most first. */
+  tags: { tag: string; count: number }[];
+}
+
+/** An article's place on a reader's shelf. */
+export interface ShelfEntry {
+  title: string;
+  shelvedAt?: string;
+  readAt?: string;
+}
+
+/** What changes a shelf. */
+export type ShelfAction = "shelve" | "unshelve" | "mark_read";
+
+/** The Reading Room's store. */
+export interface ReadingRoomStore {
+  /** Ranked full-text search. */
+  searchArticles(query: string, limit: number): Promise<SearchHit[]>;
+  /** One article, or `null`. */
+  getArticle(id: string): Promise<Article | null>;
+  /** Counts and tags of the library. */
+  catalogOverview(): Promise<CatalogOverview>;
+  /** The reader's shelf, by article id. */
+  getShelf(sub: string): Promise<Record<string, ShelfEntry>>;
+  /**
+   * Shelves, unshelves or marks read an existing article; returns the article's entry afterwards
+   * (`null` when off the shelf), or `undefined` when there is no such article.
+   */
+  changeShelf(
+    sub: string,
+    action: ShelfAction,
+    articleId: string,
+  ): Promise<{ title: string; entry: ShelfEntry | null } | undefined>;
+}
+
+type ShelfRow = {
+  article_id: string;
+  title: string;
+  shelved_at: Date | string | null;
+  read_at: Date | string | null;
+};
+
+function entryFrom(row: ShelfRow): ShelfEntry {
+  const entry: ShelfEntry = { title: row.title };
+  if (row.shelved_at !== null) entry.shelvedAt = isoTime(row.shelved_at)!;
+  if (row.read_at !== null) entry.readAt = isoTime(row.read_at)!;
+  return entry;
+}
+
+/** Builds the store. */
+export function createReadingRoomStore(sql: SqlClient): ReadingRoomStore {
+  return {
+    async searchArticles(query, limit) {
+      const rows = await sql.query<SearchHit & { rank: number | string }>(
+        `SELECT a.id, a.title, a.author, a.tags, ts_rank(a.search, q) AS rank,
+                ts_headline('english', a.summary || ' ' || a.body, q,
+                  'StartSel=«, StopSel=», MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
+           FROM reading_room_articles a, websearch_to_tsquery('english', $1) q
+          WHERE a.search @@ q
+          ORDER BY rank DESC, a.id
+          LIMIT $2`,
+        [query, limit],
+      );
+      return rows.map((r) => ({ ...r, rank: Number(r.rank) }));
+    },
+
+    async getArticle(id) {
+      const rows = await sql.query<
+        Omit<Article, "body"> & { body: string; published: Date | string | null }
+      >(
+        "SELECT id, title, author, tags, published, summary, body FROM reading_room_articles WHERE id = $1",
+        [id],
+      );
+      if (rows.length === 0) return null;
+      const row = rows[0];
+      return {
+        ...row,
+        published: row.published === null ? null : isoTime(row.published)!.slice(0, 10),
+        body: row.body.split(PARAGRAPH_BREAK),
+      };
+    },
+
+    async catalogOverview() {
+      const [row] = await sql.query<
+        { article_count: number | string; tags: { tag: string; count: number }[] }
+      >(
+        `SELECT (SELECT count(*) FROM reading_room_articles) AS article_count,
+                coalesce((SELECT jsonb_agg(jsonb_build_object('tag', tag, 'count', n) ORDER BY n DESC, tag)
+                            FROM (SELECT tag, count(*) AS n FROM reading_room_articles, unnest(tags) AS tag GROUP BY tag) t),
+                         '[]'::jsonb) AS tags`,
+      );
+      return { articleCount: Number(row.article_count), tags: row.tags };
+    },
+
+    async getShelf(sub) {
+      const rows = await sql.query<ShelfRow>(
+        `SELECT s.article_id, coalesce(a.title, s.article_id) AS title, s.shelved_at, s.read_at
+           FROM reading_room_shelf s LEFT JOIN reading_room_articles a ON a.id = s.article_id
+          WHERE s.user_id = $1
+          ORDER BY coalesce(s.shelved_at, s.read_at), s.article_id`,
+        [sub],
+      );
+      return Object.fromEntries(rows.map((row) => [row.article_id, entryFrom(row)]));
+    },
+
+    async changeShelf(sub, action, articleId) {
+      // One statement: the article must exist, and the change is made and read back atomically.
+      const rows = await sql.query<ShelfRow & { found: boolean; kept: boolean }>(
+        `WITH article AS (SELECT id, title FROM reading_room_articles WHERE id = $2::text),
+              removed AS (
+                DELETE FROM reading_room_shelf
+                 WHERE $3::text = 'unshelve' AND user_id = $1::text AND article_id IN (SELECT id FROM article)
+              ),
+              upserted AS (
+                INSERT INTO reading_room_shelf AS s (user_id, article_id, shelved_at, read_at)
+                SELECT $1::text, id, CASE WHEN $3::text = 'shelve' THEN now() END,
+                       CASE WHEN $3::text = 'mark_read' THEN now() END
+                  FROM article WHERE $3::text <> 'unshelve'
+                ON CONFLICT (user_id, article_id) DO UPDATE SET
+                  shelved_at = CASE WHEN $3::text = 'shelve' THEN now() ELSE s.shelved_at END,
+                  read_at = CASE WHEN $3::text = 'mark_read' THEN now() ELSE s.read_at END
+                RETURNING article_id, shelved_at, read_at
+              )
+         SELECT a.id AS article_id, a.title, u.shelved_at, u.read_at, true AS found,
+                u.article_id IS NOT NULL AS kept
+           FROM article a LEFT JOIN upserted u ON u.article_id = a.id`,
+        [sub, articleId, action],
+      );
+      if (rows.length === 0) return undefined;
+      const row = rows[0];
+      return { title: row.title, entry: row.kept ? entryFrom(row) : null };
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The database as the kit and its pack use it: the configured backend (Neon, or embedded PGlite in
+ * a worker), the kit's and the pack's migrations and seed applied on first use, and one SQL client
+ * through which every call has the store deadline and every failure becomes a
+ * {@linkcode StoreError} — so the kit's store and the pack's fail closed the same way.
+ *
+ * @module
+ */
+import type { DatabaseConfig } from "../config.ts";
+import { applyMigrations, CORE_MIGRATIONS, CORE_NAMESPACE, type Migration } from "./migrations.ts";
+import { openNeon } from "./neon.ts";
+import { openPglite } from "./pglite.ts";
+import { type SqlClient, type SqlTransaction, StoreError } from "./types.ts";
+import { createUserStore } from "./user_store.ts";
+import type { UserStore } from "./types.ts";
+
+/** What a pack contributes to the database. */
+export interface DatabaseSchema {
+  /** The pack's id, its migrations' namespace. */
+  namespace: string;
+  migrations: readonly Migration[];
+  /** Loads the pack's content after the migrations (idempotent). */
+  seed?(sql: SqlClient): Promise<void>;
+}
+
+/** The open database. */
+export interface Database {
+  /** The bounded client: the deadline, preparation and failure mapping applied to every call. */
+  sql: SqlClient;
+  /** People and their saved state. */
+  users: UserStore;
+  /** Answers when the database is reachable and the schema is in place. */
+  ping(): Promise<void>;
+  /** The backend's own client, for fault-injection tests only. */
+  raw: SqlClient;
+  close(): Promise<void>;
+}
+
+/** Opens the configured backend: Neon when `DATABASE_URL` is set, embedded PGlite otherwise. */
+export async function openDatabase(
+  config: DatabaseConfig,
+  schema: DatabaseSchema,
+): Promise<Database> {
+  const { timeoutMs } = config;
+  const raw = config.kind === "neon"
+    ? openNeon({ connectionString: config.url, wsProxy: config.wsProxy, timeoutMs })
+    : await openPglite({ dir: config.dir, timeoutMs });
+  return databaseOver(raw, schema, timeoutMs);
+}
+
+/**
+ * The {@linkcode Database} over an open backend client. Migrations and seed run on first use (and
+ * again after any failed call), so the server starts even while the database is down and recovers
+ * when it returns, or when the embedded database comes back from a restart without its schema.
+ */
+export function databaseOver(raw: SqlClient, schema: DatabaseSchema, timeoutMs: number): Database {
+  let ready: Promise<void> | undefined;
+  const prepare = () => {
+    ready ??= (async () => {
+      await applyMigrations(raw, [
+        { namespace: CORE_NAMESPACE, migrations: CORE_MIGRATIONS },
+        { namespace: schema.namespace, migrations: schema.migrations },
+      ]);
+      await schema.seed?.(raw);
+    })();
+    ready.catch(() => (ready = undefined));
+    return ready;
+  };
+
+  /**
+   * Runs `work` after preparation, under the deadline; failures become {@linkcode StoreError}. The
+   * deadline covers waiting for a backend that is reopening (the embedded database after a
+   * restart): a call then fails closed in time, and the calls after the reopen succeed.
+   */
+  async function bounded<T>(work: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new StoreError("timeout", `no answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      const opened = raw.ready?.();
+      opened?.catch(() => {}); // Past the deadline its failure is nobody's to hear.
+      return await Promise.race([
+        (opened ?? Promise.resolve()).then(() => prepare()).then(work),
+        deadline,
+      ]);
+    } catch (error) {
+      // A failure can mean the backend was restarted (an in-memory database then has no schema):
+      // prepare again next time; it is idempotent and cheap.
+      ready = undefined;
+      if (error instanceof StoreError) throw error;
+      throw new StoreError("unavailable", (error as Error).message, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const sql: SqlClient = {
+    query: <Row>(text: string, params?: unknown[]) => bounded(() => raw.query<Row>(text, params)),
+    transaction: <T>(fn: (tx: SqlTransaction) => Promise<T>) => bounded(() => raw.transaction(fn)),
+    close: () => raw.close(),
+  };
+  return {
+    sql,
+    users: createUserStore(sql),
+    ping: () => bounded(() => raw.query("SELECT 1")).then(() => {}),
+    raw,
+    close: () => raw.close(),
+  };
+}

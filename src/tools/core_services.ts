@@ -1,0 +1,26 @@
+/**
+ * What the kit's own tools work with, shared by every request.
+ *
+ * @module
+ */
+import type { PackBrand } from "../domain_pack.ts";
+import type { Guidance } from "../guidance.ts";
+import type { Readiness } from "../health/readiness.ts";
+import type { Sessions } from "../session/sessions.ts";
+import type { UserStore } from "../store/types.ts";
+
+/** The kit's services, as tools see them. */
+export interface CoreServices {
+  /** People and their versioned saved state. */
+  users: UserStore;
+  /** Session tokens and their records. */
+  sessions: Sessions;
+  /** The pack's rules and persona. */
+  guidance: Guidance;
+  /** The pack's names and voice. */
+  brand: PackBrand;
+  /** Cap on one person's saved state, bytes of JSON. */
+  stateMaxBytes: number;
+  /** Whether the stores answer (shared with `/readyz`). */
+  readiness(): Promise<Readiness>;
+}

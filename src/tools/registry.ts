@@ -1,0 +1,161 @@
+/**
+ * The tool registry, built once at start-up from the kit's tools and the selected pack's: the MCP
+ * server registers from it for each request and the landing page describes it, so the two never
+ * drift. Building it is where a pack's tools are held to the contract.
+ *
+ * @module
+ */
+import type { McpServer, StandardSchemaWithJSON } from "@modelcontextprotocol/server";
+import type { Identity } from "../auth/identity.ts";
+import type { DomainPack } from "../domain_pack.ts";
+import { noteToolCall } from "../observability/request_context.ts";
+import { behaviourTools } from "./behaviour.ts";
+import type { CoreServices } from "./core_services.ts";
+import type { ToolDefinition, ToolText, ToolTexts } from "./definition.ts";
+import { type GateContext, gated, guarded } from "./gate.ts";
+import { healthTool } from "./health.ts";
+import { precompiled } from "./precompiled_schema.ts";
+import { rawArgumentProblem } from "./raw_arguments.ts";
+import { createReply, type Reply } from "./results.ts";
+import { sessionArg } from "./schemas.ts";
+import { sessionTools } from "./session.ts";
+import { userTools } from "./user.ts";
+
+/** A tool ready to serve: its texts resolved and its schemas prepared. */
+export interface RegisteredTool {
+  definition: ToolDefinition;
+  name: string;
+  title: string;
+  description: string;
+  /** Whether the pack supplied it (a `domain_*` tool). */
+  fromPack: boolean;
+  inputSchema: StandardSchemaWithJSON;
+  outputSchema: StandardSchemaWithJSON;
+}
+
+/** The server's tools and the voice their results speak in. */
+export interface ToolRegistry {
+  tools: readonly RegisteredTool[];
+  reply: Reply;
+}
+
+/** A pack's tools break the contract; start-up stops with this. */
+export class PackContractError extends Error {
+  /** Creates the error naming the pack and what is wrong. */
+  constructor(packId: string, problem: string) {
+    super(`Domain pack "${packId}": ${problem}`);
+    this.name = "PackContractError";
+  }
+}
+
+const DOMAIN_TOOL_NAME = /^domain_[a-z][a-z0-9_]{0,58}$/;
+
+/**
+ * Builds the registry: `begin_session`/`end_session`, the pack's `domain_*` tools, `user_*`,
+ * `config_*`, `health`, in the order hosts list them.
+ *
+ * @throws {PackContractError} when a pack tool is misnamed, duplicated, lacks a session or an
+ *   access declaration, or has no example call.
+ */
+export function buildToolRegistry(pack: DomainPack, texts: ToolTexts): ToolRegistry {
+  for (const tool of pack.tools) {
+    if (!DOMAIN_TOOL_NAME.test(tool.name)) {
+      throw new PackContractError(pack.id, `tool "${tool.name}" must be named domain_<name>`);
+    }
+    if (tool.session === "none") {
+      throw new PackContractError(pack.id, `tool "${tool.name}" must require a session`);
+    }
+    if (tool.access !== "read" && tool.access !== "write") {
+      throw new PackContractError(pack.id, `tool "${tool.name}" must declare access read or write`);
+    }
+    if (!Object.hasOwn(pack.examples, tool.name)) {
+      throw new PackContractError(pack.id, `tool "${tool.name}" has no example call`);
+    }
+  }
+  const all: [ToolDefinition, boolean][] = [
+    ...sessionTools(pack).map((t): [ToolDefinition, boolean] => [t, false]),
+    ...pack.tools.map((t): [ToolDefinition, boolean] => [t as ToolDefinition, true]),
+    ...[...userTools(pack.brand), ...behaviourTools(pack.brand), healthTool(pack.brand)].map((
+      t,
+    ): [ToolDefinition, boolean] => [t, false]),
+  ];
+  const seen = new Set<string>();
+  const tools = all.map(([definition, fromPack]) => {
+    if (seen.has(definition.name)) {
+      throw new PackContractError(pack.id, `tool name "${definition.name}" is used twice`);
+    }
+    seen.add(definition.name);
+    return {
+      definition,
+      name: definition.name,
+      title: resolve(definition.title, texts),
+      description: resolve(definition.description, texts),
+      fromPack,
+      inputSchema: prepareInput(definition),
+      outputSchema: precompiled(definition.outputSchema),
+    };
+  });
+  return { tools, reply: createReply(pack.brand) };
+}
+
+function resolve(text: ToolText, texts: ToolTexts): string {
+  return typeof text === "string" ? text : text(texts);
+}
+
+/**
+ * Hosts see `session` as required; validation lets a missing one through so that the gate answers
+ * it with the fail-closed guidance ("call begin_session first") rather than a schema error.
+ */
+function prepareInput(tool: ToolDefinition): StandardSchemaWithJSON {
+  if (!("session" in tool.inputSchema.shape)) return precompiled(tool.inputSchema);
+  return precompiled(tool.inputSchema.extend({ session: sessionArg.optional() }), tool.inputSchema);
+}
+
+/** What one request's tools are bound to. */
+export interface ToolBinding {
+  core: CoreServices;
+  store: unknown;
+  identity: Identity;
+}
+
+/** Registers the whole tool surface on a fresh server for the verified caller. */
+export function registerTools(
+  server: McpServer,
+  registry: ToolRegistry,
+  { core, store, identity }: ToolBinding,
+): void {
+  const { reply } = registry;
+  const ctx = { core, store, identity, reply };
+  const gate: GateContext = { sessions: core.sessions, reply, brand: core.brand };
+  for (const tool of registry.tools) {
+    const { definition } = tool;
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: definition.annotations,
+      },
+      async (input: unknown) => {
+        const args = input as Record<string, unknown>;
+        // Input that cannot be kept faithfully is the caller's to fix: refused before anything runs.
+        const problem = rawArgumentProblem();
+        const result = problem !== null
+          ? reply.refused(problem)
+          : definition.session === "none"
+          ? await guarded(gate, () => definition.run(args, ctx))
+          : await gated(
+            gate,
+            identity,
+            args.session as string | undefined,
+            definition.access,
+            () => definition.run(args, ctx),
+          );
+        noteToolCall(tool.name, result.isError === true);
+        return result;
+      },
+    );
+  }
+}
