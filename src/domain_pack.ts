@@ -59,7 +59,7 @@ import type { z } from "zod";
 
 /** How the connector names itself and the people it serves, in every text the kit writes. */
 export interface PackBrand {
-  /** The product's name, as people and models read it: "Reading Room". */
+  /** The product's name, as people and models read it. */
   productName: string;
   /** Its machine name (MCP server name, suggested connector name): "reading-room". */
   serverName: string;

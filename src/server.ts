@@ -115,6 +115,7 @@ export async function startServer(
         accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
         refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
         metadataDocumentHostAllowlist: config.auth.metadataDocumentHostAllowlist,
+        brand: pack.brand,
         warnOnPages: config.auth.warnOnPages,
         limits: createSigninLimits(kv, config.auth.registrationsPerHour),
       };

@@ -15,7 +15,7 @@ import { displayText } from "./display_text.ts";
 import { issueAuthorizationCode } from "./grants.ts";
 import { expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
 import { signinKeys } from "./kv_keys.ts";
-import { type ClientView, consentPage, errorPage, signInPage } from "./pages.ts";
+import { type ClientView, consentPage, errorPage, type PageFrame, signInPage } from "./pages.ts";
 import type { SigninContext } from "./context.ts";
 
 /** An authorization request between its arrival and the person's decision. */
@@ -36,10 +36,6 @@ const CSRF_COOKIE = "rr_signin_csrf";
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 /** The shape of our pending-request ids (`randomSecret(24)`); anything else is never looked up. */
 const REQUEST_ID = /^[A-Za-z0-9_-]{32}$/;
-
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  mcp: "search and read the library, and keep your reading memory (shelf, progress, preferences)",
-};
 
 /** Mounts `/authorize`, `/authorize/signin` and `/authorize/consent`. */
 export function mountAuthorize(app: Hono, ctx: SigninContext): void {
@@ -112,7 +108,7 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
       errorPage({
         title: "Cannot sign in",
         message: `The app's request was refused (${error}): ${description}.`,
-        warn: ctx.warnOnPages,
+        frame: frameOf(ctx),
         returnTo: {
           href: redirectWith(
             redirectUri,
@@ -170,7 +166,7 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
     path: "/authorize",
     maxAge: PENDING_TTL_MS / 1000,
   });
-  return respond(c, 200, signInPage({ client: view, requestId, csrf, warn: ctx.warnOnPages }));
+  return respond(c, 200, signInPage({ client: view, requestId, csrf, frame: frameOf(ctx) }));
 }
 
 async function signIn(c: Context, ctx: SigninContext): Promise<Response> {
@@ -186,7 +182,7 @@ async function signIn(c: Context, ctx: SigninContext): Promise<Response> {
         client: pending.client,
         requestId,
         csrf: pending.csrf,
-        warn: ctx.warnOnPages,
+        frame: frameOf(ctx),
         error: "Type a name or an email address (up to 100 characters).",
       }),
     );
@@ -200,11 +196,13 @@ async function signIn(c: Context, ctx: SigninContext): Promise<Response> {
       client: pending.client,
       requestId,
       csrf: pending.csrf,
-      warn: ctx.warnOnPages,
+      frame: frameOf(ctx),
       reader: reader.label,
       scopes: pending.scope.split(" ").map((name) => ({
         name,
-        description: SCOPE_DESCRIPTIONS[name] ?? "use the Reading Room on your behalf",
+        description: name === "mcp"
+          ? ctx.brand.scopeDescription
+          : `use the ${ctx.brand.productName} on your behalf`,
       })),
       resource: pending.resource,
     }),
@@ -217,7 +215,13 @@ async function decide(c: Context, ctx: SigninContext): Promise<Response> {
   if (found instanceof Response) return found;
   const { requestId, pending, form } = found;
   if (!pending.reader) {
-    return page(c, ctx, 400, "Sign in first", "This request has no signed-in reader yet.");
+    return page(
+      c,
+      ctx,
+      400,
+      "Sign in first",
+      `This request has no signed-in ${ctx.brand.userNoun} yet.`,
+    );
   }
   // One decision per request: consumed atomically, so a replayed or doubled form finds nothing.
   const kv = await ctx.kv.get();
@@ -355,7 +359,7 @@ export function unavailablePage(c: Context, ctx: SigninContext): Promise<Respons
 }
 
 function page(c: Context, ctx: SigninContext, status: number, title: string, message: string) {
-  return respond(c, status, errorPage({ title, message, warn: ctx.warnOnPages }));
+  return respond(c, status, errorPage({ title, message, frame: frameOf(ctx) }));
 }
 
 /**
@@ -379,4 +383,9 @@ async function respond(
   c.header("cache-control", "no-store");
   c.header("x-content-type-options", "nosniff");
   return c.html(await body, status as 200);
+}
+
+/** The frame of every page: the product's words and the public-deployment warning. */
+function frameOf(ctx: SigninContext): PageFrame {
+  return { warn: ctx.warnOnPages, brand: ctx.brand };
 }

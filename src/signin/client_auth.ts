@@ -64,7 +64,7 @@ function basicCredentials(encoded: string): PresentedCredentials {
   if (colon < 1) throw new ClientError("invalid_client", "Malformed Basic credentials", 401);
   const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, " "));
   try {
-    // An empty secret is no secret: some libraries send "id:" for public clients.
+    // An empty secret is no secret: some clients send "id:" for public clients.
     return {
       clientId: formDecode(decoded.slice(0, colon)),
       secret: formDecode(decoded.slice(colon + 1)) || undefined,

@@ -29,18 +29,27 @@ ul{padding-left:1.2rem}
 small{color:#6f6a60}
 `;
 
-/** Page frame shared by the sign-in pages. `warn` adds the public-deployment warning. */
-function layout(title: string, warn: boolean, body: Html): Html {
+/** What every sign-in page is framed with: the product's words, and whether to warn. */
+export interface PageFrame {
+  /** Add the public-deployment warning. */
+  warn: boolean;
+  /** The product's name and what a signed-in person is called, from the pack's brand. */
+  brand: { productName: string; userNoun: string };
+}
+
+/** Page frame shared by the sign-in pages. */
+function layout(title: string, frame: PageFrame, body: Html): Html {
   return pageShell(
-    `${title} · Reading Room`,
+    `${title} · ${frame.brand.productName}`,
     STYLE,
     html`${
-      warn
+      frame.warn
         ? html`<div class="danger" role="alert">Warning: this is the open development sign-in running on a
 public server. Anyone can sign in as anyone here. Do not keep anything private in it.</div>`
         : ""
     }
 ${body}`,
+    frame.brand.productName,
   );
 }
 
@@ -74,18 +83,19 @@ export function signInPage(options: {
   client: ClientView;
   requestId: string;
   csrf: string;
-  warn: boolean;
+  frame: PageFrame;
   error?: string;
 }): Html {
   return layout(
     "Sign in",
-    options.warn,
+    options.frame,
     html`
-      <h1>Sign in to the Reading Room</h1>
+      <h1>Sign in to the ${options.frame.brand.productName}</h1>
       <div class="dev"><strong>Development sign-in.</strong> There is no password: whoever types a name
-      here becomes that reader. The same name always gives the same reader.</div>
+      here becomes that ${options.frame.brand
+        .userNoun}. The same name always gives the same ${options.frame.brand.userNoun}.</div>
       <div class="card">
-        <p>${clientLabel(options.client)} wants to use your Reading Room.</p>
+        <p>${clientLabel(options.client)} wants to use your ${options.frame.brand.productName}.</p>
         <form method="post" action="/authorize/signin">
       <input type="hidden" name="request" value="${options.requestId}">
       <input type="hidden" name="csrf" value="${options.csrf}">
@@ -104,7 +114,7 @@ export function consentPage(options: {
   client: ClientView;
   requestId: string;
   csrf: string;
-  warn: boolean;
+  frame: PageFrame;
   reader: string;
   scopes: { name: string; description: string }[];
   resource: string;
@@ -113,11 +123,11 @@ export function consentPage(options: {
 <input type="hidden" name="csrf" value="${options.csrf}">`;
   return layout(
     "Allow access",
-    options.warn,
+    options.frame,
     html`
       <h1>Allow access?</h1>
       <div class="card">
-        <p>${clientLabel(options.client)} asks to use the Reading Room as
+        <p>${clientLabel(options.client)} asks to use the ${options.frame.brand.productName} as
       <strong><bdi>${displayText(options.reader)}</bdi></strong>.</p>
         <dl>
           <dt>It will be able to</dt>
@@ -150,13 +160,13 @@ export function consentPage(options: {
 export function errorPage(options: {
   title: string;
   message: string;
-  warn: boolean;
+  frame: PageFrame;
   /** When the app's redirect URI is known: a link (never an automatic redirect) back to it. */
   returnTo?: { href: string; host: string };
 }): Html {
   return layout(
     options.title,
-    options.warn,
+    options.frame,
     html`
       <h1>${options.title}</h1>
       <div class="card">
