@@ -43,7 +43,7 @@ async function measure(mode: "distinct" | "one reader" | "no limiter") {
       kv,
       secret,
       ttlSeconds: 600,
-      startsPerReader: mode === "no limiter" ? undefined : createRateLimiter(kv, {
+      startsPerPerson: mode === "no limiter" ? undefined : createRateLimiter(kv, {
         scope: "session-start",
         limit: 1_000_000_000,
         windowMs: 60_000,

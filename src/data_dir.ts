@@ -1,6 +1,6 @@
 /**
  * The data directory is private to the server's user: it holds the development signing key, the
- * session secret, Deno KV (pending sign-ins, sessions) and the embedded database (reader emails and
+ * session secret, Deno KV (pending sign-ins, sessions) and the embedded database (person emails and
  * saved state). Another local account must not be able to read any of it.
  *
  * @module

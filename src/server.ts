@@ -79,7 +79,7 @@ export async function startServer(
       kv,
       secret: sessionSecret,
       ttlSeconds: config.session.ttlSeconds,
-      startsPerReader: createRateLimiter(kv, {
+      startsPerPerson: createRateLimiter(kv, {
         scope: "session-start",
         limit: config.session.startsPerMinute,
         windowMs: 60_000,

@@ -6,7 +6,7 @@
 
 /** Who is calling, proven by a verified access token. Never built from tool arguments. */
 export interface Identity {
-  /** The token's `sub`: the reader's stable id. */
+  /** The token's `sub`: the person's stable id. */
   readonly sub: string;
   /** The token's `email`, when the issuer put one in. */
   readonly email?: string;

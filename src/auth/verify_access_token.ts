@@ -79,8 +79,8 @@ export async function verifyAccessToken(
   if (typeof sub !== "string" || sub.trim() === "") {
     throw new AuthError("invalid_token", "The token names no subject");
   }
-  // The subject keys the reader's rows: one that cannot be stored would make every call of that
-  // reader look like a database outage.
+  // The subject keys the person's rows: one that cannot be stored would make every call of that
+  // person look like a database outage.
   if (!storableText(sub, MAX_SUBJECT_LENGTH)) {
     throw new AuthError("invalid_token", "The token's subject is not acceptable");
   }

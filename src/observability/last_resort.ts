@@ -1,7 +1,7 @@
 /**
  * The last-resort guard: an error nobody awaited must not end the process. Deno exits on an
  * unhandled rejection or an uncaught exception by default; one stray promise in a request path would
- * then take every reader's connection down with it. The guard logs the error's name only (a message
+ * then take every person's connection down with it. The guard logs the error's name only (a message
  * may quote request data) and keeps serving. Root causes are still fixed where they are found; this
  * is the net under them.
  *

@@ -1,6 +1,6 @@
 /**
  * One structured JSON log line per request: request id, method, path, tool, status, duration and a
- * keyed hash of the reader's `sub`. Never tokens, query strings (they carry codes and state),
+ * keyed hash of the person's `sub`. Never tokens, query strings (they carry codes and state),
  * emails, bodies or saved state.
  *
  * @module
@@ -14,7 +14,7 @@ export type LogSink = (line: string) => void;
 
 /** Options of {@linkcode requestLog}. */
 export interface RequestLogOptions {
-  /** HMAC key for hashing `sub`, so log readers cannot look readers up by id or email. */
+  /** HMAC key for hashing `sub`, so log readers cannot look people up by id or email. */
   subjectKey: Uint8Array;
   sink?: LogSink;
 }

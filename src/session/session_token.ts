@@ -13,7 +13,7 @@ const TYPE = "rr-session+jwt";
 
 /** What a session token says. */
 export interface SessionClaims {
-  /** The reader the session belongs to. */
+  /** The person the session belongs to. */
   sub: string;
   /** Session id, the KV record's key. */
   sid: string;

@@ -43,13 +43,13 @@ export interface SessionsOptions {
   kv: KvHandle;
   secret: Uint8Array;
   ttlSeconds: number;
-  /** Bounds how many sessions one reader can start (each is a KV record). */
-  startsPerReader?: RateLimiter;
+  /** Bounds how many sessions one person can start (each is a KV record). */
+  startsPerPerson?: RateLimiter;
 }
 
 /** Builds the session service. */
 export function createSessions(
-  { kv, secret, ttlSeconds, startsPerReader }: SessionsOptions,
+  { kv, secret, ttlSeconds, startsPerPerson }: SessionsOptions,
 ): Sessions {
   const key = sessionKey(secret);
   /** Runs a KV operation; any KV failure is `unavailable` (and a lost connection is reopened next time). */
@@ -64,9 +64,9 @@ export function createSessions(
   async function load(token: string | undefined, identity: Identity) {
     if (!token) throw new SessionError("missing", "No session token was given");
     const claims = await verifySessionToken(await key, token);
-    // A token lifted from one reader is useless with another reader's access token.
+    // A token lifted from one person is useless with another person's access token.
     if (claims.sub !== identity.sub) {
-      throw new SessionError("foreign", "The session token belongs to another reader");
+      throw new SessionError("foreign", "The session token belongs to another person");
     }
     const entry = await withKv((db) =>
       db.get<SessionRecord>(sessionRecordKey(claims.sid), { consistency: "strong" })
@@ -74,7 +74,7 @@ export function createSessions(
     const record = entry.value;
     if (!record) throw new SessionError("unknown", "The session is not known");
     if (record.sub !== identity.sub) {
-      throw new SessionError("foreign", "The session token belongs to another reader");
+      throw new SessionError("foreign", "The session token belongs to another person");
     }
     if (record.revokedAt !== undefined) throw new SessionError("revoked", "The session was ended");
     if (record.expiresAt <= Date.now()) {
@@ -95,10 +95,10 @@ export function createSessions(
       const recordWrite = (op: Deno.AtomicOperation) => {
         op.set(sessionRecordKey(sessionId), record, { expireIn: ttlSeconds * 1000 + 60_000 });
       };
-      // The session record and the reader's start count commit together: one KV transaction, and
+      // The session record and the person's start count commit together: one KV transaction, and
       // a refused start writes nothing.
       const decision = await withKv(async (db): Promise<RateDecision> => {
-        if (startsPerReader) return await startsPerReader.hit(identity.sub, { with: recordWrite });
+        if (startsPerPerson) return await startsPerPerson.hit(identity.sub, { with: recordWrite });
         const op = db.atomic();
         recordWrite(op);
         await op.commit();
@@ -108,7 +108,7 @@ export function createSessions(
       if (refusal !== undefined) {
         throw new SessionError(
           "too_many",
-          `Too many sessions were started for this reader just now; try again in ${refusal} s`,
+          `Too many sessions were started for this person just now; try again in ${refusal} s`,
         );
       }
       return { token, sessionId, expiresAt };

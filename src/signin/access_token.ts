@@ -13,7 +13,7 @@ export interface AccessTokenClaims {
   issuer: string;
   /** `aud`: the resource the token is for. */
   audience: string;
-  /** `sub`: the reader. */
+  /** `sub`: the person. */
   sub: string;
   /** Optional `email`. */
   email?: string;

@@ -28,7 +28,7 @@ interface PendingRequest {
   scope: string;
   resource: string;
   csrf: string;
-  reader?: { sub: string; email?: string; label: string };
+  person?: { sub: string; email?: string; label: string };
 }
 
 const PENDING_TTL_MS = 10 * 60_000;
@@ -187,8 +187,8 @@ async function signIn(c: Context, ctx: SigninContext): Promise<Response> {
       }),
     );
   }
-  const reader = await developmentReader(identity);
-  await savePending(await ctx.kv.get(), requestId, { ...pending, reader });
+  const person = await developmentPerson(identity);
+  await savePending(await ctx.kv.get(), requestId, { ...pending, person });
   return respond(
     c,
     200,
@@ -197,7 +197,7 @@ async function signIn(c: Context, ctx: SigninContext): Promise<Response> {
       requestId,
       csrf: pending.csrf,
       frame: frameOf(ctx),
-      reader: reader.label,
+      person: person.label,
       scopes: pending.scope.split(" ").map((name) => ({
         name,
         description: name === "mcp"
@@ -214,7 +214,7 @@ async function decide(c: Context, ctx: SigninContext): Promise<Response> {
   const found = await loadPendingFromForm(c, ctx);
   if (found instanceof Response) return found;
   const { requestId, pending, form } = found;
-  if (!pending.reader) {
+  if (!pending.person) {
     return page(
       c,
       ctx,
@@ -236,7 +236,7 @@ async function decide(c: Context, ctx: SigninContext): Promise<Response> {
         pending.redirectUri,
         {
           error: "access_denied",
-          error_description: "The reader denied access",
+          error_description: "The person denied access",
           state: pending.state,
         },
         ctx,
@@ -248,8 +248,8 @@ async function decide(c: Context, ctx: SigninContext): Promise<Response> {
   await keepClient(kv, pending.clientId);
   const code = await issueAuthorizationCode(await ctx.kv.get(), {
     clientId: pending.clientId,
-    sub: pending.reader.sub,
-    email: pending.reader.email,
+    sub: pending.person.sub,
+    email: pending.person.email,
     scope: pending.scope,
     resource: pending.resource,
     redirectUri: pending.redirectUri,
@@ -305,12 +305,12 @@ async function loadPendingFromForm(
   return { requestId, pending: entry.value, form, entry };
 }
 
-/** The development reader for what the person typed: the same text always gives the same `sub`. */
-export async function developmentReader(
+/** The development person for what the person typed: the same text always gives the same `sub`. */
+export async function developmentPerson(
   identity: string,
 ): Promise<{ sub: string; email?: string; label: string }> {
   const normalized = identity.toLowerCase();
-  // The reader is the text exactly as typed (so a name written with ZWNJ stays the same reader);
+  // The person is the text exactly as typed (so a name written with ZWNJ stays the same person);
   // only what is shown and kept as an email is cleaned of format and control characters, so the
   // label cannot reorder the consent line it is shown on.
   const sub = `dev-${(await hashSecret(`reading-room-dev:${normalized}`)).slice(0, 24)}`;

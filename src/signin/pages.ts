@@ -115,7 +115,7 @@ export function consentPage(options: {
   requestId: string;
   csrf: string;
   frame: PageFrame;
-  reader: string;
+  person: string;
   scopes: { name: string; description: string }[];
   resource: string;
 }): Html {
@@ -128,7 +128,7 @@ export function consentPage(options: {
       <h1>Allow access?</h1>
       <div class="card">
         <p>${clientLabel(options.client)} asks to use the ${options.frame.brand.productName} as
-      <strong><bdi>${displayText(options.reader)}</bdi></strong>.</p>
+      <strong><bdi>${displayText(options.person)}</bdi></strong>.</p>
         <dl>
           <dt>It will be able to</dt>
           <dd>

@@ -3,7 +3,7 @@
  *
  * PGlite's file layer (Emscripten's NODEFS over `node:fs`) sets each file's mode explicitly to what
  * the WASM side asks for, 0666 for data files, with `chmodSync` and `writeFileSync({ mode })`; an
- * explicit mode is not narrowed by the process umask. Those files hold reader emails and saved
+ * explicit mode is not narrowed by the process umask. Those files hold person emails and saved
  * state, so every mode that layer sets is narrowed to the owner here, before PGlite is loaded. The
  * patch can only remove permissions, never add them.
  *
