@@ -6,6 +6,7 @@
  * @module
  */
 import type { McpServer, StandardSchemaWithJSON } from "@modelcontextprotocol/server";
+import { z } from "zod";
 import type { Identity } from "../auth/identity.ts";
 import type { DomainPack } from "../domain_pack.ts";
 import { noteToolCall } from "../observability/request_context.ts";
@@ -17,7 +18,6 @@ import { healthTool } from "./health.ts";
 import { precompiled } from "./precompiled_schema.ts";
 import { rawArgumentProblem } from "./raw_arguments.ts";
 import { createReply, type Reply } from "./results.ts";
-import { sessionArg } from "./schemas.ts";
 import { sessionTools } from "./session.ts";
 import { userTools } from "./user.ts";
 
@@ -104,11 +104,47 @@ function resolve(text: ToolText, texts: ToolTexts): string {
 
 /**
  * Hosts see `session` as required; validation lets a missing one through so that the gate answers
- * it with the fail-closed guidance ("call begin_session first") rather than a schema error.
+ * it with the fail-closed guidance ("call begin_session first") rather than a schema error. Other
+ * schema failures reach the tool's handler too, as a problem it answers with a refusal in the
+ * product's voice ("Request refused, nothing was changed: …") instead of the SDK's own text.
  */
 function prepareInput(tool: ToolDefinition): StandardSchemaWithJSON {
-  if (!("session" in tool.inputSchema.shape)) return precompiled(tool.inputSchema);
-  return precompiled(tool.inputSchema.extend({ session: sessionArg.optional() }), tool.inputSchema);
+  const schema = "session" in tool.inputSchema.shape
+    ? precompiled(tool.inputSchema.extend({ session: ANY_SESSION }), tool.inputSchema)
+    : precompiled(tool.inputSchema);
+  return reportingProblems(schema);
+}
+
+/** What validation lets through as `session`: missing or empty is the gate's to answer. */
+const ANY_SESSION = z.string().max(4096).optional();
+
+/** Where a schema problem travels from validation to the handler (never a JSON key). */
+const SCHEMA_PROBLEM = Symbol("schema problem");
+
+function reportingProblems(schema: StandardSchemaWithJSON): StandardSchemaWithJSON {
+  const standard = schema["~standard"];
+  return {
+    "~standard": {
+      ...standard,
+      validate: async (value, options) => {
+        const result = await standard.validate(value, options);
+        if (!result.issues) return result;
+        return { value: { [SCHEMA_PROBLEM]: describeIssues(result.issues) } };
+      },
+    },
+  };
+}
+
+/** "query: Invalid input: expected string; Unrecognized key: "x"", bounded in length. */
+function describeIssues(
+  issues: readonly { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] }[],
+): string {
+  const text = issues.slice(0, 5).map((issue) => {
+    const path = (issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p)).join(".");
+    return path ? `${path}: ${issue.message}` : issue.message;
+  }).join("; ");
+  const bounded = text.length > 400 ? `${text.slice(0, 397)}...` : text;
+  return `the arguments do not fit this tool (${bounded}). Check the tool's input schema and call it again.`;
 }
 
 /** What one request's tools are bound to. */
@@ -140,8 +176,10 @@ export function registerTools(
       },
       async (input: unknown) => {
         const args = input as Record<string, unknown>;
-        // Input that cannot be kept faithfully is the caller's to fix: refused before anything runs.
-        const problem = rawArgumentProblem();
+        // Input that cannot be kept faithfully, or does not fit the schema, is the caller's to fix:
+        // refused before anything runs.
+        const problem = rawArgumentProblem() ??
+          (args as { [SCHEMA_PROBLEM]?: string })[SCHEMA_PROBLEM] ?? null;
         const result = problem !== null
           ? reply.refused(problem)
           : definition.session === "none"

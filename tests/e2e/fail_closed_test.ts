@@ -23,9 +23,15 @@ async function expectAllFailClosed(chat: ReaderChat, session: string, reason: st
     assertStringIncludes(result.text, reason);
     assertEquals(result.data, undefined, `${name} returned state during the outage`);
   }
-  // The process is up and says so.
+  // The process is up and says so, and says which store is not answering.
   const health = await chat.call("health");
   assert(!health.isError);
+  assertEquals(health.data.status, "degraded");
+  assert(
+    health.data.stores.database !== "ok" || health.data.stores.sessions !== "ok",
+    JSON.stringify(health.data.stores),
+  );
+  assertStringIncludes(health.text, "cannot serve sessions right now");
 }
 
 async function expectAllWork(chat: ReaderChat, session: string) {

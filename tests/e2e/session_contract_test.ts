@@ -65,7 +65,14 @@ Deno.test("the session contract through the real MCP client", async (t) => {
         assert(result.isError, `${name} accepted session ${JSON.stringify(session)}`);
       }
       const garbage = await chat.call(name, { ...args, session: "not-a-session-token" });
-      if (name !== "end_session") assertStringIncludes(garbage.text, FAIL_CLOSED_SENTENCE);
+      assertStringIncludes(garbage.text, FAIL_CLOSED_SENTENCE);
+      // Missing or empty: our guidance, not a schema error.
+      for (const missing of [{ ...args }, { ...args, session: "" }]) {
+        const result = await chat.call(name, missing);
+        assert(result.isError);
+        assertStringIncludes(result.text, FAIL_CLOSED_SENTENCE);
+        assertStringIncludes(result.text, "Call begin_session first");
+      }
     }
   });
 

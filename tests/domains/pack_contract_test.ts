@@ -1,0 +1,146 @@
+/**
+ * The kit's contract, walked for every registered pack with the pack's own example calls: adding a
+ * pack to `src/domains/registry.ts` adds it here with no edit to this file.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import type { DomainPack } from "../../src/domain_pack.ts";
+import { PACKS } from "../../src/domains/registry.ts";
+import { signSessionToken } from "../../src/session/session_token.ts";
+import { buildToolRegistry } from "../../src/tools/registry.ts";
+import { failClosedSentence, REFUSED_PREFIX } from "../../src/tools/results.ts";
+import { openChat, type ReaderChat } from "../helpers/mcp_client.ts";
+import { startTestServer } from "../helpers/server.ts";
+
+const SECRET = "pack-contract-session-secret-0123456789";
+
+for (const pack of Object.values(PACKS)) {
+  Deno.test(`pack contract: ${pack.id}`, async (t) => {
+    await using server = await startTestServer({
+      DOMAIN: pack.id,
+      SESSION_SIGNING_SECRET: SECRET,
+      STORE_TIMEOUT_MS: "1000",
+    });
+    const stop = failClosedSentence(pack.brand);
+    await using ann = await openChat(server, `contract-ann-${pack.id}`);
+    await using bo = await openChat(server, `contract-bo-${pack.id}`);
+    const annSession = (await ann.begin()).session;
+    const boSession = (await bo.begin()).session;
+    const examples = Object.entries(pack.examples);
+
+    await t.step(
+      "the pack's tools are listed, each with an example, and nothing else",
+      async () => {
+        const { tools } = await ann.client.listTools();
+        const listed = tools.map((tool) => tool.name).filter((name) => name.startsWith("domain_"));
+        assertEquals(listed.sort(), pack.tools.map((tool) => tool.name).sort());
+        assertEquals(Object.keys(pack.examples).sort(), listed.sort());
+        for (const tool of tools.filter((tool) => tool.name.startsWith("domain_"))) {
+          const properties = Object.keys(
+            (tool.inputSchema as { properties?: object }).properties ?? {},
+          );
+          assert(properties.includes("session"), `${tool.name} takes no session`);
+          assert(
+            !properties.some((p) => /^(user|sub|email)/i.test(p)),
+            `${tool.name} names a user`,
+          );
+        }
+      },
+    );
+
+    const expectRefusedSession = async (
+      chat: ReaderChat,
+      session: string | undefined,
+      reason: string,
+    ) => {
+      for (const [name, args] of examples) {
+        const call = session === undefined ? { ...args } : { ...args, session };
+        const result = await chat.call(name, call);
+        assert(result.isError, `${name} answered: ${result.text}`);
+        assertStringIncludes(result.text, stop);
+        assertStringIncludes(result.text, reason);
+        assertEquals(result.data, undefined, `${name} returned data`);
+      }
+    };
+
+    await t.step("without a session: fail-closed guidance to call begin_session", async () => {
+      await expectRefusedSession(ann, undefined, "Call begin_session first");
+    });
+    await t.step("with a forged session token", async () => {
+      await expectRefusedSession(ann, "forged.session.token", "not valid");
+      const otherKey = await signSessionToken(new TextEncoder().encode("x".repeat(40)), {
+        sub: `contract-ann-${pack.id}`,
+        sid: crypto.randomUUID(),
+        ttlSeconds: 600,
+      });
+      await expectRefusedSession(ann, otherKey.token, "not valid");
+    });
+    await t.step("with another person's session", async () => {
+      await expectRefusedSession(ann, boSession, "belongs to a different");
+    });
+    await t.step("no identity argument is accepted", async () => {
+      for (const [name, args] of examples) {
+        for (const smuggled of [{ sub: "bo" }, { user: "bo" }, { user_id: "bo" }]) {
+          const result = await ann.call(name, { ...args, ...smuggled, session: annSession });
+          assert(result.isError, `${name} accepted ${JSON.stringify(smuggled)}`);
+          assertEquals(result.data, undefined);
+        }
+      }
+    });
+    await t.step(
+      "with a valid session every example succeeds and matches its output schema",
+      async () => {
+        const registry = buildToolRegistry(pack as DomainPack, {
+          brand: pack.brand,
+          sessionMinutes: 30,
+          stateMaxBytes: 65_536,
+        });
+        for (const [name, args] of examples) {
+          const result = await ann.call(name, { ...args, session: annSession });
+          assert(!result.isError, `${name}: ${result.text}`);
+          const tool = registry.tools.find((tool) => tool.name === name)!;
+          const parsed = tool.definition.outputSchema.safeParse(result.data);
+          assert(parsed.success, `${name} output: ${JSON.stringify(parsed.error?.issues)}`);
+          assert(result.data.reminder, `${name} has no reminder`);
+        }
+      },
+    );
+    await t.step("bad arguments are refused as such, not as an outage", async () => {
+      for (const [name] of examples) {
+        const result = await ann.call(name, { session: annSession, nonsense: "\u0000" });
+        assert(result.isError);
+        assertStringIncludes(result.text, REFUSED_PREFIX);
+        assert(!result.text.includes(stop), `${name}: bad input reported as an outage`);
+      }
+    });
+    await t.step(
+      "database down: every tool fails closed naming the store, then recovers",
+      async () => {
+        const relay = server.database!.relay;
+        relay.setRefusing(true);
+        relay.cutConnections();
+        try {
+          for (const [name, args] of examples) {
+            const result = await ann.call(name, { ...args, session: annSession });
+            assert(result.isError, `${name} answered during the outage: ${result.text}`);
+            assertStringIncludes(result.text, stop);
+            assertStringIncludes(result.text, pack.brand.memoryName);
+            assertEquals(result.data, undefined);
+          }
+        } finally {
+          relay.setRefusing(false);
+        }
+        for (const [name, args] of examples) {
+          const result = await ann.call(name, { ...args, session: annSession });
+          assert(!result.isError, `${name} did not recover: ${result.text}`);
+        }
+      },
+    );
+    await t.step("after end_session", async () => {
+      const ended = await bo.call("end_session", { session: boSession });
+      assert(!ended.isError, ended.text);
+      await expectRefusedSession(bo, boSession, "ended with end_session");
+    });
+  });
+}
