@@ -61,3 +61,21 @@ Deno.test("deno task dev serves the whole tool set on embedded PGlite with nothi
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("an unknown DOMAIN stops start-up with the list of known packs", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "--quiet", "dev"],
+      env: { PORT: "0", DATA_DIR: dataDir, DOMAIN: "no_such_pack" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assertEquals(run.code, 1);
+    const message = new TextDecoder().decode(run.stderr);
+    assertStringIncludes(message, 'DOMAIN: no domain pack "no_such_pack"');
+    assertStringIncludes(message, "known packs: reading_room");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
