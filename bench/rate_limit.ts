@@ -26,7 +26,7 @@ const STARTS = Number(flags.starts);
 const CONCURRENCY = 16;
 
 type SessionsModule = typeof import("../src/session/sessions.ts");
-type LimitModule = typeof import("../src/http/rate_limit.ts");
+type LimitModule = typeof import("../src/kv/rate_limit.ts");
 type KvModule = typeof import("../src/kv/kv_handle.ts");
 const { createSessions } = await import(`${root}src/session/sessions.ts`) as SessionsModule;
 const { createRateLimiter } = await import(`${root}src/http/rate_limit.ts`) as LimitModule;

@@ -19,6 +19,7 @@ import type { CoreServices } from "./tools/core_services.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
 import { withRawArgumentCheck } from "./tools/raw_arguments.ts";
 import { isConnectionLost, type KvHandle } from "./kv/kv_handle.ts";
+import { healthRoutes } from "./health/routes.ts";
 import { landingRoutes } from "./landing/routes.ts";
 import { type LogSink, requestLog } from "./observability/request_log.ts";
 import { signinRoutes } from "./signin/routes.ts";
@@ -64,6 +65,7 @@ export function createApp(
     await next();
     if (c.error && isConnectionLost(c.error)) kv.reset();
   });
+  app.route("/", healthRoutes(core.readiness));
   app.route(
     "/",
     landingRoutes({

@@ -10,7 +10,7 @@ import { type Config, parseConfig } from "./config.ts";
 import type { DomainPack } from "./domain_pack.ts";
 import { loadGuidance } from "./guidance.ts";
 import { readinessCheck, sharedReadiness } from "./health/readiness.ts";
-import { createRateLimiter } from "./http/rate_limit.ts";
+import { createRateLimiter } from "./kv/rate_limit.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
 import { createSessions, loadSessionSecret } from "./session/sessions.ts";
 import type { SigninContext } from "./signin/context.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CodedError } from "../errors.ts";
 
 /** Why a request was refused. */
 export type AuthErrorCode =
@@ -19,17 +20,12 @@ export type AuthErrorCode =
   | "issuer_unavailable";
 
 /** A refusal with a stable code and a short description safe to show to the caller. */
-export class AuthError extends Error {
-  /** The stable reason code. */
-  readonly code: AuthErrorCode;
-
+export class AuthError extends CodedError<AuthErrorCode> {
   /**
    * @param code The stable reason code.
    * @param description A short, fixed text: never the token, never a claim value.
    */
   constructor(code: AuthErrorCode, description: string, options?: ErrorOptions) {
-    super(description, options);
-    this.name = "AuthError";
-    this.code = code;
+    super(code, description, options);
   }
 }

@@ -34,3 +34,20 @@ export function pageShell(title: string, style: string, body: Html, brandLine = 
     </html>
   `;
 }
+
+/**
+ * The headers every server-rendered page is sent with: no scripts, no framing (clickjacking), no
+ * referrer, no caching, no type sniffing. `formAction` lists where the page's forms may post
+ * (`'none'` for a page without forms).
+ */
+export function securePageHeaders(formAction = "'none'"): Record<string, string> {
+  return {
+    "content-security-policy":
+      `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action ${formAction}; ` +
+      "frame-ancestors 'none'; base-uri 'none'",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  };
+}

@@ -6,13 +6,13 @@
  *
  * @module
  */
+import { CodedError } from "../errors.ts";
 
 /** A KV call missed its deadline. The call itself may still complete later. */
-export class KvTimeoutError extends Error {
+export class KvTimeoutError extends CodedError<"timeout"> {
   /** Creates the error; the message names the operation, never keys or values. */
   constructor(operation: string, timeoutMs: number) {
-    super(`KV ${operation}: no answer within ${timeoutMs} ms`);
-    this.name = "KvTimeoutError";
+    super("timeout", `KV ${operation}: no answer within ${timeoutMs} ms`);
   }
 }
 

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { CodedError } from "../errors.ts";
 
 /** Reason codes, each mapped to a specific sentence for the model. */
 export type SessionErrorCode =
@@ -16,13 +17,4 @@ export type SessionErrorCode =
   | "unavailable";
 
 /** A refused or unverifiable session. */
-export class SessionError extends Error {
-  /** The stable reason. */
-  readonly code: SessionErrorCode;
-  /** Creates the error; `message` is safe to show (never contains the token). */
-  constructor(code: SessionErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "SessionError";
-    this.code = code;
-  }
-}
+export class SessionError extends CodedError<SessionErrorCode> {}

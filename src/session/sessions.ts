@@ -6,7 +6,7 @@
  * @module
  */
 import type { Identity } from "../auth/identity.ts";
-import type { RateDecision, RateLimiter } from "../http/rate_limit.ts";
+import type { RateDecision, RateLimiter } from "../kv/rate_limit.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import { SessionError } from "./errors.ts";
 import { sessionKey, signSessionToken, verifySessionToken } from "./session_token.ts";

@@ -9,10 +9,11 @@
  */
 import type { Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { clientAddress } from "../http/rate_limit.ts";
+import { clientAddress } from "../http/client_address.ts";
 import { ClientError, findClient, keepClient, type OAuthClient } from "./clients.ts";
 import { displayText } from "./display_text.ts";
 import { issueAuthorizationCode } from "./grants.ts";
+import { securePageHeaders } from "../http/page_shell.ts";
 import { expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
 import { signinKeys } from "./kv_keys.ts";
 import { type ClientView, consentPage, errorPage, type PageFrame, signInPage } from "./pages.ts";
@@ -373,15 +374,7 @@ async function respond(
   redirectUri?: string,
 ): Promise<Response> {
   const formAction = redirectUri ? `'self' ${new URL(redirectUri).origin}` : "'self'";
-  c.header(
-    "content-security-policy",
-    `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action ${formAction}; ` +
-      "frame-ancestors 'none'; base-uri 'none'",
-  );
-  c.header("x-frame-options", "DENY");
-  c.header("referrer-policy", "no-referrer");
-  c.header("cache-control", "no-store");
-  c.header("x-content-type-options", "nosniff");
+  for (const [name, value] of Object.entries(securePageHeaders(formAction))) c.header(name, value);
   return c.html(await body, status as 200);
 }
 

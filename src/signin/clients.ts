@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { CodedError } from "../errors.ts";
 import { z } from "zod";
-import type { RateDecision, RateLimiter } from "../http/rate_limit.ts";
+import type { RateDecision, RateLimiter } from "../kv/rate_limit.ts";
 import { outboundHostProblem } from "./address_guard.ts";
 import { clientSecretFor } from "./derived_secrets.ts";
 import { displayText } from "./display_text.ts";
@@ -38,17 +39,17 @@ export interface OAuthClient {
 const SECRET_METHODS = ["client_secret_post", "client_secret_basic"];
 
 /** A client-facing registration or metadata failure (RFC 7591 error codes). */
-export class ClientError extends Error {
-  /** `invalid_redirect_uri`, `invalid_client_metadata` or `temporarily_unavailable`. */
-  readonly code: string;
+export class ClientError extends CodedError {
   /** HTTP status to answer with. */
   readonly status: number;
   /** For a 429: when to come back. */
   readonly retryAfterSeconds?: number;
-  /** Creates the error. */
+  /**
+   * Creates the error; `code` is the OAuth one (`invalid_redirect_uri`, `invalid_client_metadata`,
+   * `invalid_client`, `temporarily_unavailable`).
+   */
   constructor(code: string, description: string, status = 400, retryAfterSeconds?: number) {
-    super(description);
-    this.code = code;
+    super(code, description);
     this.status = status;
     this.retryAfterSeconds = retryAfterSeconds;
   }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { CodedError } from "../errors.ts";
 import { successorRefreshToken } from "./derived_secrets.ts";
 import { type Expiring, expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
 import { signinKeys } from "./kv_keys.ts";
@@ -19,15 +20,8 @@ export interface Grant {
 }
 
 /** A refused token request (RFC 6749 §5.2 codes, plus RFC 8707 `invalid_target`). */
-export class GrantError extends Error {
-  /** The OAuth error code. */
-  readonly code: "invalid_grant" | "invalid_request" | "invalid_target";
-  /** Creates the error. */
-  constructor(code: GrantError["code"], description: string) {
-    super(description);
-    this.code = code;
-  }
-}
+export class GrantError
+  extends CodedError<"invalid_grant" | "invalid_request" | "invalid_target"> {}
 
 type CodeRecord = Grant & {
   redirectUri: string;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createRateLimiter, type RateLimiter } from "../http/rate_limit.ts";
+import { createRateLimiter, type RateLimiter } from "../kv/rate_limit.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 
 /** Every bound the sign-in routes apply. */

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { clientAddress } from "../http/rate_limit.ts";
+import { clientAddress } from "../http/client_address.ts";
 import { mountAuthorize, unavailablePage } from "./authorize.ts";
 import { ClientError, registerClient } from "./clients.ts";
 import type { SigninContext } from "./context.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Context, Hono } from "hono";
-import { clientAddress } from "../http/rate_limit.ts";
+import { clientAddress } from "../http/client_address.ts";
 import { issueAccessToken } from "./access_token.ts";
 import { authenticateClient, presentedCredentials } from "./client_auth.ts";
 import { ClientError, type FindClientOptions } from "./clients.ts";

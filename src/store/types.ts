@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CodedError } from "../errors.ts";
 
 /** A person as we know them. */
 export interface Profile {
@@ -72,13 +73,4 @@ export interface SqlTransaction {
 }
 
 /** The store failed: unreachable, failing, or slower than the deadline. */
-export class StoreError extends Error {
-  /** `unavailable` or `timeout`. */
-  readonly code: "unavailable" | "timeout";
-  /** Creates the error. */
-  constructor(code: StoreError["code"], message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "StoreError";
-    this.code = code;
-  }
-}
+export class StoreError extends CodedError<"unavailable" | "timeout"> {}

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { createRateLimiter } from "../../src/http/rate_limit.ts";
+import { createRateLimiter } from "../../src/kv/rate_limit.ts";
 import { openKvHandle } from "../../src/kv/kv_handle.ts";
 import {
   ClientError,

@@ -10,8 +10,7 @@
  *
  * @module
  */
-import ipaddr from "ipaddr.js";
-import { type KvHandle, KvTimeoutError } from "../kv/kv_handle.ts";
+import { type KvHandle, KvTimeoutError } from "./kv_handle.ts";
 
 /** Outcome of counting one request. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -148,21 +147,4 @@ async function boundedKey(key: string): Promise<string> {
   return `sha256:${
     Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("")
   }`;
-}
-
-/**
- * The caller as per-address limits count it (`Deno.serve` passes the peer as Hono's `env`): an IPv4
- * address (IPv4-mapped IPv6 unwrapped), or an IPv6 address's /64 prefix. One IPv6 subscriber
- * routinely holds a whole /64, so counting single IPv6 addresses would give one caller 2^64 keys.
- */
-export function clientAddress(env: unknown): string {
-  const addr = (env as Partial<Deno.ServeHandlerInfo> | undefined)?.remoteAddr;
-  const host = addr && "hostname" in addr ? addr.hostname : undefined;
-  if (!host) return "unknown";
-  const bare = host.replace(/^\[|\]$/g, "");
-  if (!ipaddr.isValid(bare)) return host;
-  const parsed = ipaddr.process(bare);
-  if (parsed.kind() === "ipv4") return parsed.toString();
-  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
-  return `${parts.map((p) => p.toString(16)).join(":")}::/64`;
 }

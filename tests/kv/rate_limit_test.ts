@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { clientAddress, createRateLimiter } from "../../src/http/rate_limit.ts";
+import { clientAddress } from "../../src/http/client_address.ts";
+import { createRateLimiter } from "../../src/kv/rate_limit.ts";
 import { openKvHandle } from "../../src/kv/kv_handle.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { clientMetadataFor } from "../helpers/oauth.ts";

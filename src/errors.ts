@@ -1,0 +1,19 @@
+/**
+ * The one base of every typed failure in the kit: a stable `code` callers branch on (never the
+ * message), and a message that is safe to show — it never carries a token, a secret or request text.
+ * Each layer maps its codes to an answer in one place (HTTP challenges, OAuth errors, tool results).
+ *
+ * @module
+ */
+
+/** A failure with a stable code. The error's `name` is its class's name. */
+export class CodedError<Code extends string = string> extends Error {
+  /** The stable reason. */
+  readonly code: Code;
+  /** Creates the error. */
+  constructor(code: Code, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * `GET /healthz` (the process is up) and `GET /readyz` (its stores answer within a deadline).
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Readiness } from "./readiness.ts";
+
+/** The operational routes, over the shared readiness check. */
+export function healthRoutes(readiness: () => Promise<Readiness>): Hono {
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ status: "ok" }, 200, { "cache-control": "no-store" }));
+  app.get("/readyz", async (c) => {
+    const { ready, checks } = await readiness();
+    return c.json(
+      { status: ready ? "ready" : "not ready", checks },
+      ready ? 200 : 503,
+      { "cache-control": "no-store" },
+    );
+  });
+  return app;
+}
