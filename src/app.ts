@@ -18,7 +18,6 @@ import type { SigninContext } from "./signin/context.ts";
 import type { CoreServices } from "./tools/core_services.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
 import { withRawArgumentCheck } from "./tools/raw_arguments.ts";
-import { isConnectionLost, type KvHandle } from "./kv/kv_handle.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { landingRoutes } from "./landing/routes.ts";
 import { type LogSink, requestLog } from "./observability/request_log.ts";
@@ -38,8 +37,6 @@ export interface AppDependencies {
   store: unknown;
   /** The development issuer, when it is the issuer in use. */
   signin?: SigninContext;
-  /** The process's Deno KV connection (readiness checks). */
-  kv: KvHandle;
   /** Key for hashing `sub` in logs. */
   subjectKey: Uint8Array;
   /** Where request log lines go (default stdout). */
@@ -48,7 +45,7 @@ export interface AppDependencies {
 
 /** Builds the whole HTTP surface. */
 export function createApp(
-  { config, verifyAccess, core, registry, store, signin, kv, subjectKey, logSink }: AppDependencies,
+  { config, verifyAccess, core, registry, store, signin, subjectKey, logSink }: AppDependencies,
 ): Hono<{ Variables: BearerVariables }> {
   const app = new Hono<{ Variables: BearerVariables }>();
   const mcpPath = new URL(config.resourceUrl).pathname;
@@ -59,12 +56,6 @@ export function createApp(
   if (isLoopback(publicHost)) originHosts.push("localhost", "127.0.0.1", "[::1]");
 
   app.use("*", requestLog({ subjectKey, sink: logSink }));
-  // Routes that use KV directly (the sign-in) recover like the tools do: a request that failed
-  // because the KV connection was lost makes the next request reopen it.
-  app.use("*", async (c, next) => {
-    await next();
-    if (c.error && isConnectionLost(c.error)) kv.reset();
-  });
   app.route("/", healthRoutes(core.readiness));
   app.route(
     "/",

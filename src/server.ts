@@ -134,7 +134,6 @@ export async function startServer(
       registry,
       store: pack.createStore(database.sql),
       signin,
-      kv,
       subjectKey: await logSubjectKey(sessionSecret),
       logSink: options.logSink,
     }).fetch as typeof handle;

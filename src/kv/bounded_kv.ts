@@ -37,30 +37,46 @@ const BOUNDED_CALLS = new Set(["get", "getMany", "set", "delete", "enqueue"]);
 /**
  * Wraps `kv` so that `get`, `getMany`, `set`, `delete`, `enqueue` and `atomic().commit()` reject
  * with {@linkcode KvTimeoutError} after `timeoutMs`. Everything else passes through unchanged.
+ * `onFailure` hears every other failure of those calls (the handle uses it to notice a lost
+ * connection, whoever made the call).
  */
-export function boundedKv(kv: Deno.Kv, timeoutMs: number): Deno.Kv {
+export function boundedKv(
+  kv: Deno.Kv,
+  timeoutMs: number,
+  onFailure: (error: unknown) => void = () => {},
+): Deno.Kv {
+  const call = <T>(operation: string, start: () => Promise<T>): Promise<T> => {
+    let pending: Promise<T>;
+    try {
+      pending = start();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.catch(onFailure);
+    return withinDeadline(operation, timeoutMs, pending);
+  };
   return new Proxy(kv, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
       if (typeof value !== "function") return value;
-      if (property === "atomic") return () => boundedAtomic(target.atomic(), timeoutMs);
+      if (property === "atomic") return () => boundedAtomic(target.atomic(), call);
       if (typeof property === "string" && BOUNDED_CALLS.has(property)) {
-        return (...args: unknown[]) =>
-          withinDeadline(property, timeoutMs, value.apply(target, args));
+        return (...args: unknown[]) => call(property, () => value.apply(target, args));
       }
       return value.bind(target);
     },
   });
 }
 
-function boundedAtomic(op: Deno.AtomicOperation, timeoutMs: number): Deno.AtomicOperation {
+function boundedAtomic(
+  op: Deno.AtomicOperation,
+  call: <T>(operation: string, start: () => Promise<T>) => Promise<T>,
+): Deno.AtomicOperation {
   const proxy: Deno.AtomicOperation = new Proxy(op, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
       if (typeof value !== "function") return value;
-      if (property === "commit") {
-        return () => withinDeadline("commit", timeoutMs, target.commit());
-      }
+      if (property === "commit") return () => call("commit", () => target.commit());
       // The builder methods return the operation itself: keep handing out the bounded one.
       return (...args: unknown[]) => {
         const result = value.apply(target, args);

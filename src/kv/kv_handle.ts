@@ -20,9 +20,7 @@ export interface KvHandle {
   get(): Promise<Deno.Kv>;
   /** Marks the current connection broken (after an operation on it failed); the next `get` reopens. */
   discard(kv: Deno.Kv): void;
-  /** Drops the current connection, whichever it is; the next `get` reopens. */
-  reset(): void;
-  /** Runs `work` on the connection; if the connection itself was lost, the next use reopens it. */
+  /** Runs `work` on the connection (a shorthand for `work(await get())`). */
   use<T>(work: (kv: Deno.Kv) => Promise<T>): Promise<T>;
   /** Closes the connection for good. */
   close(): void;
@@ -40,11 +38,16 @@ export async function openKvHandle(
   let current: Promise<Deno.Kv> | undefined;
   let closed = false;
   const open = () => {
-    current ??= Deno.openKv(path).then((kv) => boundedKv(kv, timeoutMs));
+    current ??= Deno.openKv(path).then((raw) => {
+      // Whoever makes a call that finds the connection gone, the next `get` reopens it.
+      const kv: Deno.Kv = boundedKv(raw, timeoutMs, (error) => {
+        if (isConnectionLost(error)) discard(kv);
+      });
+      return kv;
+    });
     current.catch(() => (current = undefined));
     return current;
   };
-  await open();
   const get = () => closed ? Promise.reject(new Error("KV handle closed")) : open();
   const discard = (kv: Deno.Kv) => {
     current?.then((open) => {
@@ -54,19 +57,13 @@ export async function openKvHandle(
       kv.close();
     } catch { /* already closed */ }
   };
+  await open();
   return {
     timeoutMs,
     get,
     discard,
-    reset: () => current?.then(discard, () => {}),
     async use(work) {
-      const kv = await get();
-      try {
-        return await work(kv);
-      } catch (error) {
-        if (isConnectionLost(error)) discard(kv);
-        throw error;
-      }
+      return await work(await get());
     },
     close: () => {
       closed = true;
