@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "../domain_pack.ts";
+import type { PackBrand } from "../brand.ts";
 import { defineTool } from "./definition.ts";
 import { withReminder } from "./results.ts";
 import { READ_ONLY, sessionArg } from "./schemas.ts";

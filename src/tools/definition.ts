@@ -8,7 +8,7 @@
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { Identity } from "../auth/identity.ts";
-import type { PackBrand } from "../domain_pack.ts";
+import type { PackBrand } from "../brand.ts";
 import type { CoreServices } from "./core_services.ts";
 import type { Reply } from "./results.ts";
 

@@ -6,7 +6,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Identity } from "../auth/identity.ts";
-import type { PackBrand } from "../domain_pack.ts";
+import type { PackBrand } from "../brand.ts";
 import { KvTimeoutError } from "../kv/kv_handle.ts";
 import { SessionError } from "../session/errors.ts";
 import type { Sessions } from "../session/sessions.ts";

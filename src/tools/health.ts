@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "../domain_pack.ts";
+import type { PackBrand } from "../brand.ts";
 import { PROTOCOL_REVISIONS, SERVER_VERSION } from "../version.ts";
 import { defineTool } from "./definition.ts";
 import { READ_ONLY } from "./schemas.ts";

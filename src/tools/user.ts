@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "../domain_pack.ts";
+import type { PackBrand } from "../brand.ts";
 import { defineTool } from "./definition.ts";
 import { withReminder } from "./results.ts";
 import { profileSchema, READ_ONLY, sessionArg, stateSchema, stateView, WRITES } from "./schemas.ts";
