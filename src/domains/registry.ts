@@ -5,11 +5,13 @@
  * @module
  */
 import type { DomainPack } from "../domain_pack.ts";
+import { bookingPack } from "./booking/pack.ts";
 import { readingRoomPack } from "./reading_room/pack.ts";
 
 /** The packs, by the id `DOMAIN` selects them with. */
 export const PACKS: Readonly<Record<string, DomainPack>> = {
   reading_room: readingRoomPack as DomainPack,
+  booking: bookingPack as DomainPack,
 };
 
 /** The pack `DOMAIN` names when it is unset. */

@@ -1,0 +1,81 @@
+/**
+ * The Willowbank booking desk: a small community centre's rooms, studios, courts and kitchen, and
+ * each person's reservations. The kit's second pack, and the example of a domain whose data is
+ * shared between people and changes under concurrency.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { definePack } from "../../domain_pack.ts";
+import { BOOKING_MIGRATIONS } from "./migrations.ts";
+import { type BookingStore, createBookingStore } from "./store.ts";
+import { addDays, localTime } from "./time.ts";
+import { bookingTools, upcomingText } from "./tools.ts";
+import { upsertVenue, VENUE } from "./venue.ts";
+import { reservationView, ReservationViewSchema } from "./views.ts";
+
+/**
+ * A week from today on the venue's clock, 10:00–11:00 in the Garden Room (open from 08:00 every
+ * day): free on a fresh database whatever the date, and the same idempotency key makes a second
+ * run of the example return the same reservation.
+ */
+const exampleDay = addDays(localTime(Date.now(), VENUE.timeZone).date, 7);
+
+/** The booking desk pack. */
+export const bookingPack = definePack<BookingStore>({
+  id: "booking",
+  brand: {
+    productName: "Willowbank Booking Desk",
+    serverName: "willowbank-booking",
+    userNoun: "member",
+    memoryName: "booking memory",
+    tagline: "The Willowbank Community Centre's booking desk, in your AI assistant",
+    pitch:
+      "find free rooms, courts and studios at the Willowbank Community Centre, book and cancel them, and keep track of your reservations",
+    instructions: "The Willowbank Booking Desk: rooms, courts, studios and a kitchen at a " +
+      "community centre, and this member's reservations. Call begin_session first in every new " +
+      "conversation: it returns the desk's rules (prices, cancellation), its voice, what is saved " +
+      "for this member, their upcoming reservations, and the session token the other tools need. " +
+      "If a Booking Desk tool fails, tell the person the session cannot continue right now.",
+    scopeDescription:
+      "see free times, book and cancel reservations in your name, and keep your booking memory (preferences)",
+    firstRequest: "ask for a free room this week",
+  },
+  guidanceDir: new URL("../../../seed/booking/", import.meta.url),
+  migrations: BOOKING_MIGRATIONS,
+  seed: async (sql) => await upsertVenue(sql, VENUE),
+  createStore: createBookingStore,
+  tools: bookingTools,
+  examples: {
+    domain_search: { kind: "meeting_room", party_size: 4, date: exampleDay },
+    domain_get_item: { id: "garden-room" },
+    domain_do_action: {
+      action: "book",
+      resource_id: "garden-room",
+      start: `${exampleDay}T10:00`,
+      end: `${exampleDay}T11:00`,
+      party_size: 4,
+      idempotency_key: "example-garden-room-booking",
+    },
+    domain_list_reservations: {},
+  },
+  session: {
+    schema: z.object({
+      upcoming: z.array(ReservationViewSchema).describe(
+        "The member's upcoming reservations, soonest first",
+      ),
+    }),
+    load: async (store, identity) => {
+      const upcoming = await store.listReservations(identity.sub, {
+        includePast: false,
+        includeCancelled: false,
+        limit: 10,
+      });
+      const now = Date.now();
+      return {
+        data: { upcoming: upcoming.map((r) => reservationView(r, now)) },
+        text: upcomingText(upcoming),
+      };
+    },
+  },
+});

@@ -1,0 +1,358 @@
+/**
+ * What the booking desk keeps: the resources with their opening hours, and each person's
+ * reservations, over the kit's SQL client (which bounds every call and fails closed on its own).
+ *
+ * Booking is one transaction: the idempotency key is looked up, the reservation is inserted only if
+ * the database itself finds the resource open for the whole time and big enough for the party, and
+ * its quarter-hour slots are inserted with `ON CONFLICT DO NOTHING`. Fewer slots inserted than the
+ * booking covers means another reservation holds one: the reservation is deleted again in the same
+ * transaction and the caller is told the time was taken. No statement fails on purpose, so the
+ * transaction never aborts on PostgreSQL and the outcome is the same on the embedded database.
+ *
+ * @module
+ */
+import type { SqlClient, SqlTransaction } from "../../store/types.ts";
+import type { Span } from "./policy.ts";
+import type { Resource } from "./venue.ts";
+import { WEEKDAYS } from "./time.ts";
+
+/** A reservation as the desk keeps it; times are instants in milliseconds. */
+export interface Reservation {
+  id: string;
+  resourceId: string;
+  resourceName: string;
+  start: number;
+  end: number;
+  partySize: number;
+  note: string | null;
+  priceCents: number;
+  status: "active" | "cancelled";
+  createdAt: number;
+  cancelledAt: number | null;
+  feeCents: number | null;
+  idempotencyKey: string;
+}
+
+/** What a booking asks for, already checked against the rules. */
+export interface BookingRequest {
+  resourceId: string;
+  start: number;
+  end: number;
+  partySize: number;
+  note: string | null;
+  idempotencyKey: string;
+  priceCents: number;
+}
+
+/** How a booking went. */
+export type BookOutcome =
+  | { outcome: "booked"; reservation: Reservation }
+  /** The same key was used before for this very booking: that reservation, unchanged. */
+  | { outcome: "replayed"; reservation: Reservation }
+  /** The same key was used before for a different booking. */
+  | { outcome: "key_reused"; reservation: Reservation }
+  /** Another reservation holds part of the time. */
+  | { outcome: "taken" }
+  /** The database found the resource closed, too small, or the start past (rules changed under us). */
+  | { outcome: "not_bookable" };
+
+/** How a cancellation went. */
+export type CancelOutcome =
+  | { outcome: "cancelled"; reservation: Reservation }
+  | { outcome: "not_found" }
+  | { outcome: "already_cancelled"; reservation: Reservation }
+  | { outcome: "started"; reservation: Reservation };
+
+/** The booking desk's store. */
+export interface BookingStore {
+  /** Every resource, by name. */
+  listResources(): Promise<Resource[]>;
+  /** One resource, or `null`. */
+  getResource(id: string): Promise<Resource | null>;
+  /** Active reservations' spans per resource overlapping `[from, to)`. */
+  takenSpans(
+    resourceIds: readonly string[],
+    from: number,
+    to: number,
+  ): Promise<Map<string, Span[]>>;
+  /** Books, or says why not (see {@linkcode BookOutcome}). */
+  book(sub: string, request: BookingRequest, timeZone: string): Promise<BookOutcome>;
+  /**
+   * Cancels the caller's reservation, charging what `feeFor` says at the database's `now`;
+   * `feeFor` returns `null` once cancelling is no longer allowed.
+   */
+  cancel(
+    sub: string,
+    id: string,
+    feeFor: (reservation: Reservation, now: number) => number | null,
+  ): Promise<CancelOutcome>;
+  /** One of the caller's reservations; another person's is `null`, exactly like a missing one. */
+  getReservation(sub: string, id: string): Promise<Reservation | null>;
+  /** The caller's reservations: upcoming (not yet ended) first by start, optionally past and cancelled ones too. */
+  listReservations(
+    sub: string,
+    options: { includePast: boolean; includeCancelled: boolean; limit: number },
+  ): Promise<Reservation[]>;
+}
+
+type ResourceRow = {
+  id: string;
+  name: string;
+  kind: string;
+  capacity: number;
+  hourly_price_cents: number;
+  description: string;
+  amenities: string[];
+  hours: { isodow: number; opens: string; closes: string }[];
+};
+
+const RESOURCE_SELECT = `
+  SELECT r.id, r.name, r.kind, r.capacity, r.hourly_price_cents, r.description, r.amenities,
+         coalesce((SELECT jsonb_agg(jsonb_build_object('isodow', h.isodow,
+                                      'opens', to_char(h.opens, 'HH24:MI'),
+                                      'closes', to_char(h.closes, 'HH24:MI')))
+                     FROM booking_opening_hours h WHERE h.resource_id = r.id), '[]'::jsonb) AS hours
+    FROM booking_resources r`;
+
+function resourceFrom(row: ResourceRow): Resource {
+  const hours = Object.fromEntries(WEEKDAYS.map((d) => [d, null])) as Resource["hours"];
+  for (const h of row.hours) hours[WEEKDAYS[h.isodow - 1]] = [h.opens, h.closes];
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    capacity: row.capacity,
+    hourlyPriceCents: row.hourly_price_cents,
+    description: row.description,
+    amenities: row.amenities,
+    hours,
+  };
+}
+
+type ReservationRow = {
+  id: string;
+  resource_id: string;
+  resource_name: string;
+  start_ms: number;
+  end_ms: number;
+  party_size: number;
+  note: string | null;
+  price_cents: number;
+  status: "active" | "cancelled";
+  created_ms: number;
+  cancelled_ms: number | null;
+  fee_cents: number | null;
+  idempotency_key: string;
+};
+
+/** The reservation columns, and `extra` ones. */
+function reservationSelect(extra = ""): string {
+  return `
+  SELECT ${extra} v.id, v.resource_id, r.name AS resource_name,
+         (extract(epoch FROM v.starts_at) * 1000)::float8 AS start_ms,
+         (extract(epoch FROM v.ends_at) * 1000)::float8 AS end_ms,
+         v.party_size, v.note, v.price_cents, v.status,
+         (extract(epoch FROM v.created_at) * 1000)::float8 AS created_ms,
+         (extract(epoch FROM v.cancelled_at) * 1000)::float8 AS cancelled_ms,
+         v.fee_cents, v.idempotency_key
+    FROM booking_reservations v JOIN booking_resources r ON r.id = v.resource_id`;
+}
+
+const RESERVATION_SELECT = reservationSelect();
+
+function reservationFrom(row: ReservationRow): Reservation {
+  return {
+    id: row.id,
+    resourceId: row.resource_id,
+    resourceName: row.resource_name,
+    start: Number(row.start_ms),
+    end: Number(row.end_ms),
+    partySize: row.party_size,
+    note: row.note,
+    priceCents: row.price_cents,
+    status: row.status,
+    createdAt: Math.round(Number(row.created_ms)),
+    cancelledAt: row.cancelled_ms === null ? null : Math.round(Number(row.cancelled_ms)),
+    feeCents: row.fee_cents,
+    idempotencyKey: row.idempotency_key,
+  };
+}
+
+const ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
+
+/** `res_` and 12 random characters: unguessable, so an id says nothing about anyone else's. */
+export function newReservationId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `res_${Array.from(bytes, (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join("")}`;
+}
+
+/** Whether `existing` is the booking `request` asks for (a retry), not a different one. */
+function sameBooking(existing: Reservation, request: BookingRequest): boolean {
+  return existing.resourceId === request.resourceId && existing.start === request.start &&
+    existing.end === request.end && existing.partySize === request.partySize;
+}
+
+/** Builds the store. */
+export function createBookingStore(sql: SqlClient): BookingStore {
+  const byKey = async (tx: SqlTransaction, sub: string, key: string) => {
+    const rows = await tx.query<ReservationRow>(
+      `${RESERVATION_SELECT} WHERE v.user_id = $1 AND v.idempotency_key = $2`,
+      [sub, key],
+    );
+    return rows.length === 0 ? null : reservationFrom(rows[0]);
+  };
+  const keyOutcome = (existing: Reservation, request: BookingRequest): BookOutcome =>
+    sameBooking(existing, request)
+      ? { outcome: "replayed", reservation: existing }
+      : { outcome: "key_reused", reservation: existing };
+
+  return {
+    async listResources() {
+      const rows = await sql.query<ResourceRow>(`${RESOURCE_SELECT} ORDER BY r.name`);
+      return rows.map(resourceFrom);
+    },
+
+    async getResource(id) {
+      const rows = await sql.query<ResourceRow>(`${RESOURCE_SELECT} WHERE r.id = $1`, [id]);
+      return rows.length === 0 ? null : resourceFrom(rows[0]);
+    },
+
+    async takenSpans(resourceIds, from, to) {
+      const rows = await sql.query<{ resource_id: string; start_ms: number; end_ms: number }>(
+        `SELECT resource_id,
+                (extract(epoch FROM starts_at) * 1000)::float8 AS start_ms,
+                (extract(epoch FROM ends_at) * 1000)::float8 AS end_ms
+           FROM booking_reservations
+          WHERE status = 'active' AND resource_id = ANY($1::text[])
+            AND starts_at < $3::timestamptz AND ends_at > $2::timestamptz
+          ORDER BY resource_id, starts_at`,
+        [resourceIds, new Date(from).toISOString(), new Date(to).toISOString()],
+      );
+      const spans = new Map<string, Span[]>();
+      for (const row of rows) {
+        const list = spans.get(row.resource_id) ?? [];
+        list.push({ start: Number(row.start_ms), end: Number(row.end_ms) });
+        spans.set(row.resource_id, list);
+      }
+      return spans;
+    },
+
+    book(sub, request, timeZone) {
+      return sql.transaction(async (tx): Promise<BookOutcome> => {
+        const earlier = await byKey(tx, sub, request.idempotencyKey);
+        if (earlier) return keyOutcome(earlier, request);
+
+        const id = newReservationId();
+        const start = new Date(request.start).toISOString();
+        const end = new Date(request.end).toISOString();
+        // Opening hours (on the venue's clock), capacity and "not in the past" are the database's
+        // to check here, in the transaction that books.
+        const inserted = await tx.query<{ id: string }>(
+          `INSERT INTO booking_reservations
+             (id, user_id, idempotency_key, resource_id, starts_at, ends_at, party_size, note, price_cents)
+           SELECT $1, $2, $3, r.id, $5::timestamptz, $6::timestamptz, $7, $8, $9
+             FROM booking_resources r
+             JOIN booking_opening_hours h
+               ON h.resource_id = r.id
+              AND h.isodow = extract(isodow FROM $5::timestamptz AT TIME ZONE $10::text)
+            WHERE r.id = $4 AND r.capacity >= $7
+              AND $5::timestamptz > now()
+              AND ($5::timestamptz AT TIME ZONE $10::text)::time >= h.opens
+              AND ($6::timestamptz AT TIME ZONE $10::text)
+                  <= ($5::timestamptz AT TIME ZONE $10::text)::date + h.closes
+           ON CONFLICT (user_id, idempotency_key) DO NOTHING
+           RETURNING id`,
+          [
+            id,
+            sub,
+            request.idempotencyKey,
+            request.resourceId,
+            start,
+            end,
+            request.partySize,
+            request.note,
+            request.priceCents,
+            timeZone,
+          ],
+        );
+        if (inserted.length === 0) {
+          // Either the same key was just used by a concurrent retry, or the database refused.
+          const raced = await byKey(tx, sub, request.idempotencyKey);
+          return raced ? keyOutcome(raced, request) : { outcome: "not_bookable" };
+        }
+
+        const wanted = (request.end - request.start) / (15 * 60_000);
+        // Ascending order, so two overlapping bookings meet at their first shared slot and never
+        // wait on each other crosswise.
+        const slots = await tx.query<{ slot_start: unknown }>(
+          `INSERT INTO booking_reservation_slots (resource_id, slot_start, reservation_id)
+           SELECT $1, s, $2
+             FROM generate_series($3::timestamptz, $4::timestamptz - interval '15 minutes',
+                                  interval '15 minutes') AS s
+            ORDER BY s
+           ON CONFLICT (resource_id, slot_start) DO NOTHING
+           RETURNING slot_start`,
+          [request.resourceId, id, start, end],
+        );
+        if (slots.length !== wanted) {
+          await tx.query("DELETE FROM booking_reservations WHERE id = $1", [id]);
+          return { outcome: "taken" };
+        }
+        const rows = await tx.query<ReservationRow>(`${RESERVATION_SELECT} WHERE v.id = $1`, [id]);
+        return { outcome: "booked", reservation: reservationFrom(rows[0]) };
+      });
+    },
+
+    cancel(sub, id, feeFor) {
+      return sql.transaction(async (tx): Promise<CancelOutcome> => {
+        const rows = await tx.query<ReservationRow & { now_ms: number }>(
+          `${
+            reservationSelect("(extract(epoch FROM now()) * 1000)::float8 AS now_ms,")
+          } WHERE v.id = $1 AND v.user_id = $2
+              FOR UPDATE OF v`,
+          [id, sub],
+        );
+        if (rows.length === 0) return { outcome: "not_found" };
+        const reservation = reservationFrom(rows[0]);
+        if (reservation.status === "cancelled") {
+          return { outcome: "already_cancelled", reservation };
+        }
+        const now = Number(rows[0].now_ms);
+        // Never charge on a clock we could not read: fail closed instead.
+        if (!Number.isFinite(now)) throw new Error("the database returned no current time");
+        const fee = feeFor(reservation, now);
+        if (fee === null) return { outcome: "started", reservation };
+        await tx.query(
+          `UPDATE booking_reservations SET status = 'cancelled', cancelled_at = now(), fee_cents = $2
+            WHERE id = $1`,
+          [id, fee],
+        );
+        await tx.query("DELETE FROM booking_reservation_slots WHERE reservation_id = $1", [id]);
+        const after = await tx.query<ReservationRow>(`${RESERVATION_SELECT} WHERE v.id = $1`, [id]);
+        return { outcome: "cancelled", reservation: reservationFrom(after[0]) };
+      });
+    },
+
+    async getReservation(sub, id) {
+      const rows = await sql.query<ReservationRow>(
+        `${RESERVATION_SELECT} WHERE v.id = $1 AND v.user_id = $2`,
+        [id, sub],
+      );
+      return rows.length === 0 ? null : reservationFrom(rows[0]);
+    },
+
+    async listReservations(sub, { includePast, includeCancelled, limit }) {
+      const rows = await sql.query<ReservationRow>(
+        `${RESERVATION_SELECT}
+          WHERE v.user_id = $1
+            AND ($2::boolean OR v.ends_at > now())
+            AND ($3::boolean OR v.status = 'active')
+          ORDER BY (v.ends_at <= now()), CASE WHEN v.ends_at > now() THEN v.starts_at END,
+                   v.starts_at DESC
+          LIMIT $4`,
+        [sub, includePast, includeCancelled, limit],
+      );
+      return rows.map(reservationFrom);
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * Wall-clock time at the venue: reading times people give (with or without an offset), writing
+ * times back with the venue's offset, and venue-local dates. Built on `Intl` (Deno ships the time
+ * zone data), so a date across a daylight-saving change gets the offset that day really has.
+ *
+ * @module
+ */
+
+const MINUTE = 60_000;
+const DAY_MS = 86_400_000;
+
+/** ISO weekday names, Monday first (index 0 is ISO weekday 1). */
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+/** A venue-local weekday key. */
+export type Weekday = typeof WEEKDAYS[number];
+
+/** An instant seen on the venue's clock. */
+export interface LocalTime {
+  /** `YYYY-MM-DD` at the venue. */
+  date: string;
+  /** Minutes since local midnight, 0–1439. */
+  minutes: number;
+  /** 1 (Monday) … 7 (Sunday). */
+  isoWeekday: number;
+  /** Offset from UTC at that instant, in minutes east. */
+  offsetMinutes: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** Whether `zone` is a time zone this runtime knows. */
+export function isKnownZone(zone: string): boolean {
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How the instant `ms` reads on the clock of `zone`. */
+export function localTime(ms: number, zone: string): LocalTime {
+  const parts = formatter(zone).formatToParts(new Date(ms));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"));
+  const offsetMinutes = Math.round((wall - Math.floor(ms / MINUTE) * MINUTE) / MINUTE);
+  const date = new Date(wall).toISOString().slice(0, 10);
+  const isoWeekday = ((new Date(wall).getUTCDay() + 6) % 7) + 1;
+  return { date, minutes: get("hour") * 60 + get("minute"), isoWeekday, offsetMinutes };
+}
+
+/**
+ * The instant at which the clock of `zone` shows `date` at `minutes` past midnight. A time that
+ * falls into a daylight-saving gap resolves to the instant after the gap (no venue opens then).
+ */
+export function instantOf(date: string, minutes: number, zone: string): number {
+  const wall = Date.parse(`${date}T00:00:00Z`) + minutes * MINUTE;
+  let instant = wall - localTime(wall, zone).offsetMinutes * MINUTE;
+  const offset = localTime(instant, zone).offsetMinutes;
+  instant = wall - offset * MINUTE;
+  return instant;
+}
+
+/** `2026-05-04T18:30:00+02:00`: the instant on the venue's clock, with the offset it has there. */
+export function formatVenueTime(ms: number, zone: string): string {
+  const { offsetMinutes } = localTime(ms, zone);
+  const wall = new Date(ms + offsetMinutes * MINUTE).toISOString().slice(0, 19);
+  const sign = offsetMinutes < 0 ? "-" : "+";
+  const abs = Math.abs(offsetMinutes);
+  return `${wall}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** `18:30` from minutes since midnight. */
+export function clock(minutes: number): string {
+  return `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
+}
+
+/** Minutes since midnight from `HH:MM`. */
+export function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(":").map(Number);
+  return h * 60 + m;
+}
+
+/** `date` plus `days` calendar days. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Whole calendar days from `from` to `to` (both `YYYY-MM-DD`). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+/** `Tue 5 May` for texts. */
+export function dayLabel(date: string): string {
+  return new Date(`${date}T12:00:00Z`).toLocaleDateString("en-GB", {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    timeZone: "UTC",
+  });
+}
+
+/** `YYYY-MM-DD` that is a real calendar date. */
+export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `YYYY-MM-DDTHH:MM[:SS]` with an optional `Z` or `±HH:MM`. */
+export const TIME_PATTERN =
+  /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** Whether `date` is `YYYY-MM-DD` and exists. */
+export function isRealDate(date: string): boolean {
+  if (!DATE_PATTERN.test(date)) return false;
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === date;
+}
+
+/**
+ * Reads a time a person or model gave: with an offset it is that instant; without one it is read
+ * on the venue's clock. Returns `undefined` for anything else, including a local time that does
+ * not exist on that clock (a daylight-saving gap).
+ */
+export function parseVenueTime(text: string, zone: string): number | undefined {
+  const m = TIME_PATTERN.exec(text);
+  if (!m) return undefined;
+  const [, date, hh, mm, ss, offset] = m;
+  const [h, min, s] = [Number(hh), Number(mm), Number(ss ?? "0")];
+  if (!isRealDate(date) || h > 23 || min > 59 || s > 59) return undefined;
+  if (offset !== undefined) {
+    const ms = Date.parse(`${date}T${hh}:${mm}:${ss ?? "00"}${offset}`);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  const minutes = h * 60 + min;
+  const instant = instantOf(date, minutes, zone) + s * 1000;
+  const back = localTime(instant, zone);
+  return back.date === date && back.minutes === minutes ? instant : undefined;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
