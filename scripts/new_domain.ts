@@ -1,0 +1,431 @@
+/**
+ * `deno task new-domain <id>`: starts a new domain pack that works from the first minute — a small
+ * catalog people can search and open, a per-person list they can change, placeholders for the
+ * rules and the voice — and registers it, so `DOMAIN=<id> deno task dev` starts and the kit's
+ * contract tests walk it. Refuses an invalid id or one that is taken.
+ *
+ * @module
+ */
+
+/** What a pack id must look like: it names the folder, the `DOMAIN` value, the table prefix. */
+export const PACK_ID = /^[a-z][a-z0-9_]{1,39}$/;
+
+/** Ids the kit uses itself (its migration namespace). */
+const RESERVED = new Set(["core", "kit", "domain", "domains"]);
+
+/** A refusal the script reports as is. */
+export class NewDomainError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "NewDomainError";
+  }
+}
+
+/** Why `id` cannot be a pack id, or `null`. */
+export function packIdProblem(id: string): string | null {
+  if (!PACK_ID.test(id)) {
+    return `"${id}" is not a pack id: use 2-40 lower-case letters, digits and _, starting with a letter (like tutor or support_desk).`;
+  }
+  if (RESERVED.has(id)) return `"${id}" is reserved by the kit; choose another id.`;
+  return null;
+}
+
+/** `support_desk` → `supportDesk`. */
+function camel(id: string): string {
+  return id.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** `support_desk` → `Support Desk`. */
+function title(id: string): string {
+  return id.split("_").filter((w) => w !== "").map((w) => w[0].toUpperCase() + w.slice(1))
+    .join(" ");
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** The files of a new pack, by path relative to the repository root. */
+export function packFiles(id: string): Record<string, string> {
+  const name = title(id);
+  const store = `${camel(id)[0].toUpperCase()}${camel(id).slice(1)}Store`;
+  const c = camel(id);
+  return {
+    [`src/domains/${id}/pack.ts`]: `/**
+ * ${name}: a new domain pack. Replace the brand, the catalog and the tools with your domain's; keep
+ * the contract (see src/domain_pack.ts and the README's "Make it yours").
+ *
+ * @module
+ */
+import { z } from "zod";
+import { definePack } from "../../domain_pack.ts";
+import { create${store}, type ${store} } from "./store.ts";
+import { ${c}Tools } from "./tools.ts";
+
+/** The ${name} pack. */
+export const ${c}Pack = definePack<${store}>({
+  id: "${id}",
+  brand: {
+    productName: "${name}",
+    serverName: "${id.replaceAll("_", "-")}",
+    userNoun: "person",
+    memoryName: "${name} memory",
+    tagline: "${name} for your AI assistant",
+    pitch: "search ${name}'s catalog and keep a list of what matters to you",
+    instructions: "${name}: a small catalog and a list for each person. Call begin_session first " +
+      "in every new conversation: it returns the rules, the voice, what is saved for this person, " +
+      "and the session token the other tools need. If a ${name} tool fails, tell the person the " +
+      "session cannot continue right now.",
+    scopeDescription: "search the catalog and keep your ${name} memory",
+    firstRequest: "ask what is in the catalog",
+  },
+  guidanceDir: new URL("../../../seed/${id}/", import.meta.url),
+  migrations: [
+    {
+      version: 1,
+      name: "catalog and lists",
+      sql: \`
+CREATE TABLE ${id}_items (
+  id text PRIMARY KEY,
+  title text NOT NULL,
+  body text NOT NULL
+);
+CREATE TABLE ${id}_list (
+  user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  item_id text NOT NULL REFERENCES ${id}_items (id) ON DELETE CASCADE,
+  added_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_id, item_id)
+);\`,
+    },
+  ],
+  seed: async (sql) => {
+    const items = JSON.parse(
+      await Deno.readTextFile(new URL("../../../seed/${id}/items.json", import.meta.url)),
+    );
+    await sql.query(
+      \`INSERT INTO ${id}_items (id, title, body)
+       SELECT i.id, i.title, i.body FROM jsonb_to_recordset($1::jsonb) AS i(id text, title text, body text)
+       ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body\`,
+      [JSON.stringify(items)],
+    );
+  },
+  createStore: create${store},
+  tools: ${c}Tools,
+  // One call per tool that succeeds for a fresh person on a fresh database (the contract tests run them).
+  examples: {
+    domain_search: { query: "first" },
+    domain_get_item: { id: "item-1" },
+    domain_do_action: { action: "add", id: "item-1" },
+  },
+  session: {
+    schema: z.object({ list: z.array(z.string()).describe("Ids on the person's list") }),
+    load: async (store, identity) => {
+      const list = await store.list(identity.sub);
+      return {
+        data: { list },
+        text: list.length === 0 ? "List: empty." : \`List: \${list.join(", ")}.\`,
+      };
+    },
+  },
+});
+`,
+    [`src/domains/${id}/store.ts`]: `/**
+ * What ${name} keeps: its catalog and each person's list, over the kit's SQL client (which bounds
+ * every call and fails closed on its own). Key everything personal by the verified subject.
+ *
+ * @module
+ */
+import type { SqlClient } from "../../store/types.ts";
+
+/** One catalog entry. */
+export interface Item {
+  id: string;
+  title: string;
+  body: string;
+}
+
+/** The pack's store. */
+export interface ${store} {
+  /** Entries whose title or body contains \`query\`. */
+  search(query: string): Promise<Item[]>;
+  /** One entry, or \`null\`. */
+  get(id: string): Promise<Item | null>;
+  /** Adds or removes an entry on the person's list; \`false\` if there is no such entry. */
+  change(sub: string, action: "add" | "remove", id: string): Promise<boolean>;
+  /** The ids on the person's list. */
+  list(sub: string): Promise<string[]>;
+}
+
+/** Builds the store. */
+export function create${store}(sql: SqlClient): ${store} {
+  return {
+    search: (query) =>
+      sql.query<Item>(
+        \`SELECT id, title, body FROM ${id}_items
+          WHERE title ILIKE '%' || $1 || '%' OR body ILIKE '%' || $1 || '%'
+          ORDER BY id LIMIT 20\`,
+        [query],
+      ),
+    async get(id) {
+      const rows = await sql.query<Item>("SELECT id, title, body FROM ${id}_items WHERE id = $1", [
+        id,
+      ]);
+      return rows[0] ?? null;
+    },
+    async change(sub, action, id) {
+      const rows = await sql.query<{ found: boolean }>(
+        \`WITH item AS (SELECT id FROM ${id}_items WHERE id = $2),
+              added AS (
+                INSERT INTO ${id}_list (user_id, item_id)
+                SELECT $1, id FROM item WHERE $3 = 'add'
+                ON CONFLICT DO NOTHING
+              ),
+              removed AS (
+                DELETE FROM ${id}_list WHERE $3 = 'remove' AND user_id = $1 AND item_id IN (SELECT id FROM item)
+              )
+         SELECT EXISTS (SELECT 1 FROM item) AS found\`,
+        [sub, id, action],
+      );
+      return rows[0].found;
+    },
+    async list(sub) {
+      const rows = await sql.query<{ item_id: string }>(
+        "SELECT item_id FROM ${id}_list WHERE user_id = $1 ORDER BY added_at, item_id",
+        [sub],
+      );
+      return rows.map((r) => r.item_id);
+    },
+  };
+}
+`,
+    [`src/domains/${id}/tools.ts`]: `/**
+ * ${name}'s \`domain_*\` tools. Each needs a session (the kit checks it), declares \`access\`, and
+ * answers with \`reply.success\` (structured content matching its output schema) or
+ * \`reply.refused\` (what to fix). The caller is \`identity.sub\`, never an argument.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineTool } from "../../tools/definition.ts";
+import { withReminder } from "../../tools/results.ts";
+import { READ_ONLY, sessionArg, WRITES } from "../../tools/schemas.ts";
+import type { ${store} } from "./store.ts";
+
+const ItemSchema = z.object({ id: z.string(), title: z.string(), body: z.string() });
+const itemId = z.string().min(1).max(64).describe("Entry id, e.g. item-1");
+const tool = defineTool<${store}>();
+
+/** The pack's tools. */
+export const ${c}Tools = [
+  tool({
+    name: "domain_search",
+    title: "Search the catalog",
+    description: "Entries of the ${name} catalog whose title or text contains the words.",
+    inputSchema: z.object({ session: sessionArg, query: z.string().max(200) }).strict(),
+    outputSchema: withReminder({ query: z.string(), results: z.array(ItemSchema) }),
+    annotations: READ_ONLY,
+    access: "read",
+    run: async ({ query }, { store, reply }) => {
+      const results = await store.search(query.trim());
+      return reply.success(
+        { query, results },
+        results.length === 0
+          ? \`Nothing matches "\${query}".\`
+          : results.map((r) => \`[\${r.id}] \${r.title}\`).join("\\n"),
+      );
+    },
+  }),
+  tool({
+    name: "domain_get_item",
+    title: "Open an entry",
+    description: "One entry of the catalog by id, as found by domain_search.",
+    inputSchema: z.object({ session: sessionArg, id: itemId }).strict(),
+    outputSchema: withReminder({ item: ItemSchema }),
+    annotations: READ_ONLY,
+    access: "read",
+    run: async ({ id }, { store, reply }) => {
+      const item = await store.get(id);
+      if (!item) return reply.refused(\`there is no entry "\${id}". Find ids with domain_search.\`);
+      return reply.success({ item }, \`[\${item.id}] \${item.title}\\n\${item.body}\`);
+    },
+  }),
+  tool({
+    name: "domain_do_action",
+    title: "Change my list",
+    description: "\`add\` puts an entry on the person's list, \`remove\` takes it off.",
+    inputSchema: z.object({
+      session: sessionArg,
+      action: z.enum(["add", "remove"]),
+      id: itemId,
+    }).strict(),
+    outputSchema: withReminder({ action: z.enum(["add", "remove"]), id: z.string() }),
+    annotations: WRITES,
+    access: "write",
+    run: async ({ action, id }, { store, identity, reply }) => {
+      if (!(await store.change(identity.sub, action, id))) {
+        return reply.refused(\`there is no entry "\${id}". Find ids with domain_search.\`);
+      }
+      return reply.success({ action, id }, \`\${action === "add" ? "Added" : "Removed"}: \${id}.\`);
+    },
+  }),
+];
+`,
+    [`seed/${id}/rules.md`]: `# How ${name} works
+
+<!-- Write the house rules here, in words the model can relay to the person: what the assistant
+may do with these tools, what it must confirm first, the limits and prices or fees if there are
+any, what it must never do (ask for secrets, guess other people's data). The model reads this at
+begin_session and on config_get_rules; state every rule your tools enforce in code. -->
+
+- Start every new conversation with \`begin_session\`, and pass its session token to every other
+  ${name} tool.
+- Answer only from what the ${name} tools return; when nothing fits, say so.
+
+## When something fails
+
+If \`begin_session\` cannot be reached, or any ${name} tool returns an error, tell the person
+plainly that the session cannot continue right now. Do not answer from your own knowledge instead.
+The one exception is an error that says your own request was refused and why: correct that request
+once, and if it still fails, tell the person what went wrong.
+`,
+    [`seed/${id}/persona.md`]: `# The voice
+
+<!-- Write who the assistant is here: its role, its tone, how long its answers are, what it asks
+before acting. Two short paragraphs are plenty. -->
+
+You are ${name}'s assistant: friendly, brief and precise.
+`,
+    [`seed/${id}/items.json`]: JSON.stringify(
+      [
+        {
+          id: "item-1",
+          title: "The first entry",
+          body: "Replace these entries with your catalog.",
+        },
+        { id: "item-2", title: "A second entry", body: "Each has an id, a title and a body." },
+        { id: "item-3", title: "A third entry", body: "The seed is upserted on every start." },
+      ],
+      null,
+      2,
+    ) + "\n",
+    [`tests/domains/${id}/store_test.ts`]: `/**
+ * ${name}'s store on PostgreSQL through the Neon driver (the kit's contract test walks its tools).
+ *
+ * @module
+ */
+import { assertEquals } from "@std/assert";
+import { ${c}Pack } from "../../../src/domains/${id}/pack.ts";
+import { databaseOver } from "../../../src/store/database.ts";
+import { createTestDatabase } from "../../helpers/postgres.ts";
+
+Deno.test("${id} store: search, get, a person's list", async () => {
+  await using db = await createTestDatabase();
+  const database = databaseOver(db.connect(), {
+    namespace: ${c}Pack.id,
+    migrations: ${c}Pack.migrations,
+    seed: ${c}Pack.seed,
+  }, 10_000);
+  try {
+    const store = ${c}Pack.createStore(database.sql);
+    assertEquals((await store.search("first")).map((i) => i.id), ["item-1"]);
+    assertEquals((await store.get("item-2"))?.title, "A second entry");
+    assertEquals(await store.get("nope"), null);
+    await database.users.beginSession({ sub: "ann" });
+    assertEquals(await store.change("ann", "add", "item-3"), true);
+    assertEquals(await store.change("ann", "add", "nope"), false);
+    assertEquals(await store.list("ann"), ["item-3"]);
+    await store.change("ann", "remove", "item-3");
+    assertEquals(await store.list("ann"), []);
+  } finally {
+    await database.close();
+  }
+});
+`,
+  };
+}
+
+/** Adds the pack's import and its one entry to the registry's source. */
+export function registerIn(source: string, id: string): string {
+  const c = camel(id);
+  const entry = new RegExp(`^\\s*${id}\\s*:`, "m");
+  if (entry.test(source)) throw new NewDomainError(`the registry already has a pack "${id}".`);
+  const imports = [...source.matchAll(/^import \{[^}]*\} from "\.\/[a-z0-9_]+\/pack\.ts";\n/gm)];
+  const table = /export const PACKS[^=]*= \{\n([\s\S]*?)\n\};/.exec(source);
+  if (imports.length === 0 || !table) {
+    throw new NewDomainError(
+      "src/domains/registry.ts no longer has the shape this script edits; add the pack by hand:\n" +
+        `  import { ${c}Pack } from "./${id}/pack.ts";\n  ${id}: ${c}Pack as DomainPack,`,
+    );
+  }
+  const last = imports.at(-1)!;
+  const afterImport = last.index! + last[0].length;
+  const withImport = `${source.slice(0, afterImport)}import { ${c}Pack } from "./${id}/pack.ts";\n${
+    source.slice(afterImport)
+  }`;
+  return withImport.replace(
+    /(export const PACKS[^=]*= \{\n[\s\S]*?)\n\};/,
+    `$1\n  ${id}: ${c}Pack as DomainPack,\n};`,
+  );
+}
+
+/** Writes the new pack under `root` and registers it; returns the files written. */
+export async function createDomain(root: string, id: string): Promise<string[]> {
+  const problem = packIdProblem(id);
+  if (problem) throw new NewDomainError(problem);
+  const registryPath = `${root}/src/domains/registry.ts`;
+  const registry = await Deno.readTextFile(registryPath);
+  for (const dir of [`src/domains/${id}`, `seed/${id}`, `tests/domains/${id}`]) {
+    if (await exists(`${root}/${dir}`)) {
+      throw new NewDomainError(`${dir} already exists: pack "${id}" is taken; choose another id.`);
+    }
+  }
+  const updated = registerIn(registry, id);
+  const files = packFiles(id);
+  for (const [path, text] of Object.entries(files)) {
+    await Deno.mkdir(`${root}/${path.slice(0, path.lastIndexOf("/"))}`, { recursive: true });
+    await Deno.writeTextFile(`${root}/${path}`, text, { createNew: true });
+  }
+  await Deno.writeTextFile(registryPath, updated);
+  return [...Object.keys(files), "src/domains/registry.ts"];
+}
+
+if (import.meta.main) {
+  const [id, ...rest] = Deno.args;
+  if (id === undefined || rest.length > 0) {
+    console.error("usage: deno task new-domain <id>   (e.g. deno task new-domain support_desk)");
+    Deno.exit(2);
+  }
+  const root = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+  try {
+    const files = await createDomain(root, id);
+    // Canonical formatting, so `deno fmt --check` passes on the new files.
+    await new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--quiet", ...files.map((f) => `${root}/${f}`)],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    console.log(`Created pack "${id}":\n${files.map((f) => `  ${f}`).join("\n")}
+
+Next:
+  1. seed/${id}/rules.md and persona.md — the rules and the voice, in words the model can relay.
+  2. src/domains/${id}/pack.ts — the brand (names, instructions, consent text); the migrations
+     (tables prefixed ${id}_, personal rows keyed by user_id REFERENCES users(id)).
+  3. src/domains/${id}/tools.ts and store.ts — your domain_* tools and the queries behind them;
+     keep one example call per tool in pack.ts (the contract tests run them).
+  4. seed/${id}/items.json — your catalog (or replace the seed with your own content).
+  5. tests/domains/${id}/ — your store and tool tests.
+Then:  DOMAIN=${id} deno task dev     and     deno task test
+See README "Make it yours" for the invariants the kit keeps for you.`);
+  } catch (error) {
+    if (!(error instanceof NewDomainError)) throw error;
+    console.error(`new-domain: ${error.message}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * `deno task new-domain`: refuses bad and taken ids, registers the pack with one entry, and what it
+ * generates passes the kit's contract tests and starts — checked in a temporary copy of the
+ * repository, so this one stays clean.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { NewDomainError, packIdProblem, registerIn } from "../../scripts/new_domain.ts";
+import { forEachLine } from "../helpers/process.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+
+Deno.test("new-domain: pack ids", () => {
+  for (const good of ["tutor", "support_desk", "docs2"]) assertEquals(packIdProblem(good), null);
+  for (
+    const bad of ["", "x", "Tutor", "support-desk", "2fast", "_x", "a b", "core", "a".repeat(41)]
+  ) {
+    assert(packIdProblem(bad), `accepted ${JSON.stringify(bad)}`);
+  }
+});
+
+Deno.test("new-domain: the registry gains one import and one entry", async () => {
+  const source = await Deno.readTextFile(`${ROOT}/src/domains/registry.ts`);
+  const updated = registerIn(source, "support_desk");
+  const added = updated.split("\n").filter((line) => !source.split("\n").includes(line));
+  assertEquals(added, [
+    'import { supportDeskPack } from "./support_desk/pack.ts";',
+    "  support_desk: supportDeskPack as DomainPack,",
+  ]);
+  assertThrows(() => registerIn(updated, "support_desk"), NewDomainError, "already has");
+  assertThrows(() => registerIn("export const X = 1;\n", "x_y"), NewDomainError, "by hand");
+});
+
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
+async function run(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  return { code: out.code, text: text.replace(ANSI, "") };
+}
+
+/** The working tree's files (tracked, and new ones not ignored) copied to a temporary directory. */
+async function copyOfRepository(): Promise<string> {
+  const listed = await new Deno.Command("git", {
+    args: ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    cwd: ROOT,
+    stdout: "piped",
+  }).output();
+  const dir = await Deno.makeTempDir({ prefix: "new-domain-" });
+  const files = new TextDecoder().decode(listed.stdout).split("\0").filter((f) => f !== "");
+  for (const file of files) {
+    const slash = file.lastIndexOf("/");
+    if (slash > 0) await Deno.mkdir(`${dir}/${file.slice(0, slash)}`, { recursive: true });
+    try {
+      await Deno.copyFile(`${ROOT}/${file}`, `${dir}/${file}`);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error; // deleted in the working tree
+    }
+  }
+  await Deno.symlink(`${ROOT}/node_modules`, `${dir}/node_modules`);
+  return dir;
+}
+
+Deno.test("new-domain: a generated pack passes the contract tests and starts", async (t) => {
+  const dir = await copyOfRepository();
+  try {
+    await t.step("creates the pack, registers it and says what to edit next", async () => {
+      const made = await run(dir, ["task", "new-domain", "demo_desk"]);
+      assertEquals(made.code, 0, made.text);
+      for (
+        const path of [
+          "src/domains/demo_desk/pack.ts",
+          "seed/demo_desk/rules.md",
+          "seed/demo_desk/persona.md",
+          "seed/demo_desk/items.json",
+          "tests/domains/demo_desk/store_test.ts",
+          "Next:",
+          "DOMAIN=demo_desk deno task dev",
+        ]
+      ) assertStringIncludes(made.text, path);
+      assertStringIncludes(
+        await Deno.readTextFile(`${dir}/seed/demo_desk/rules.md`),
+        "Write the house rules here",
+      );
+      const registry = await Deno.readTextFile(`${dir}/src/domains/registry.ts`);
+      assertStringIncludes(registry, "demo_desk: demoDeskPack as DomainPack,");
+    });
+
+    await t.step("refuses a taken id and an invalid one, changing nothing", async () => {
+      const registry = await Deno.readTextFile(`${dir}/src/domains/registry.ts`);
+      const taken = await run(dir, ["task", "new-domain", "demo_desk"]);
+      assertEquals(taken.code, 1);
+      assertStringIncludes(taken.text, "is taken");
+      const booking = await run(dir, ["task", "new-domain", "booking"]);
+      assertEquals(booking.code, 1);
+      const invalid = await run(dir, ["task", "new-domain", "Demo-Desk"]);
+      assertEquals(invalid.code, 1);
+      assertStringIncludes(invalid.text, "not a pack id");
+      assertEquals(await Deno.readTextFile(`${dir}/src/domains/registry.ts`), registry);
+    });
+
+    await t.step(
+      "the kit's contract tests and its own tests pass, formatted and lint-clean",
+      async () => {
+        const generated = ["src/domains/demo_desk", "seed/demo_desk", "tests/domains/demo_desk"];
+        const fmt = await run(dir, ["fmt", "--check", ...generated]);
+        assertEquals(fmt.code, 0, fmt.text);
+        const lint = await run(dir, ["lint", ...generated]);
+        assertEquals(lint.code, 0, lint.text);
+        const tested = await run(dir, [
+          "test",
+          "--allow-all",
+          "--cert",
+          "tests/fixtures/tls/ca.pem",
+          "--filter",
+          "demo_desk",
+          "tests/domains/pack_contract_test.ts",
+          "tests/domains/demo_desk/",
+        ]);
+        assertEquals(tested.code, 0, tested.text);
+        assertStringIncludes(tested.text, "pack contract: demo_desk ... ok");
+        assertStringIncludes(tested.text, "2 passed");
+      },
+    );
+
+    await t.step("DOMAIN=demo_desk deno task dev starts", async () => {
+      const data = await Deno.makeTempDir({ prefix: "new-domain-data-" });
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["task", "dev"],
+        cwd: dir,
+        env: { DOMAIN: "demo_desk", PORT: "0", DATA_DIR: data },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const started = Promise.withResolvers<string>();
+      const seen: string[] = [];
+      const watch = (stream: ReadableStream<Uint8Array>) =>
+        forEachLine(stream, (line) => {
+          seen.push(line);
+          if (/listening on/i.test(line)) started.resolve(line);
+        });
+      const done = Promise.all([watch(child.stdout), watch(child.stderr)]);
+      const timer = setTimeout(() => started.reject(new Error(seen.join("\n"))), 30_000);
+      try {
+        assertStringIncludes(await started.promise, "listening");
+        assertStringIncludes(seen.join("\n"), "demo-desk");
+      } finally {
+        clearTimeout(timer);
+        child.kill("SIGTERM");
+        await child.status;
+        await done.catch(() => {});
+        await Deno.remove(data, { recursive: true });
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
