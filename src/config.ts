@@ -73,6 +73,8 @@ export interface Config {
   session: SessionConfig;
   /** Largest saved state per person, bytes of JSON. */
   stateMaxBytes: number;
+  /** History kept per person: the last `keep` changes, and any younger than `keepDays`. */
+  history: { keep: number; keepDays: number };
 }
 
 /** The Postgres backend. */
@@ -147,6 +149,8 @@ const EnvSchema = z.object({
   DENO_DEPLOY: optional(z.string()),
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
   DOMAIN: optional(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a pack id like reading_room")),
+  HISTORY_KEEP: optional(z.coerce.number().int().min(1).max(10_000)),
+  HISTORY_DAYS: optional(z.coerce.number().int().min(0).max(3650)),
 });
 
 /** Every variable the server reads. */
@@ -252,6 +256,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       signingSecret: e.SESSION_SIGNING_SECRET,
     },
     stateMaxBytes: e.STATE_MAX_BYTES ?? 64 * 1024,
+    history: { keep: e.HISTORY_KEEP ?? 200, keepDays: e.HISTORY_DAYS ?? 90 },
   };
 }
 

@@ -53,7 +53,7 @@
  */
 import type { ToolDefinition } from "./tools/definition.ts";
 import type { Migration } from "./store/migrations.ts";
-import type { SqlClient } from "./store/types.ts";
+import type { SqlClient, SqlTransaction } from "./store/types.ts";
 import type { Identity } from "./auth/identity.ts";
 import type { z } from "zod";
 import type { PackBrand } from "./brand.ts";
@@ -101,6 +101,13 @@ export interface DomainPack<Store = unknown> {
   examples: Readonly<Record<string, Record<string, unknown>>>;
   /** What `begin_session` hands back besides the saved state. Optional. */
   session?: SessionContribution<Store>;
+  /** Everything the pack keeps about one person, for `user_export` (JSON-ready). */
+  export?(store: Store, sub: string): Promise<Record<string, unknown>>;
+  /**
+   * Deletes every row the pack keeps about one person. Runs inside the kit's forgetting
+   * transaction, before the person's own row goes: all of it happens, or none.
+   */
+  forget?(tx: SqlTransaction, sub: string): Promise<void>;
 }
 
 /** Declares a pack with its store type checked against its tools. */

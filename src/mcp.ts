@@ -49,22 +49,34 @@ function identityOf(ctx: McpRequestContext): Identity {
 }
 
 /** Builds a fresh server for one request, with the tools bound to the verified caller. */
-export function createServer(identity: Identity, options: McpEndpointOptions): McpServer {
+export function createServer(
+  identity: Identity,
+  options: McpEndpointOptions,
+  clientId?: string,
+): McpServer {
   const { brand } = options.core;
   const server = new McpServer(
     { name: brand.serverName, title: brand.productName, version: SERVER_VERSION },
     { capabilities: { tools: {} }, instructions: brand.instructions },
   );
-  registerTools(server, options.registry, { core: options.core, store: options.store, identity });
+  registerTools(server, options.registry, {
+    core: options.core,
+    store: options.store,
+    identity,
+    clientId,
+  });
   return server;
 }
 
 /** The SDK handler serving `/mcp`: stateless, 2026-07-28 plus the 2025-era fallback. */
 export function createMcpEndpoint(options: McpEndpointOptions): McpHttpHandler {
-  return createMcpHandler((ctx) => createServer(identityOf(ctx), options), {
-    legacy: "stateless",
-    maxRequestBodySize: options.maxBodyBytes,
-    // The name only: parse errors quote the request body, which may hold a session token or state.
-    onerror: (error) => console.error(`mcp: request rejected (${error.name})`),
-  });
+  return createMcpHandler(
+    (ctx) => createServer(identityOf(ctx), options, ctx.authInfo?.clientId || undefined),
+    {
+      legacy: "stateless",
+      maxRequestBodySize: options.maxBodyBytes,
+      // The name only: parse errors quote the request body, which may hold a session token or state.
+      onerror: (error) => console.error(`mcp: request rejected (${error.name})`),
+    },
+  );
 }

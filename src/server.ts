@@ -8,7 +8,8 @@ import { createApp } from "./app.ts";
 import { preparePrivateDataDir } from "./data_dir.ts";
 import { type Config, parseConfig } from "./config.ts";
 import type { DomainPack } from "./domain_pack.ts";
-import { loadGuidance } from "./guidance.ts";
+import { type Guidance, loadGuidance } from "./guidance.ts";
+import type { PackBrand } from "./brand.ts";
 import { readinessCheck, sharedReadiness } from "./health/readiness.ts";
 import { createRateLimiter } from "./kv/rate_limit.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
@@ -24,6 +25,7 @@ import {
 import { type Database, openDatabase } from "./store/database.ts";
 import type { SqlClient } from "./store/types.ts";
 import type { CoreServices } from "./tools/core_services.ts";
+import { memoryRules } from "./tools/memory.ts";
 import { buildToolRegistry } from "./tools/registry.ts";
 import type { LogSink } from "./observability/request_log.ts";
 import { malformedRequestResponse } from "./http/request_shape.ts";
@@ -73,7 +75,8 @@ export async function startServer(
       namespace: pack.id,
       migrations: pack.migrations,
       seed: pack.seed,
-    });
+      forget: pack.forget,
+    }, config.history);
     const sessionSecret = await loadSessionSecret(config.session.signingSecret, config.dataDir);
     const sessions = createSessions({
       kv,
@@ -89,10 +92,11 @@ export async function startServer(
     const core: CoreServices = {
       users: database.users,
       sessions,
-      guidance: await loadGuidance(pack.guidanceDir),
+      guidance: withMemoryRules(await loadGuidance(pack.guidanceDir), pack.brand),
       brand: pack.brand,
       stateMaxBytes: config.stateMaxBytes,
       readiness,
+      forget: (sub) => database!.forgetPerson(sub),
     };
     const registry = buildToolRegistry(pack, {
       brand: pack.brand,
@@ -160,4 +164,9 @@ async function logSubjectKey(secret: Uint8Array): Promise<Uint8Array> {
   material.set(label);
   material.set(secret, label.length);
   return new Uint8Array(await crypto.subtle.digest("SHA-256", material));
+}
+
+/** The pack's rules with the kit's own about undo and forgetting appended. */
+function withMemoryRules(guidance: Guidance, brand: PackBrand): Guidance {
+  return { ...guidance, rules: `${guidance.rules}\n\n${memoryRules(brand)}` };
 }

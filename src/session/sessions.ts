@@ -8,6 +8,7 @@
 import type { Identity } from "../auth/identity.ts";
 import type { RateDecision, RateLimiter } from "../kv/rate_limit.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
+import { base64url } from "jose";
 import { SessionError } from "./errors.ts";
 import { sessionKey, signSessionToken, verifySessionToken } from "./session_token.ts";
 
@@ -15,8 +16,19 @@ import { sessionKey, signSessionToken, verifySessionToken } from "./session_toke
 interface SessionRecord {
   sub: string;
   expiresAt: number;
+  /** When it began (ms); records written before this field read as 0. */
+  startedAt?: number;
   revokedAt?: number;
 }
+
+/** Every session of a person that began at or before `at` is over (set when they are forgotten). */
+interface SessionCutoff {
+  at: number;
+  expiresAt: number;
+}
+
+/** KV key of a person's session cut-off. */
+const sessionCutoffKey = (sub: string): Deno.KvKey => ["session-cutoff", sub];
 
 /** KV key of a session record. */
 export const sessionRecordKey = (sid: string): Deno.KvKey => ["session", sid];
@@ -36,6 +48,25 @@ export interface Sessions {
   check(token: string | undefined, identity: Identity): Promise<string>;
   /** Revokes the session (after the same checks as `check`). */
   end(token: string, identity: Identity): Promise<void>;
+  /** Ends every session of `sub` started until now. */
+  endAll(sub: string): Promise<void>;
+  /**
+   * A short-lived code confirming a step the person must ask for twice (forgetting), bound to
+   * `purpose`, the person and the session: useless in another session, for another person, or late.
+   */
+  confirmationCode(
+    purpose: string,
+    sub: string,
+    sessionId: string,
+    ttlSeconds: number,
+  ): Promise<{ code: string; expiresAt: number }>;
+  /** Whether `code` is a live confirmation of `purpose` for this person and session. */
+  checkConfirmationCode(
+    purpose: string,
+    sub: string,
+    sessionId: string,
+    code: string,
+  ): Promise<boolean>;
 }
 
 /** Options of {@linkcode createSessions}. */
@@ -68,8 +99,11 @@ export function createSessions(
     if (claims.sub !== identity.sub) {
       throw new SessionError("foreign", "The session token belongs to another person");
     }
-    const entry = await withKv((db) =>
-      db.get<SessionRecord>(sessionRecordKey(claims.sid), { consistency: "strong" })
+    const [entry, cutoff] = await withKv((db) =>
+      db.getMany<[SessionRecord, SessionCutoff]>(
+        [sessionRecordKey(claims.sid), sessionCutoffKey(claims.sub)],
+        { consistency: "strong" },
+      )
     );
     const record = entry.value;
     if (!record) throw new SessionError("unknown", "The session is not known");
@@ -77,6 +111,12 @@ export function createSessions(
       throw new SessionError("foreign", "The session token belongs to another person");
     }
     if (record.revokedAt !== undefined) throw new SessionError("revoked", "The session was ended");
+    if (
+      cutoff.value && cutoff.value.expiresAt > Date.now() &&
+      (record.startedAt ?? 0) <= cutoff.value.at
+    ) {
+      throw new SessionError("revoked", "The session was ended");
+    }
     if (record.expiresAt <= Date.now()) {
       throw new SessionError("expired", "The session has expired");
     }
@@ -91,7 +131,11 @@ export function createSessions(
         sid: sessionId,
         ttlSeconds,
       });
-      const record: SessionRecord = { sub: identity.sub, expiresAt: expiresAt * 1000 };
+      const record: SessionRecord = {
+        sub: identity.sub,
+        expiresAt: expiresAt * 1000,
+        startedAt: Date.now(),
+      };
       const recordWrite = (op: Deno.AtomicOperation) => {
         op.set(sessionRecordKey(sessionId), record, { expireIn: ttlSeconds * 1000 + 60_000 });
       };
@@ -127,7 +171,62 @@ export function createSessions(
         })
       );
     },
+
+    async endAll(sub) {
+      // Sessions live at most `ttlSeconds`: past that, the cut-off has nothing left to end.
+      const at = Date.now();
+      const expiresAt = at + ttlSeconds * 1000 + 60_000;
+      await withKv((db) =>
+        db.set(sessionCutoffKey(sub), { at, expiresAt } satisfies SessionCutoff, {
+          expireIn: expiresAt - at,
+        })
+      );
+    },
+
+    async confirmationCode(purpose, sub, sessionId, codeTtlSeconds) {
+      const expiresAt = Math.floor(Date.now() / 1000) + codeTtlSeconds;
+      const mac = await crypto.subtle.sign(
+        "HMAC",
+        await key,
+        confirmationMessage(purpose, sub, sessionId, expiresAt),
+      );
+      return { code: `${expiresAt}.${base64url.encode(new Uint8Array(mac))}`, expiresAt };
+    },
+
+    async checkConfirmationCode(purpose, sub, sessionId, code) {
+      const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(code);
+      if (!match) return false;
+      const expiresAt = Number(match[1]);
+      if (expiresAt <= Math.floor(Date.now() / 1000)) return false;
+      let mac: Uint8Array;
+      try {
+        mac = base64url.decode(match[2]);
+      } catch {
+        return false;
+      }
+      // A non-canonical spelling of the same bytes is not the code we issued.
+      if (base64url.encode(mac) !== match[2]) return false;
+      // Constant-time: WebCrypto's own HMAC verification.
+      return await crypto.subtle.verify(
+        "HMAC",
+        await key,
+        mac as BufferSource,
+        confirmationMessage(purpose, sub, sessionId, expiresAt),
+      );
+    },
   };
+}
+
+function confirmationMessage(
+  purpose: string,
+  sub: string,
+  sessionId: string,
+  expiresAt: number,
+): BufferSource {
+  // A distinct prefix: a confirmation MAC can never pass for a session token's signature.
+  return new TextEncoder().encode(
+    JSON.stringify(["kit:confirmation", purpose, sub, sessionId, expiresAt]),
+  ) as BufferSource;
 }
 
 /**

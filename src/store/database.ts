@@ -11,7 +11,7 @@ import { applyMigrations, CORE_MIGRATIONS, CORE_NAMESPACE, type Migration } from
 import { openNeon } from "./neon.ts";
 import { openPglite } from "./pglite.ts";
 import { type SqlClient, type SqlTransaction, StoreError } from "./types.ts";
-import { createUserStore } from "./user_store.ts";
+import { createUserStore, type HistoryPolicy } from "./user_store.ts";
 import type { UserStore } from "./types.ts";
 
 /** What a pack contributes to the database. */
@@ -21,6 +21,8 @@ export interface DatabaseSchema {
   migrations: readonly Migration[];
   /** Loads the pack's content after the migrations (idempotent). */
   seed?(sql: SqlClient): Promise<void>;
+  /** Deletes the pack's rows of one person, inside the kit's forgetting transaction. */
+  forget?(tx: SqlTransaction, sub: string): Promise<void>;
 }
 
 /** The open database. */
@@ -29,6 +31,11 @@ export interface Database {
   sql: SqlClient;
   /** People and their saved state. */
   users: UserStore;
+  /**
+   * Deletes everything kept about `sub` — the pack's rows, then the person (their state and history
+   * go with them) — in one transaction: all of it, or nothing.
+   */
+  forgetPerson(sub: string): Promise<void>;
   /** Answers when the database is reachable and the schema is in place. */
   ping(): Promise<void>;
   /** The backend's own client, for fault-injection tests only. */
@@ -40,20 +47,29 @@ export interface Database {
 export async function openDatabase(
   config: DatabaseConfig,
   schema: DatabaseSchema,
+  history: HistoryPolicy,
 ): Promise<Database> {
   const { timeoutMs } = config;
   const raw = config.kind === "neon"
     ? openNeon({ connectionString: config.url, wsProxy: config.wsProxy, timeoutMs })
     : await openPglite({ dir: config.dir, timeoutMs });
-  return databaseOver(raw, schema, timeoutMs);
+  return databaseOver(raw, schema, timeoutMs, history);
 }
+
+/** History kept when no policy is given (tests of the store alone). */
+const DEFAULT_HISTORY: HistoryPolicy = { keep: 200, keepDays: 90 };
 
 /**
  * The {@linkcode Database} over an open backend client. Migrations and seed run on first use (and
  * again after any failed call), so the server starts even while the database is down and recovers
  * when it returns, or when the embedded database comes back from a restart without its schema.
  */
-export function databaseOver(raw: SqlClient, schema: DatabaseSchema, timeoutMs: number): Database {
+export function databaseOver(
+  raw: SqlClient,
+  schema: DatabaseSchema,
+  timeoutMs: number,
+  history: HistoryPolicy = DEFAULT_HISTORY,
+): Database {
   let ready: Promise<void> | undefined;
   const prepare = () => {
     ready ??= (async () => {
@@ -105,7 +121,12 @@ export function databaseOver(raw: SqlClient, schema: DatabaseSchema, timeoutMs: 
   };
   return {
     sql,
-    users: createUserStore(sql),
+    users: createUserStore(sql, history),
+    forgetPerson: (sub) =>
+      sql.transaction(async (tx) => {
+        await schema.forget?.(tx, sub);
+        await tx.query("DELETE FROM users WHERE id = $1", [sub]);
+      }),
     ping: () => bounded(() => raw.query("SELECT 1")).then(() => {}),
     raw,
     close: () => raw.close(),

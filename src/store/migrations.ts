@@ -138,6 +138,158 @@ DROP FUNCTION IF EXISTS rr_begin_session(text, text);
 DROP FUNCTION IF EXISTS rr_merge_patch(jsonb, jsonb);
 `,
   },
+  {
+    version: 2,
+    name: "history of every change",
+    sql: `
+-- Every successful write of a person's data, with the state as it stood after it (so any
+-- version still kept can be restored) and a summary of what changed.
+CREATE TABLE user_history (
+  id bigserial PRIMARY KEY,
+  user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  version bigint NOT NULL,
+  changed_at timestamptz NOT NULL DEFAULT now(),
+  tool text NOT NULL,
+  client_id text,
+  change jsonb NOT NULL,
+  summary jsonb NOT NULL,
+  state jsonb,
+  size_bytes int NOT NULL
+);
+CREATE INDEX user_history_user_idx ON user_history (user_id, id DESC);
+
+-- Top-level keys added, changed and removed between two states (at most 20 named per kind, with
+-- the full counts). One pass over both: a lookup per key into a large stored state would unpack
+-- it again each time, which is quadratic.
+CREATE FUNCTION core_state_summary(before jsonb, after jsonb) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE
+  AS $fn$
+  WITH j AS (
+    SELECT coalesce(a.key, b.key) AS key, a.value AS av, b.value AS bv
+      FROM jsonb_each(after) a FULL JOIN jsonb_each(before) b ON a.key = b.key
+  ), kinds AS (
+    SELECT key, CASE WHEN bv IS NULL THEN 'added' WHEN av IS NULL THEN 'removed'
+                     WHEN av <> bv THEN 'changed' END AS kind
+      FROM j
+  ), ranked AS (
+    SELECT key, kind, row_number() OVER (PARTITION BY kind ORDER BY key) AS n,
+           count(*) OVER (PARTITION BY kind) AS total
+      FROM kinds WHERE kind IS NOT NULL
+  )
+  SELECT jsonb_build_object(
+    'added', coalesce(jsonb_agg(key ORDER BY key) FILTER (WHERE kind = 'added' AND n <= 20), '[]'),
+    'changed', coalesce(jsonb_agg(key ORDER BY key) FILTER (WHERE kind = 'changed' AND n <= 20), '[]'),
+    'removed', coalesce(jsonb_agg(key ORDER BY key) FILTER (WHERE kind = 'removed' AND n <= 20), '[]'),
+    'counts', jsonb_build_object(
+      'added', coalesce(max(total) FILTER (WHERE kind = 'added'), 0),
+      'changed', coalesce(max(total) FILTER (WHERE kind = 'changed'), 0),
+      'removed', coalesce(max(total) FILTER (WHERE kind = 'removed'), 0)))
+    FROM ranked
+$fn$;
+
+-- Appends one entry and prunes, in the caller's transaction. Kept: the last p_keep entries, and
+-- any younger than p_keep_days, but never more than five times p_keep.
+CREATE FUNCTION core_record_change(p_user text, p_version bigint, p_tool text, p_client text,
+    p_change jsonb, p_summary jsonb, p_state jsonb, p_keep int, p_keep_days int)
+  RETURNS void
+  LANGUAGE plpgsql
+  AS $fn$
+BEGIN
+  INSERT INTO user_history (user_id, version, tool, client_id, change, summary, state, size_bytes)
+  VALUES (p_user, p_version, p_tool, p_client, p_change, p_summary, p_state,
+          octet_length(coalesce(p_state, p_change)::text));
+  DELETE FROM user_history h
+   WHERE h.user_id = p_user
+     AND h.id < coalesce((SELECT min(x.id) FROM (SELECT id FROM user_history
+                            WHERE user_id = p_user ORDER BY id DESC LIMIT p_keep) x), 0)
+     AND (h.changed_at < now() - make_interval(days => p_keep_days)
+          OR h.id < coalesce((SELECT min(y.id) FROM (SELECT id FROM user_history
+                                WHERE user_id = p_user ORDER BY id DESC LIMIT p_keep * 5) y), 0));
+END
+$fn$;
+
+-- The state write of migration 1, now recording itself: one round trip, atomic under a row lock.
+DROP FUNCTION IF EXISTS core_save_state(text, jsonb, bigint, int);
+CREATE FUNCTION core_save_state(p_user text, p_patch jsonb, p_expected bigint, p_max_bytes int,
+    p_tool text, p_client text, p_keep int, p_keep_days int)
+  RETURNS TABLE (outcome text, state jsonb, version bigint, updated_at timestamptz, size_bytes int)
+  LANGUAGE plpgsql
+  AS $fn$
+DECLARE
+  cur user_state%ROWTYPE;
+  next_state jsonb;
+  next_size int;
+BEGIN
+  SELECT * INTO cur FROM user_state s WHERE s.user_id = p_user FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO users (id) VALUES (p_user) ON CONFLICT (id) DO NOTHING;
+    INSERT INTO user_state (user_id) VALUES (p_user) ON CONFLICT (user_id) DO NOTHING;
+    SELECT * INTO cur FROM user_state s WHERE s.user_id = p_user FOR UPDATE;
+  END IF;
+  IF p_expected IS NOT NULL AND p_expected <> cur.version THEN
+    RETURN QUERY SELECT 'version_conflict'::text, cur.state, cur.version, cur.updated_at, NULL::int;
+    RETURN;
+  END IF;
+  next_state := core_merge_patch(cur.state, p_patch);
+  next_size := octet_length(next_state::text);
+  IF next_size > p_max_bytes THEN
+    RETURN QUERY SELECT 'too_large'::text, cur.state, cur.version, cur.updated_at, next_size;
+    RETURN;
+  END IF;
+  UPDATE user_state s SET state = next_state, version = cur.version + 1, updated_at = now()
+   WHERE s.user_id = p_user;
+  PERFORM core_record_change(p_user, cur.version + 1, p_tool, p_client, p_patch,
+    core_state_summary(cur.state, next_state), next_state, p_keep, p_keep_days);
+  RETURN QUERY SELECT 'saved'::text, next_state, cur.version + 1, now(), next_size;
+END
+$fn$;
+
+-- Restores the state as it was at p_version (0: empty) as a new version; nothing is rewritten.
+CREATE FUNCTION core_restore_state(p_user text, p_version bigint, p_expected bigint,
+    p_max_bytes int, p_tool text, p_client text, p_keep int, p_keep_days int)
+  RETURNS TABLE (outcome text, state jsonb, version bigint, updated_at timestamptz, size_bytes int)
+  LANGUAGE plpgsql
+  AS $fn$
+DECLARE
+  cur user_state%ROWTYPE;
+  target jsonb;
+  next_size int;
+BEGIN
+  SELECT * INTO cur FROM user_state s WHERE s.user_id = p_user FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'unknown_version'::text, '{}'::jsonb, 0::bigint, now(), NULL::int;
+    RETURN;
+  END IF;
+  IF p_expected IS NOT NULL AND p_expected <> cur.version THEN
+    RETURN QUERY SELECT 'version_conflict'::text, cur.state, cur.version, cur.updated_at, NULL::int;
+    RETURN;
+  END IF;
+  IF p_version = 0 THEN
+    target := '{}'::jsonb;
+  ELSE
+    SELECT h.state INTO target FROM user_history h
+     WHERE h.user_id = p_user AND h.version = p_version AND h.state IS NOT NULL
+     ORDER BY h.id DESC LIMIT 1;
+  END IF;
+  IF target IS NULL THEN
+    RETURN QUERY SELECT 'unknown_version'::text, cur.state, cur.version, cur.updated_at, NULL::int;
+    RETURN;
+  END IF;
+  next_size := octet_length(target::text);
+  IF next_size > p_max_bytes THEN
+    RETURN QUERY SELECT 'too_large'::text, cur.state, cur.version, cur.updated_at, next_size;
+    RETURN;
+  END IF;
+  UPDATE user_state s SET state = target, version = cur.version + 1, updated_at = now()
+   WHERE s.user_id = p_user;
+  PERFORM core_record_change(p_user, cur.version + 1, p_tool, p_client,
+    jsonb_build_object('restoredVersion', p_version), core_state_summary(cur.state, target),
+    target, p_keep, p_keep_days);
+  RETURN QUERY SELECT 'saved'::text, target, cur.version + 1, now(), next_size;
+END
+$fn$;
+`,
+  },
 ];
 
 /** One namespace's migrations. */

@@ -31,6 +31,49 @@ export type SaveOutcome =
   | { outcome: "version_conflict"; current: SavedState }
   | { outcome: "too_large"; current: SavedState; sizeBytes: number };
 
+/** Who made a change: the tool, and the OAuth client the token was issued to (when known). */
+export interface WriteContext {
+  tool: string;
+  clientId?: string;
+}
+
+/** What changed, top-level keys of the saved state; or, for a domain action, what it was. */
+export type ChangeSummary =
+  | {
+    /** At most 20 keys named per kind; `counts` has them all. */
+    added: string[];
+    changed: string[];
+    removed: string[];
+    counts: { added: number; changed: number; removed: number };
+  }
+  | { action: string };
+
+/** One recorded change. */
+export interface HistoryEntry {
+  /** Cursor for paging (`before`). */
+  id: number;
+  /** The state version after the change. */
+  version: number;
+  /** ISO time. */
+  at: string;
+  tool: string;
+  client: string | null;
+  summary: ChangeSummary;
+  /** The patch applied, the version restored, or the action's arguments. */
+  change: unknown;
+  sizeBytes: number;
+}
+
+/** Result of a restore: a save, or no such version kept. */
+export type RestoreOutcome = SaveOutcome | { outcome: "unknown_version"; current: SavedState };
+
+/** Everything kept about one person by the kit. */
+export interface PersonRecord {
+  profile: Profile;
+  saved: SavedState;
+  history: HistoryEntry[];
+}
+
 /** People and their saved state, keyed by the verified subject. */
 export interface UserStore {
   /** Records the visit (creating the person on first sight) and returns profile and state, in one round trip. */
@@ -46,8 +89,27 @@ export interface UserStore {
   savePatch(
     sub: string,
     patch: Record<string, unknown>,
-    options: { expectedVersion?: number; maxBytes: number },
+    options: { expectedVersion?: number; maxBytes: number; write: WriteContext },
   ): Promise<SaveOutcome>;
+  /**
+   * Makes the state what it was at `version` (0: empty), as a new version, when that version is
+   * still kept. With `expectedVersion`, refuses unless the stored version still equals it.
+   */
+  restoreVersion(
+    sub: string,
+    version: number,
+    options: { expectedVersion?: number; maxBytes: number; write: WriteContext },
+  ): Promise<RestoreOutcome>;
+  /** The latest changes, newest first; `before` pages on. */
+  history(sub: string, options: { before?: number; limit: number }): Promise<HistoryEntry[]>;
+  /** Records a change of the person's domain data (a pack's write tool) in their history. */
+  recordChange(
+    sub: string,
+    write: WriteContext,
+    change: { arguments: unknown; summary: string },
+  ): Promise<void>;
+  /** Everything the kit keeps about the person, or `null` if nothing. */
+  exportRecord(sub: string): Promise<PersonRecord | null>;
 }
 
 /** Minimal SQL access both backends provide. */

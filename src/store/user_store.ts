@@ -4,7 +4,48 @@
  *
  * @module
  */
-import type { Profile, SavedState, SaveOutcome, SqlClient, UserStore } from "./types.ts";
+import type {
+  ChangeSummary,
+  HistoryEntry,
+  Profile,
+  RestoreOutcome,
+  SavedState,
+  SaveOutcome,
+  SqlClient,
+  UserStore,
+} from "./types.ts";
+
+/** How much history is kept per person: the last `keep` entries, and any younger than `keepDays`. */
+export interface HistoryPolicy {
+  keep: number;
+  keepDays: number;
+}
+
+type HistoryRow = {
+  id: string | number;
+  version: string | number;
+  changed_at: Date | string;
+  tool: string;
+  client_id: string | null;
+  change: unknown;
+  summary: ChangeSummary;
+  size_bytes: number;
+};
+
+function entryFrom(row: HistoryRow): HistoryEntry {
+  return {
+    id: Number(row.id),
+    version: Number(row.version),
+    at: isoTime(row.changed_at)!,
+    tool: row.tool,
+    client: row.client_id,
+    summary: row.summary,
+    change: row.change,
+    sizeBytes: row.size_bytes,
+  };
+}
+
+const HISTORY_COLUMNS = "id, version, changed_at, tool, client_id, change, summary, size_bytes";
 
 type StateRow = {
   state: Record<string, unknown>;
@@ -30,7 +71,17 @@ function profileFrom(json: Record<string, string | null>): Profile {
 }
 
 /** Builds the store over the kit's SQL client (which bounds and maps every call). */
-export function createUserStore(sql: SqlClient): UserStore {
+export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStore {
+  const outcomeOf = (
+    row: StateRow & { outcome: string; size_bytes: number | null },
+  ): SaveOutcome => {
+    const saved = savedFrom(row);
+    if (row.outcome === "saved") return { outcome: "saved", saved };
+    if (row.outcome === "too_large") {
+      return { outcome: "too_large", current: saved, sizeBytes: Number(row.size_bytes) };
+    }
+    return { outcome: "version_conflict", current: saved };
+  };
   return {
     async beginSession({ sub, email }) {
       const [row] = await sql.query<StateRow & { profile: Record<string, string | null> }>(
@@ -61,17 +112,79 @@ export function createUserStore(sql: SqlClient): UserStore {
       };
     },
 
-    async savePatch(sub, patch, { expectedVersion, maxBytes }): Promise<SaveOutcome> {
+    async savePatch(sub, patch, { expectedVersion, maxBytes, write }): Promise<SaveOutcome> {
       const [row] = await sql.query<StateRow & { outcome: string; size_bytes: number | null }>(
-        "SELECT outcome, state, version, updated_at, size_bytes FROM core_save_state($1, $2::jsonb, $3, $4)",
-        [sub, JSON.stringify(patch), expectedVersion ?? null, maxBytes],
+        `SELECT outcome, state, version, updated_at, size_bytes
+           FROM core_save_state($1, $2::jsonb, $3, $4, $5, $6, $7, $8)`,
+        [
+          sub,
+          JSON.stringify(patch),
+          expectedVersion ?? null,
+          maxBytes,
+          write.tool,
+          write.clientId ?? null,
+          policy.keep,
+          policy.keepDays,
+        ],
       );
-      const saved = savedFrom(row);
-      if (row.outcome === "saved") return { outcome: "saved", saved };
-      if (row.outcome === "too_large") {
-        return { outcome: "too_large", current: saved, sizeBytes: Number(row.size_bytes) };
+      return outcomeOf(row);
+    },
+
+    async restoreVersion(sub, version, { expectedVersion, maxBytes, write }) {
+      const [row] = await sql.query<StateRow & { outcome: string; size_bytes: number | null }>(
+        `SELECT outcome, state, version, updated_at, size_bytes
+           FROM core_restore_state($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          sub,
+          version,
+          expectedVersion ?? null,
+          maxBytes,
+          write.tool,
+          write.clientId ?? null,
+          policy.keep,
+          policy.keepDays,
+        ],
+      );
+      if (row.outcome === "unknown_version") {
+        return { outcome: "unknown_version", current: savedFrom(row) } satisfies RestoreOutcome;
       }
-      return { outcome: "version_conflict", current: saved };
+      return outcomeOf(row);
+    },
+
+    async history(sub, { before, limit }) {
+      const rows = await sql.query<HistoryRow>(
+        `SELECT ${HISTORY_COLUMNS} FROM user_history
+          WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2)
+          ORDER BY id DESC LIMIT $3`,
+        [sub, before ?? null, limit],
+      );
+      return rows.map(entryFrom);
+    },
+
+    async recordChange(sub, write, { arguments: args, summary }) {
+      await sql.query(
+        `SELECT core_record_change($1, coalesce((SELECT version FROM user_state WHERE user_id = $1), 0),
+                $2, $3, $4::jsonb, $5::jsonb, NULL, $6, $7)`,
+        [
+          sub,
+          write.tool,
+          write.clientId ?? null,
+          JSON.stringify(args),
+          JSON.stringify({ action: summary }),
+          policy.keep,
+          policy.keepDays,
+        ],
+      );
+    },
+
+    async exportRecord(sub) {
+      const person = await this.getUser(sub);
+      if (!person) return null;
+      const rows = await sql.query<HistoryRow>(
+        `SELECT ${HISTORY_COLUMNS} FROM user_history WHERE user_id = $1 ORDER BY id DESC`,
+        [sub],
+      );
+      return { ...person, history: rows.map(entryFrom) };
     },
   };
 }

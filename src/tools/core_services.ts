@@ -23,4 +23,6 @@ export interface CoreServices {
   stateMaxBytes: number;
   /** Whether the stores answer (shared with `/readyz`). */
   readiness(): Promise<Readiness>;
+  /** Deletes everything kept about a person, the pack's data included, in one transaction. */
+  forget(sub: string): Promise<void>;
 }

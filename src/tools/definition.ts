@@ -16,6 +16,8 @@ import type { Reply } from "./results.ts";
 export interface ToolContext<Store = unknown> {
   /** The verified caller. Never built from arguments. */
   identity: Identity;
+  /** The OAuth client the caller's token was issued to, when the issuer says (for history). */
+  clientId?: string;
   /** The kit's own services (saved state, sessions, guidance). */
   core: CoreServices;
   /** The pack's store. */

@@ -5,7 +5,11 @@
  *
  * @module
  */
-import type { McpServer, StandardSchemaWithJSON } from "@modelcontextprotocol/server";
+import type {
+  CallToolResult,
+  McpServer,
+  StandardSchemaWithJSON,
+} from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Identity } from "../auth/identity.ts";
 import type { DomainPack } from "../domain_pack.ts";
@@ -15,6 +19,7 @@ import type { CoreServices } from "./core_services.ts";
 import type { ToolDefinition, ToolText, ToolTexts } from "./definition.ts";
 import { type GateContext, gated, guarded } from "./gate.ts";
 import { healthTool } from "./health.ts";
+import { memoryTools } from "./memory.ts";
 import { precompiled } from "./precompiled_schema.ts";
 import { rawArgumentProblem } from "./raw_arguments.ts";
 import { createReply, type Reply } from "./results.ts";
@@ -75,7 +80,12 @@ export function buildToolRegistry(pack: DomainPack, texts: ToolTexts): ToolRegis
   const all: [ToolDefinition, boolean][] = [
     ...sessionTools(pack).map((t): [ToolDefinition, boolean] => [t, false]),
     ...pack.tools.map((t): [ToolDefinition, boolean] => [t as ToolDefinition, true]),
-    ...[...userTools(pack.brand), ...behaviourTools(pack.brand), healthTool(pack.brand)].map((
+    ...[
+      ...userTools(pack.brand),
+      ...memoryTools(pack),
+      ...behaviourTools(pack.brand),
+      healthTool(pack.brand),
+    ].map((
       t,
     ): [ToolDefinition, boolean] => [t, false]),
   ];
@@ -152,16 +162,17 @@ export interface ToolBinding {
   core: CoreServices;
   store: unknown;
   identity: Identity;
+  clientId?: string;
 }
 
 /** Registers the whole tool surface on a fresh server for the verified caller. */
 export function registerTools(
   server: McpServer,
   registry: ToolRegistry,
-  { core, store, identity }: ToolBinding,
+  { core, store, identity, clientId }: ToolBinding,
 ): void {
   const { reply } = registry;
-  const ctx = { core, store, identity, reply };
+  const ctx = { core, store, identity, clientId, reply };
   const gate: GateContext = { sessions: core.sessions, reply, brand: core.brand };
   for (const tool of registry.tools) {
     const { definition } = tool;
@@ -191,9 +202,38 @@ export function registerTools(
             definition.access,
             () => definition.run(args, ctx),
           );
+        if (tool.fromPack && definition.access === "write" && result.isError !== true) {
+          await recordDomainChange(core, identity, clientId, tool.name, args, result);
+        }
         noteToolCall(tool.name, result.isError === true);
         return result;
       },
     );
+  }
+}
+
+/**
+ * A pack's write changed the person's data: it goes into their history, with its arguments (less
+ * the session token) and the first line of its answer. The change itself has happened, so a
+ * history that cannot be written is logged rather than turned into a failure the model would retry.
+ */
+async function recordDomainChange(
+  core: CoreServices,
+  identity: Identity,
+  clientId: string | undefined,
+  tool: string,
+  args: Record<string, unknown>,
+  result: CallToolResult,
+): Promise<void> {
+  const { session: _session, ...rest } = args;
+  const first = result.content?.[0];
+  const text = first && first.type === "text" ? first.text.split("\n")[0].slice(0, 200) : tool;
+  try {
+    await core.users.recordChange(identity.sub, { tool, clientId }, {
+      arguments: rest,
+      summary: text,
+    });
+  } catch (error) {
+    console.error(`history: a change could not be recorded (${(error as Error).name})`);
   }
 }

@@ -58,7 +58,7 @@ export function userTools(brand: PackBrand) {
       outputSchema: withReminder({ state: stateSchema(brand) }),
       annotations: WRITES,
       access: "write",
-      run: async ({ patch, expected_version }, { core, identity, reply }) => {
+      run: async ({ patch, expected_version }, { core, identity, clientId, reply }) => {
         // Checked before the database: a patch larger than the whole state can never be saved.
         const patchBytes = new TextEncoder().encode(JSON.stringify(patch)).length;
         if (patchBytes > core.stateMaxBytes) {
@@ -70,6 +70,7 @@ export function userTools(brand: PackBrand) {
         const result = await core.users.savePatch(identity.sub, patch, {
           expectedVersion: expected_version,
           maxBytes: core.stateMaxBytes,
+          write: { tool: "user_save_state", clientId },
         });
         switch (result.outcome) {
           case "saved":

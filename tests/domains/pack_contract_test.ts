@@ -8,6 +8,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { DomainPack } from "../../src/domain_pack.ts";
 import { PACKS } from "../../src/domains/registry.ts";
 import { signSessionToken } from "../../src/session/session_token.ts";
+import { rowsMentioning } from "../helpers/inspect.ts";
 import { buildToolRegistry } from "../../src/tools/registry.ts";
 import { failClosedSentence, REFUSED_PREFIX } from "../../src/tools/results.ts";
 import { openChat, type ReaderChat } from "../helpers/mcp_client.ts";
@@ -137,6 +138,18 @@ for (const pack of Object.values(PACKS)) {
         }
       },
     );
+    await t.step("user_forget leaves nothing of the person in any table", async () => {
+      const sub = `contract-ann-${pack.id}`;
+      assert(Object.keys(await rowsMentioning(server.resources.sql, sub)).length > 0);
+      const first = await ann.call("user_forget", { session: annSession });
+      assert(!first.isError, first.text);
+      const done = await ann.call("user_forget", {
+        session: annSession,
+        confirmation: first.data.confirmation.code,
+      });
+      assert(!done.isError, done.text);
+      assertEquals(await rowsMentioning(server.resources.sql, sub), {});
+    });
     await t.step("after end_session", async () => {
       const ended = await bo.call("end_session", { session: boSession });
       assert(!ended.isError, ended.text);

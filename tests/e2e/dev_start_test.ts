@@ -40,7 +40,7 @@ Deno.test("deno task dev serves the whole tool set on embedded PGlite with nothi
       }),
     );
     try {
-      assertEquals((await client.listTools()).tools.length, 10);
+      assertEquals((await client.listTools()).tools.length, 14);
       const begin = await client.callTool({ name: "begin_session", arguments: {} });
       assert(!begin.isError, JSON.stringify(begin.content));
       const session = (begin.structuredContent as { session: { token: string } }).session.token;

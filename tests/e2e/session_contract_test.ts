@@ -12,6 +12,10 @@ const GATED = [
   ["domain_do_action", { action: "shelve", id: "a1" }],
   ["user_get_profile", {}],
   ["user_save_state", { patch: { x: 1 } }],
+  ["user_get_history", {}],
+  ["user_restore_state", { version: 0 }],
+  ["user_export", {}],
+  ["user_forget", {}],
   ["config_get_rules", {}],
   ["config_get_persona", {}],
 ] as const;
@@ -34,7 +38,11 @@ Deno.test("the session contract through the real MCP client", async (t) => {
         "domain_search",
         "end_session",
         "health",
+        "user_export",
+        "user_forget",
+        "user_get_history",
         "user_get_profile",
+        "user_restore_state",
         "user_save_state",
       ]);
       for (const tool of tools) {

@@ -27,11 +27,14 @@ async function stuckAfter(call: Promise<unknown>, ms: number): Promise<boolean> 
 async function wedge(sql: SqlClient): Promise<{ stuck: Promise<unknown> }> {
   const deep = '{"a":'.repeat(20_000) + "1" + "}".repeat(20_000);
   for (let attempt = 0; attempt < 4; attempt++) {
-    const call = sql.query("SELECT outcome FROM core_save_state($1, $2::jsonb, NULL, $3)", [
-      "wedge-probe",
-      deep,
-      100_000_000,
-    ]);
+    const call = sql.query(
+      "SELECT outcome FROM core_save_state($1, $2::jsonb, NULL, $3, 'test', NULL, 200, 90)",
+      [
+        "wedge-probe",
+        deep,
+        100_000_000,
+      ],
+    );
     call.catch(() => {});
     if (await stuckAfter(call, 200)) return { stuck: call };
   }

@@ -8,6 +8,8 @@ import { assert, assertEquals } from "@std/assert";
 import type { Database } from "../../src/store/database.ts";
 
 const MAX = 64 * 1024;
+/** Who writes in these tests. */
+const W = { tool: "contract", clientId: "tests" };
 
 /** Runs the contract as steps of `t` against `database`. */
 export async function runStoreContract(t: Deno.TestContext, database: Database): Promise<void> {
@@ -52,15 +54,17 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
     await store.beginSession({ sub });
     let r = await store.savePatch(sub, { a: { b: 1, c: 2 }, list: [1, 2], keep: "x" }, {
       maxBytes: MAX,
+      write: W,
     });
     assertEquals(r.outcome, "saved");
     r = await store.savePatch(sub, { a: { b: null, d: { e: true } }, list: [3], keep: null }, {
       maxBytes: MAX,
+      write: W,
     });
     assert(r.outcome === "saved");
     assertEquals(r.saved.state, { a: { c: 2, d: { e: true } }, list: [3] });
     assertEquals(r.saved.version, 2);
-    r = await store.savePatch(sub, { a: "scalar replaces object" }, { maxBytes: MAX });
+    r = await store.savePatch(sub, { a: "scalar replaces object" }, { maxBytes: MAX, write: W });
     assert(r.outcome === "saved");
     assertEquals(r.saved.state.a, "scalar replaces object");
   });
@@ -94,10 +98,10 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
     for (const [target, patch, result] of cases) {
       const sub = reader();
       await store.beginSession({ sub });
-      const before = await store.savePatch(sub, { v: target }, { maxBytes: MAX });
+      const before = await store.savePatch(sub, { v: target }, { maxBytes: MAX, write: W });
       assert(before.outcome === "saved");
       assertEquals(before.saved.state, { v: target });
-      const after = await store.savePatch(sub, { v: patch }, { maxBytes: MAX });
+      const after = await store.savePatch(sub, { v: patch }, { maxBytes: MAX, write: W });
       assert(after.outcome === "saved");
       assertEquals(
         after.saved.state,
@@ -113,9 +117,10 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
     await store.beginSession({ sub });
     const nest = (depth: number, leaf: Record<string, unknown>): Record<string, unknown> =>
       depth === 0 ? leaf : { [`l${depth}`]: nest(depth - 1, leaf), [`keep${depth}`]: depth };
-    await store.savePatch(sub, nest(32, { old: 1, gone: true }), { maxBytes: MAX });
+    await store.savePatch(sub, nest(32, { old: 1, gone: true }), { maxBytes: MAX, write: W });
     const r = await store.savePatch(sub, nest(32, { gone: null, added: "deep" }), {
       maxBytes: MAX,
+      write: W,
     });
     assert(r.outcome === "saved");
     assertEquals(r.saved.state, nest(32, { old: 1, added: "deep" }));
@@ -130,7 +135,7 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
     const first = await store.savePatch(
       sub,
       Object.fromEntries(keys.map((k, i) => [k, i])),
-      { maxBytes },
+      { maxBytes, write: W },
     );
     const firstMs = performance.now() - started;
     assert(first.outcome === "saved");
@@ -140,7 +145,7 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
     const second = await store.savePatch(
       sub,
       Object.fromEntries(keys.map((k, i) => [k, i % 2 ? null : { was: i }])),
-      { maxBytes },
+      { maxBytes, write: W },
     );
     const secondMs = performance.now() - started;
     assert(second.outcome === "saved");
@@ -157,9 +162,17 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
   await t.step("expected_version: a stale write is refused with the current version", async () => {
     const sub = reader();
     await store.beginSession({ sub });
-    const first = await store.savePatch(sub, { n: 1 }, { expectedVersion: 0, maxBytes: MAX });
+    const first = await store.savePatch(sub, { n: 1 }, {
+      expectedVersion: 0,
+      maxBytes: MAX,
+      write: W,
+    });
     assertEquals(first.outcome, "saved");
-    const stale = await store.savePatch(sub, { n: 2 }, { expectedVersion: 0, maxBytes: MAX });
+    const stale = await store.savePatch(sub, { n: 2 }, {
+      expectedVersion: 0,
+      maxBytes: MAX,
+      write: W,
+    });
     assert(stale.outcome === "version_conflict");
     assertEquals(stale.current.version, 1);
     assertEquals(stale.current.state, { n: 1 });
@@ -168,8 +181,11 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
   await t.step("state over the cap is refused and nothing changes", async () => {
     const sub = reader();
     await store.beginSession({ sub });
-    await store.savePatch(sub, { small: true }, { maxBytes: MAX });
-    const big = await store.savePatch(sub, { blob: "x".repeat(2000) }, { maxBytes: 1024 });
+    await store.savePatch(sub, { small: true }, { maxBytes: MAX, write: W });
+    const big = await store.savePatch(sub, { blob: "x".repeat(2000) }, {
+      maxBytes: 1024,
+      write: W,
+    });
     assert(big.outcome === "too_large");
     assert(big.sizeBytes > 1024);
     assertEquals((await store.getUser(sub))?.saved.state, { small: true });
@@ -182,7 +198,7 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
     const results = await Promise.all(
       Array.from(
         { length: 50 },
-        (_, i) => store.savePatch(sub, { [`k${i}`]: i }, { maxBytes: MAX }),
+        (_, i) => store.savePatch(sub, { [`k${i}`]: i }, { maxBytes: MAX, write: W }),
       ),
     );
     assert(results.every((r) => r.outcome === "saved"));
@@ -196,7 +212,7 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
     await store.beginSession({ sub });
     const results = await Promise.all(
       ["left", "right"].map((side) =>
-        store.savePatch(sub, { side }, { expectedVersion: 0, maxBytes: MAX })
+        store.savePatch(sub, { side }, { expectedVersion: 0, maxBytes: MAX, write: W })
       ),
     );
     assertEquals(results.filter((r) => r.outcome === "saved").length, 1);
@@ -207,7 +223,7 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
     const [a, b] = [reader(), reader()];
     await store.beginSession({ sub: a });
     await store.beginSession({ sub: b });
-    await store.savePatch(a, { secret: "a's" }, { maxBytes: MAX });
+    await store.savePatch(a, { secret: "a's" }, { maxBytes: MAX, write: W });
     assertEquals((await store.getUser(b))?.saved.state, {});
   });
 }

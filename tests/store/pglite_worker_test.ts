@@ -64,11 +64,14 @@ Deno.test("embedded database in a worker: a wedged statement fails by its deadli
         const settled = await expectBoundedWedge(
           sql,
           () =>
-            sql.query("SELECT outcome FROM core_save_state($1, $2::jsonb, NULL, $3)", [
-              "deep",
-              deep,
-              100_000_000,
-            ]),
+            sql.query(
+              "SELECT outcome FROM core_save_state($1, $2::jsonb, NULL, $3, 'test', NULL, 200, 90)",
+              [
+                "deep",
+                deep,
+                100_000_000,
+              ],
+            ),
         );
         wedged = settled.some(isTimeout);
       }

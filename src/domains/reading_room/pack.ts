@@ -40,6 +40,10 @@ export const readingRoomPack = definePack<ReadingRoomStore>({
     domain_get_item: { id: "a1" },
     domain_do_action: { action: "shelve", id: "a2" },
   },
+  export: async (store, sub) => ({ shelf: await store.getShelf(sub) }),
+  forget: async (tx, sub) => {
+    await tx.query("DELETE FROM reading_room_shelf WHERE user_id = $1", [sub]);
+  },
   session: {
     schema: z.object({
       shelf: z.record(z.string(), ShelfEntrySchema).describe(

@@ -175,7 +175,10 @@ Deno.test("a database made before packs opens under the packs with every shelf i
     assertEquals((await store.getArticle("a1"))?.title, "Sourdough starters and wild yeast");
     assertEquals((await store.searchArticles("fermentation", 5)).length, 2);
     // The kit's functions work on the old rows; the old ones are gone.
-    const saved = await database.users.savePatch("ann", { more: true }, { maxBytes: 65_536 });
+    const saved = await database.users.savePatch("ann", { more: true }, {
+      maxBytes: 65_536,
+      write: { tool: "test" },
+    });
     assertEquals(saved.outcome, "saved");
     const old = await raw.query("SELECT 1 FROM pg_proc WHERE proname = 'rr_save_state'");
     assertEquals(old.length, 0);
@@ -184,6 +187,7 @@ Deno.test("a database made before packs opens under the packs with every shelf i
     );
     assertEquals(recorded.map((r) => `${r.namespace}:${r.version}`), [
       "core:1",
+      "core:2",
       "reading_room:1",
       "reading_room:2",
     ]);

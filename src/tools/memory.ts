@@ -1,0 +1,291 @@
+/**
+ * The person's memory as something they can trust: every change is recorded (`user_get_history`),
+ * any kept version can be brought back (`user_restore_state`), everything kept can be taken away
+ * (`user_export`), and all of it can be deleted (`user_forget`, in two steps).
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { PackBrand } from "../brand.ts";
+import type { DomainPack } from "../domain_pack.ts";
+import type { ChangeSummary, HistoryEntry } from "../store/types.ts";
+import { defineTool } from "./definition.ts";
+import { withReminder } from "./results.ts";
+import { profileSchema, READ_ONLY, sessionArg, stateSchema, stateView, WRITES } from "./schemas.ts";
+
+/** Version of the `user_export` document's shape. */
+export const EXPORT_SCHEMA_VERSION = 1;
+
+/** How long a forget confirmation code stays valid. */
+const FORGET_CODE_SECONDS = 5 * 60;
+
+const HistoryEntrySchema = z.object({
+  id: z.number().int().describe("Cursor: pass as `before` to page further back"),
+  version: z.number().int().describe("The saved state's version after the change"),
+  at: z.string(),
+  tool: z.string().describe("The tool that made the change"),
+  client: z.string().nullable().describe("The app (OAuth client) it came through, if known"),
+  summary: z.string().describe("What changed, in words"),
+});
+
+/** "added a, b; changed c; removed d" (or the action's own words). */
+export function describeChange(summary: ChangeSummary): string {
+  if ("action" in summary) return summary.action;
+  const kind = (verb: string, keys: string[], count: number) =>
+    count === 0
+      ? ""
+      : `${verb} ${keys.join(", ")}${
+        count > keys.length ? ` and ${count - keys.length} more` : ""
+      }`;
+  const parts = [
+    kind("added", summary.added, summary.counts.added),
+    kind("changed", summary.changed, summary.counts.changed),
+    kind("removed", summary.removed, summary.counts.removed),
+  ].filter(Boolean);
+  return parts.length ? parts.join("; ") : "no change";
+}
+
+function entryView(entry: HistoryEntry) {
+  return {
+    id: entry.id,
+    version: entry.version,
+    at: entry.at,
+    tool: entry.tool,
+    client: entry.client,
+    summary: describeChange(entry.summary),
+  };
+}
+
+/** What the kit's rules add to every pack's: undo and forget, in the pack's words. */
+export function memoryRules(brand: PackBrand): string {
+  return `## The ${brand.userNoun}'s memory
+
+- Every change to what is saved is recorded. If the ${brand.userNoun} says something was lost or
+  changed by mistake, offer to undo it: find the change with \`user_get_history\` and bring the
+  earlier version back with \`user_restore_state\`.
+- \`user_export\` hands over everything kept about the ${brand.userNoun} when they ask for a copy.
+- Use \`user_forget\` only when the ${brand.userNoun} explicitly asks to delete everything kept about
+  them. Tell them what will be deleted and that it cannot be undone, and confirm only if they say so.`;
+}
+
+/** The memory tools for `pack`. */
+export function memoryTools(pack: DomainPack) {
+  const { brand } = pack;
+  const who = brand.userNoun;
+  return [
+    defineTool()({
+      name: "user_get_history",
+      title: `Read the history of the ${who}'s memory`,
+      description: `Lists the latest changes to what is saved for the ${who}, newest first: each ` +
+        "with the state version it produced, when, which tool and app made it, and what changed. " +
+        "Use it when the person asks what changed or wants something back; page further with " +
+        "`before`.",
+      inputSchema: z.object({
+        session: sessionArg,
+        limit: z.number().int().min(1).max(50).optional().describe(
+          "How many entries, 1-50 (default 20)",
+        ),
+        before: z.number().int().min(1).optional().describe(
+          "Only entries older than this id (from a previous page)",
+        ),
+      }).strict(),
+      outputSchema: withReminder({
+        entries: z.array(HistoryEntrySchema),
+        more: z.boolean().describe("Whether older entries exist"),
+      }),
+      annotations: READ_ONLY,
+      access: "read",
+      run: async ({ limit, before }, { core, identity, reply }) => {
+        const wanted = limit ?? 20;
+        const page = await core.users.history(identity.sub, { before, limit: wanted + 1 });
+        const entries = page.slice(0, wanted).map(entryView);
+        const lines = entries.map((e) =>
+          `v${e.version} ${e.at} ${e.tool}${e.client ? ` via ${e.client}` : ""}: ${e.summary}`
+        );
+        return reply.success(
+          { entries, more: page.length > wanted },
+          entries.length === 0
+            ? "No changes are recorded."
+            : `Latest changes, newest first:\n${lines.join("\n")}`,
+        );
+      },
+    }),
+
+    defineTool()({
+      name: "user_restore_state",
+      title: `Restore an earlier version of the ${who}'s memory`,
+      description: `Brings the ${who}'s saved state back to how it was at an earlier version ` +
+        "(from user_get_history; 0 is empty). The restore is itself a new version: nothing is " +
+        "rewritten, and it can be undone the same way. Pass expected_version (the current version) " +
+        "so a change made meanwhile in another chat is not overwritten.",
+      inputSchema: z.object({
+        session: sessionArg,
+        version: z.number().int().min(0).describe("The version to bring back"),
+        expected_version: z.number().int().min(0).optional().describe(
+          "Only restore if the state is still at this version",
+        ),
+      }).strict(),
+      outputSchema: withReminder({ state: stateSchema(brand), restoredVersion: z.number().int() }),
+      annotations: WRITES,
+      access: "write",
+      run: async ({ version, expected_version }, { core, identity, clientId, reply }) => {
+        const result = await core.users.restoreVersion(identity.sub, version, {
+          expectedVersion: expected_version,
+          maxBytes: core.stateMaxBytes,
+          write: { tool: "user_restore_state", clientId },
+        });
+        switch (result.outcome) {
+          case "saved":
+            return reply.success(
+              { state: stateView(result.saved), restoredVersion: version },
+              `Restored version ${version} as version ${result.saved.version}: ${
+                JSON.stringify(result.saved.state)
+              }`,
+            );
+          case "unknown_version":
+            return reply.refused(
+              `version ${version} is not kept (it never existed or is older than the history). ` +
+                "List what can be restored with user_get_history.",
+            );
+          case "version_conflict":
+            return reply.refused(
+              `the state changed since version ${expected_version}; it is now at version ${result.current.version}. ` +
+                "Check user_get_history again, then restore with that expected_version.",
+            );
+          case "too_large":
+            return reply.refused(
+              `version ${version} is ${result.sizeBytes} bytes, over today's ${core.stateMaxBytes}-byte limit.`,
+            );
+        }
+      },
+    }),
+
+    defineTool()({
+      name: "user_export",
+      title: `Export everything kept about the ${who}`,
+      description: `Returns everything the ${brand.productName} keeps about the signed-in ${who} ` +
+        "as one JSON document (profile, saved state, history of changes, and their " +
+        `${brand.productName} data), with its schema version. Use it when the person asks for a copy.`,
+      inputSchema: z.object({ session: sessionArg }).strict(),
+      outputSchema: withReminder({
+        export: z.object({
+          schemaVersion: z.number().int(),
+          exportedAt: z.string(),
+          profile: profileSchema(brand),
+          state: stateSchema(brand),
+          history: z.array(HistoryEntrySchema.extend({ change: z.unknown() })),
+          domain: z.record(z.string(), z.unknown()).describe(
+            `What the ${brand.productName} keeps for this ${who} in its own tables`,
+          ),
+        }),
+      }),
+      annotations: READ_ONLY,
+      access: "read",
+      run: async (_args, { core, store, identity, reply }) => {
+        const [record, domain] = await Promise.all([
+          core.users.exportRecord(identity.sub),
+          pack.export ? pack.export(store, identity.sub) : Promise.resolve({}),
+        ]);
+        if (!record) return reply.failClosed(`the ${who}'s record is missing.`);
+        const document = {
+          schemaVersion: EXPORT_SCHEMA_VERSION,
+          exportedAt: new Date().toISOString(),
+          profile: record.profile,
+          state: stateView(record.saved),
+          history: record.history.map((entry) => ({ ...entryView(entry), change: entry.change })),
+          domain,
+        };
+        return reply.success(
+          { export: document },
+          `Everything kept about ${record.profile.email ?? record.profile.id}:\n${
+            JSON.stringify(document)
+          }`,
+        );
+      },
+    }),
+
+    defineTool()({
+      name: "user_forget",
+      title: `Delete everything kept about the ${who}`,
+      description: `Deletes everything the ${brand.productName} keeps about the signed-in ${who} ` +
+        "(profile, saved state, history and their data) and ends their sessions. Use it ONLY when " +
+        "the person explicitly asks to be forgotten. It takes two calls: the first, without " +
+        "`confirmation`, deletes nothing and returns what would be deleted and a confirmation " +
+        "code; tell the person, and only if they confirm, call again with that code (valid for " +
+        "5 minutes, in this session). It cannot be undone.",
+      inputSchema: z.object({
+        session: sessionArg,
+        confirmation: z.string().max(200).optional().describe(
+          "The code from the first call, once the person has confirmed",
+        ),
+      }).strict(),
+      outputSchema: withReminder({
+        forgotten: z.boolean(),
+        willDelete: z.object({
+          profile: z.boolean(),
+          savedStateVersion: z.number().int(),
+          historyEntries: z.number().int(),
+          domain: z.array(z.string()).describe(`The ${brand.productName} data that goes too`),
+        }).optional(),
+        confirmation: z.object({ code: z.string(), expiresAt: z.string() }).optional(),
+      }),
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+      access: "write",
+      run: async ({ session, confirmation }, { core, store, identity, reply }) => {
+        const purpose = "user_forget";
+        // The gate has checked the session; this reads its id, to bind the code to it.
+        const sessionId = await core.sessions.check(session, identity);
+        if (confirmation === undefined) {
+          const [record, domain] = await Promise.all([
+            core.users.exportRecord(identity.sub),
+            pack.export ? pack.export(store, identity.sub) : Promise.resolve({}),
+          ]);
+          const { code, expiresAt } = await core.sessions.confirmationCode(
+            purpose,
+            identity.sub,
+            sessionId,
+            FORGET_CODE_SECONDS,
+          );
+          const willDelete = {
+            profile: record !== null,
+            savedStateVersion: record?.saved.version ?? 0,
+            historyEntries: record?.history.length ?? 0,
+            domain: Object.keys(domain),
+          };
+          return reply.success(
+            {
+              forgotten: false,
+              willDelete,
+              confirmation: { code, expiresAt: new Date(expiresAt * 1000).toISOString() },
+            },
+            `Nothing was deleted yet. Deleting would remove the ${who}'s profile, their saved state ` +
+              `(version ${willDelete.savedStateVersion}), ${willDelete.historyEntries} recorded changes` +
+              (willDelete.domain.length ? ` and their ${willDelete.domain.join(", ")}` : "") +
+              `, and end their sessions; it cannot be undone. Only if the person confirms, call ` +
+              `user_forget again with confirmation "${code}" within 5 minutes.`,
+          );
+        }
+        if (
+          !(await core.sessions.checkConfirmationCode(
+            purpose,
+            identity.sub,
+            sessionId,
+            confirmation,
+          ))
+        ) {
+          return reply.refused(
+            "the confirmation code is not valid for this session, or has expired. Call user_forget " +
+              "without it to get a new one — and only if the person asks.",
+          );
+        }
+        await core.forget(identity.sub);
+        await core.sessions.endAll(identity.sub);
+        return reply.success(
+          { forgotten: true },
+          `Everything kept about this ${who} was deleted and their sessions ended. A new ` +
+            "begin_session starts afresh, as a first visit.",
+        );
+      },
+    }),
+  ];
+}
