@@ -6,7 +6,8 @@
  *   (b) peer  — the MCP SDK's stateless echo server, as its documentation builds it;
  *   (c) us    — authenticated `domain_get_item` (token verification, KV session check, Postgres read
  *               through the Neon driver and a WebSocket relay to the local PostgreSQL) and
- *               `begin_session`.
+ *               `begin_session`, on the Reading Room; and the booking pack's `domain_do_action book`
+ *               at 16 connections, each request a distinct slot (a write transaction each).
  *
  * Each at 1 and 16 connections, both protocol eras (2025-11-25 stateless fallback, 2026-07-28),
  * measured by wrk in its own process; plus cold start and RSS across three load rounds. Prints a
@@ -18,6 +19,8 @@ import { parseArgs } from "node:util";
 import { issueAccessToken } from "../src/signin/access_token.ts";
 import { loadOrCreateSigningKey } from "../src/signin/signing_key.ts";
 import { SERVER_VERSION } from "../src/version.ts";
+import { addDays, clock, localTime, minutesOf, WEEKDAYS } from "../src/domains/booking/time.ts";
+import { VENUE } from "../src/domains/booking/venue.ts";
 import { createTestDatabase } from "../tests/helpers/postgres.ts";
 import { forEachLine } from "../tests/helpers/process.ts";
 
@@ -128,6 +131,9 @@ async function once(url: string, request: { headers: Record<string, string>; bod
 // ---------------------------------------------------------------------------------------------
 // wrk
 
+/** wrk's threads (fewer with fewer connections). */
+const WRK_THREADS = 2;
+
 interface Load {
   requestsPerSecond: number;
   p50Ms: number;
@@ -141,16 +147,18 @@ async function wrk(
   request: { headers: Record<string, string>; body: string },
   connections: number,
   seconds: number,
+  extraLua = "",
 ): Promise<Load> {
   const script = await Deno.makeTempFile({ suffix: ".lua" });
   const lua = [
     `wrk.method = "POST"`,
     `wrk.body = [==[${request.body}]==]`,
     ...Object.entries(request.headers).map(([k, v]) => `wrk.headers["${k}"] = [==[${v}]==]`),
+    extraLua,
   ].join("\n");
   await Deno.writeTextFile(script, lua);
   try {
-    const threads = Math.min(connections, 2);
+    const threads = Math.min(connections, WRK_THREADS);
     const { stdout, code } = await new Deno.Command("wrk", {
       args: [
         "-t",
@@ -394,6 +402,10 @@ async function main() {
     );
   }
   await us.stop();
+
+  // (c) us, booking: domain_do_action book at 16 connections, every request a distinct slot.
+  await using bookingDb = await createTestDatabase();
+  log(await benchBooking({ ...env, DATABASE_URL: bookingDb.url, DOMAIN: "booking" }, tokenFor));
   await relay.stop();
   await Deno.remove(dataDir, { recursive: true });
 
@@ -437,6 +449,84 @@ async function main() {
   await Deno.writeTextFile(`${base}.json`, JSON.stringify(result, null, 2) + "\n");
   await Deno.writeTextFile(`${base}.md`, markdown(result));
   console.log(`wrote ${base}.json and .md`);
+}
+
+/**
+ * Books distinct 30-minute slots (every resource, every half hour it is open, days 1-59) as fast as
+ * 16 connections go, on a booking server of its own (same data directory, so the same signing
+ * key, as the Reading Room's); checks afterwards that every request booked.
+ */
+async function benchBooking(
+  env: Record<string, string>,
+  tokenFor: (publicUrl: string, sub: string) => Promise<string>,
+): Promise<Row> {
+  const server = await spawn(
+    ["run", "-A", "main.ts"],
+    env,
+    /listening on (http:\/\/\S+?)\.?$/,
+  );
+  try {
+    const origin = server.match[1];
+    const publicUrl = /Connector URL\s+(\S+)\/mcp/.exec(server.lines.join("\n"))![1];
+    const auth = `Bearer ${await tokenFor(publicUrl, "bench-booker")}`;
+    const begin = toolCall("2025", "begin_session", {});
+    begin.headers.authorization = auth;
+    const session = (await once(`${origin}/mcp`, begin)).result.structuredContent.session.token;
+    const slots: string[] = [];
+    for (let day = 1; day < 60; day++) {
+      const date = addDays(localTime(Date.now(), VENUE.timeZone).date, day);
+      const weekday = WEEKDAYS[(new Date(`${date}T12:00:00Z`).getUTCDay() + 6) % 7];
+      for (const r of VENUE.resources) {
+        const hours = r.hours[weekday];
+        if (!hours) continue;
+        for (let m = minutesOf(hours[0]); m + 30 <= minutesOf(hours[1]); m += 30) {
+          slots.push(`${r.id}|${date}T${clock(m)}|${date}T${clock(m + 30)}`);
+        }
+      }
+    }
+    const template = toolCall("2025", "domain_do_action", {
+      session,
+      action: "book",
+      resource_id: "%s",
+      start: "%s",
+      end: "%s",
+      party_size: 2,
+      idempotency_key: "bench-%d-%d",
+    });
+    template.headers.authorization = auth;
+    const outcomes = await Deno.makeTempFile({ suffix: ".txt" });
+    // Each wrk thread takes every WRK_THREADS-th slot from its own offset (threads share no Lua
+    // state), so no two requests share a slot.
+    const lua = `
+local slots = { ${slots.map((x) => `"${x}"`).join(",")} }
+local threads = {}
+function setup(thread) thread:set("id", #threads) table.insert(threads, thread) end
+function init() n = 0 booked = 0 refused = 0 end
+function request()
+  local i = (id + n * ${WRK_THREADS}) % #slots + 1
+  n = n + 1
+  local r, s, e = slots[i]:match("([^|]+)|([^|]+)|([^|]+)")
+  return wrk.format(nil, nil, nil, string.format([==[${template.body}]==], r, s, e, id, n))
+end
+function response(status, headers, body)
+  if body:find('"isError":true', 1, true) then refused = refused + 1 else booked = booked + 1 end
+end
+function done()
+  local b, r = 0, 0
+  for _, t in ipairs(threads) do b = b + t:get("booked") r = r + t:get("refused") end
+  local f = io.open("${outcomes}", "w") f:write(b .. " " .. r) f:close()
+end`;
+    const load = await wrk(`${origin}/mcp`, template, 16, DURATION, lua);
+    const [booked, refused] = (await Deno.readTextFile(outcomes)).split(" ").map(Number);
+    await Deno.remove(outcomes);
+    console.log(`booking: ${booked} booked, ${refused} refused, of ${slots.length} distinct slots`);
+    if (refused > 0 || booked > slots.length) {
+      throw new Error("booking bench: not every request booked");
+    }
+    return { target: "c: us, domain_do_action book", era: "2025", connections: 16, ...load };
+  } finally {
+    await server.stop();
+  }
 }
 
 function markdown(r: {
