@@ -124,6 +124,12 @@ CREATE TABLE ${id}_list (
     domain_get_item: { id: "item-1" },
     domain_do_action: { action: "add", id: "item-1" },
   },
+  // Everything kept about one person (user_export), and deleting it (user_forget, in the kit's
+  // transaction).
+  export: async (store, sub) => ({ list: await store.list(sub) }),
+  forget: async (tx, sub) => {
+    await tx.query("DELETE FROM ${id}_list WHERE user_id = $1", [sub]);
+  },
   session: {
     schema: z.object({ list: z.array(z.string()).describe("Ids on the person's list") }),
     load: async (store, identity) => {

@@ -46,6 +46,8 @@
  *     },
  *   })],
  *   examples: { domain_count: {} },
+ *   export: async () => ({}),
+ *   forget: async () => {},
  * };
  * ```
  *
@@ -102,12 +104,13 @@ export interface DomainPack<Store = unknown> {
   /** What `begin_session` hands back besides the saved state. Optional. */
   session?: SessionContribution<Store>;
   /** Everything the pack keeps about one person, for `user_export` (JSON-ready). */
-  export?(store: Store, sub: string): Promise<Record<string, unknown>>;
+  export(store: Store, sub: string): Promise<Record<string, unknown>>;
   /**
    * Deletes every row the pack keeps about one person. Runs inside the kit's forgetting
-   * transaction, before the person's own row goes: all of it happens, or none.
+   * transaction, before the person's own row goes: all of it happens, or none. (Tables that
+   * reference `users(id) ON DELETE CASCADE` would go anyway; say so explicitly here.)
    */
-  forget?(tx: SqlTransaction, sub: string): Promise<void>;
+  forget(tx: SqlTransaction, sub: string): Promise<void>;
 }
 
 /** Declares a pack with its store type checked against its tools. */

@@ -184,7 +184,7 @@ export function memoryTools(pack: DomainPack) {
       run: async (_args, { core, store, identity, reply }) => {
         const [record, domain] = await Promise.all([
           core.users.exportRecord(identity.sub),
-          pack.export ? pack.export(store, identity.sub) : Promise.resolve({}),
+          pack.export(store, identity.sub),
         ]);
         if (!record) return reply.failClosed(`the ${who}'s record is missing.`);
         const document = {
@@ -238,7 +238,7 @@ export function memoryTools(pack: DomainPack) {
         if (confirmation === undefined) {
           const [record, domain] = await Promise.all([
             core.users.exportRecord(identity.sub),
-            pack.export ? pack.export(store, identity.sub) : Promise.resolve({}),
+            pack.export(store, identity.sub),
           ]);
           const { code, expiresAt } = await core.sessions.confirmationCode(
             purpose,

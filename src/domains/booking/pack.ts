@@ -59,6 +59,19 @@ export const bookingPack = definePack<BookingStore>({
     },
     domain_list_reservations: {},
   },
+  export: async (store, sub) => {
+    const reservations = await store.listReservations(sub, {
+      includePast: true,
+      includeCancelled: true,
+      limit: 10_000,
+    });
+    const now = Date.now();
+    return { reservations: reservations.map((r) => reservationView(r, now)) };
+  },
+  forget: async (tx, sub) => {
+    // Slots go with their reservations (ON DELETE CASCADE); the shared venue stays.
+    await tx.query("DELETE FROM booking_reservations WHERE user_id = $1", [sub]);
+  },
   session: {
     schema: z.object({
       upcoming: z.array(ReservationViewSchema).describe(

@@ -1,0 +1,37 @@
+import { assert, assertEquals } from "@std/assert";
+import { bookingPack } from "../../../src/domains/booking/pack.ts";
+import { rowsMentioning } from "../../helpers/inspect.ts";
+import { openChat } from "../../helpers/mcp_client.ts";
+import { startTestServer } from "../../helpers/server.ts";
+
+for (const database of ["postgres", "pglite"] as const) {
+  Deno.test(`booking on ${database}: user_export holds the reservations; user_forget removes them`, async () => {
+    await using server = await startTestServer({ DOMAIN: "booking" }, { database });
+    const sub = `booking-memory-${crypto.randomUUID()}`;
+    await using chat = await openChat(server, sub);
+    const { session } = await chat.begin();
+    const booked = await chat.call("domain_do_action", {
+      ...bookingPack.examples.domain_do_action,
+      session,
+    });
+    assert(!booked.isError, booked.text);
+
+    const exported = await chat.call("user_export", { session });
+    assert(!exported.isError, exported.text);
+    const reservations = exported.data.export.domain.reservations;
+    assertEquals(reservations.length, 1);
+    assertEquals(reservations[0].resourceId, "garden-room");
+    assertEquals(reservations[0].status, "active");
+    const [latest] = (await chat.call("user_get_history", { session })).data.entries;
+    assertEquals(latest.tool, "domain_do_action");
+
+    const first = await chat.call("user_forget", { session });
+    assertEquals(first.data.willDelete.domain, ["reservations"]);
+    const done = await chat.call("user_forget", {
+      session,
+      confirmation: first.data.confirmation.code,
+    });
+    assert(!done.isError, done.text);
+    assertEquals(await rowsMentioning(server.resources.sql, sub), {});
+  });
+}
