@@ -60,12 +60,12 @@ export function packFiles(id: string): Record<string, string> {
   return {
     [`src/domains/${id}/pack.ts`]: `/**
  * ${name}: a new domain pack. Replace the brand, the catalog and the tools with your domain's; keep
- * the contract (see src/domain_pack.ts and the README's "Make it yours").
+ * the contract (see src/pack/domain_pack.ts and the README's "Make it yours").
  *
  * @module
  */
 import { z } from "zod";
-import { definePack } from "../../domain_pack.ts";
+import { definePack } from "../../pack/domain_pack.ts";
 import { create${store}, type ${store} } from "./store.ts";
 import { ${c}Tools } from "./tools.ts";
 
@@ -219,9 +219,9 @@ export function create${store}(sql: SqlClient): ${store} {
  * @module
  */
 import { z } from "zod";
-import { defineTool } from "../../tools/definition.ts";
-import { withReminder } from "../../tools/results.ts";
-import { READ_ONLY, sessionArg, WRITES } from "../../tools/schemas.ts";
+import { defineTool } from "../../pack/tool.ts";
+import { withReminder } from "../../pack/reply.ts";
+import { READ_ONLY, sessionArg, WRITES } from "../../pack/schemas.ts";
 import type { ${store} } from "./store.ts";
 
 const ItemSchema = z.object({ id: z.string(), title: z.string(), body: z.string() });

@@ -15,7 +15,7 @@ import type { Config } from "./config.ts";
 import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./http/guards.ts";
 import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
 import type { SigninContext } from "./signin/context.ts";
-import type { CoreServices } from "./tools/core_services.ts";
+import type { CoreServices } from "./pack/core_services.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
 import { withRawArgumentCheck } from "./tools/raw_arguments.ts";
 import { healthRoutes } from "./health/routes.ts";

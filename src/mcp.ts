@@ -12,7 +12,7 @@ import {
   McpServer,
 } from "@modelcontextprotocol/server";
 import type { Identity, VerifiedAccess } from "./auth/identity.ts";
-import type { CoreServices } from "./tools/core_services.ts";
+import type { CoreServices } from "./pack/core_services.ts";
 import { registerTools, type ToolRegistry } from "./tools/registry.ts";
 import { SERVER_VERSION } from "./version.ts";
 

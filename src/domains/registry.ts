@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DomainPack } from "../domain_pack.ts";
+import type { DomainPack } from "../pack/domain_pack.ts";
 import { bookingPack } from "./booking/pack.ts";
 import { readingRoomPack } from "./reading_room/pack.ts";
 

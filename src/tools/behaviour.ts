@@ -4,10 +4,10 @@
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "../brand.ts";
-import { defineTool } from "./definition.ts";
-import { withReminder } from "./results.ts";
-import { READ_ONLY, sessionArg } from "./schemas.ts";
+import type { PackBrand } from "../pack/brand.ts";
+import { defineTool } from "../pack/tool.ts";
+import { withReminder } from "../pack/reply.ts";
+import { READ_ONLY, sessionArg } from "../pack/schemas.ts";
 
 /** The `config_*` tools in `brand`'s words. */
 export function behaviourTools(brand: PackBrand) {

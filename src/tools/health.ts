@@ -6,10 +6,10 @@
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "../brand.ts";
+import type { PackBrand } from "../pack/brand.ts";
 import { PROTOCOL_REVISIONS, SERVER_VERSION } from "../version.ts";
-import { defineTool } from "./definition.ts";
-import { READ_ONLY } from "./schemas.ts";
+import { defineTool } from "../pack/tool.ts";
+import { READ_ONLY } from "../pack/schemas.ts";
 
 const Check = z.enum(["ok", "failed", "timeout"]);
 

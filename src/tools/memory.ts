@@ -6,12 +6,19 @@
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "../brand.ts";
-import type { DomainPack } from "../domain_pack.ts";
+import type { PackBrand } from "../pack/brand.ts";
+import type { DomainPack } from "../pack/domain_pack.ts";
 import type { ChangeSummary, HistoryEntry } from "../store/types.ts";
-import { defineTool } from "./definition.ts";
-import { withReminder } from "./results.ts";
-import { profileSchema, READ_ONLY, sessionArg, stateSchema, stateView, WRITES } from "./schemas.ts";
+import { defineTool } from "../pack/tool.ts";
+import { withReminder } from "../pack/reply.ts";
+import {
+  profileSchema,
+  READ_ONLY,
+  sessionArg,
+  stateSchema,
+  stateView,
+  WRITES,
+} from "../pack/schemas.ts";
 
 /** Version of the `user_export` document's shape. */
 export const EXPORT_SCHEMA_VERSION = 1;

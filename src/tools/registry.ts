@@ -12,17 +12,17 @@ import type {
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Identity } from "../auth/identity.ts";
-import type { DomainPack } from "../domain_pack.ts";
+import type { DomainPack } from "../pack/domain_pack.ts";
 import { noteToolCall } from "../observability/request_context.ts";
 import { behaviourTools } from "./behaviour.ts";
-import type { CoreServices } from "./core_services.ts";
-import type { ToolDefinition, ToolText, ToolTexts } from "./definition.ts";
+import type { CoreServices } from "../pack/core_services.ts";
+import type { ToolDefinition, ToolText, ToolTexts } from "../pack/tool.ts";
 import { type GateContext, gated, guarded } from "./gate.ts";
 import { healthTool } from "./health.ts";
 import { memoryTools } from "./memory.ts";
 import { precompiled } from "./precompiled_schema.ts";
 import { rawArgumentProblem } from "./raw_arguments.ts";
-import { createReply, type Reply } from "./results.ts";
+import { createReply, type Reply } from "../pack/reply.ts";
 import { sessionTools } from "./session.ts";
 import { userTools } from "./user.ts";
 

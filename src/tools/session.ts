@@ -4,10 +4,10 @@
  * @module
  */
 import { z } from "zod";
-import type { DomainPack } from "../domain_pack.ts";
-import { defineTool } from "./definition.ts";
-import { withReminder } from "./results.ts";
-import { profileSchema, sessionArg, stateSchema, stateView, WRITES } from "./schemas.ts";
+import type { DomainPack } from "../pack/domain_pack.ts";
+import { defineTool } from "../pack/tool.ts";
+import { withReminder } from "../pack/reply.ts";
+import { profileSchema, sessionArg, stateSchema, stateView, WRITES } from "../pack/schemas.ts";
 
 /** The session tools for `pack` (whose session contribution shapes `begin_session`'s output). */
 export function sessionTools(pack: DomainPack) {

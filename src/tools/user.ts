@@ -4,10 +4,17 @@
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "../brand.ts";
-import { defineTool } from "./definition.ts";
-import { withReminder } from "./results.ts";
-import { profileSchema, READ_ONLY, sessionArg, stateSchema, stateView, WRITES } from "./schemas.ts";
+import type { PackBrand } from "../pack/brand.ts";
+import { defineTool } from "../pack/tool.ts";
+import { withReminder } from "../pack/reply.ts";
+import {
+  profileSchema,
+  READ_ONLY,
+  sessionArg,
+  stateSchema,
+  stateView,
+  WRITES,
+} from "../pack/schemas.ts";
 
 /** The `user_*` tools in `brand`'s words. */
 export function userTools(brand: PackBrand) {

@@ -5,12 +5,12 @@
  * @module
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import type { DomainPack } from "../../src/domain_pack.ts";
+import type { DomainPack } from "../../src/pack/domain_pack.ts";
 import { PACKS } from "../../src/domains/registry.ts";
 import { signSessionToken } from "../../src/session/session_token.ts";
 import { rowsMentioning } from "../helpers/inspect.ts";
 import { buildToolRegistry } from "../../src/tools/registry.ts";
-import { failClosedSentence, REFUSED_PREFIX } from "../../src/tools/results.ts";
+import { failClosedSentence, REFUSED_PREFIX } from "../../src/pack/reply.ts";
 import { openChat, type ReaderChat } from "../helpers/mcp_client.ts";
 import { startTestServer } from "../helpers/server.ts";
 

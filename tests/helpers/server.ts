@@ -8,7 +8,7 @@ import { type AccessTokenClaims, issueAccessToken } from "../../src/signin/acces
 import { loadOrCreateSigningKey } from "../../src/signin/signing_key.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import type { Config } from "../../src/config.ts";
-import type { DomainPack } from "../../src/domain_pack.ts";
+import type { DomainPack } from "../../src/pack/domain_pack.ts";
 import { selectPack } from "../../src/domains/registry.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { readingRoomPack } from "../../src/domains/reading_room/pack.ts";
-import { failClosedSentence, reminderLine } from "../../src/tools/results.ts";
+import { failClosedSentence, reminderLine } from "../../src/pack/reply.ts";
 
 /** The fail-closed sentence of the Reading Room. */
 export const FAIL_CLOSED_SENTENCE = failClosedSentence(readingRoomPack.brand);

@@ -1,10 +1,10 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { z } from "zod";
-import type { DomainPack } from "../../src/domain_pack.ts";
+import type { DomainPack } from "../../src/pack/domain_pack.ts";
 import { readingRoomPack } from "../../src/domains/reading_room/pack.ts";
-import { defineTool, type ToolDefinition } from "../../src/tools/definition.ts";
+import { defineTool, type ToolDefinition } from "../../src/pack/tool.ts";
 import { buildToolRegistry, PackContractError } from "../../src/tools/registry.ts";
-import { READ_ONLY, sessionArg } from "../../src/tools/schemas.ts";
+import { READ_ONLY, sessionArg } from "../../src/pack/schemas.ts";
 
 const TEXTS = { brand: readingRoomPack.brand, sessionMinutes: 45, stateMaxBytes: 100_000 };
 

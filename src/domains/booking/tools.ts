@@ -6,9 +6,9 @@
  * @module
  */
 import { z } from "zod";
-import { defineTool } from "../../tools/definition.ts";
-import { withReminder } from "../../tools/results.ts";
-import { READ_ONLY, sessionArg, WRITES } from "../../tools/schemas.ts";
+import { defineTool } from "../../pack/tool.ts";
+import { withReminder } from "../../pack/reply.ts";
+import { READ_ONLY, sessionArg, WRITES } from "../../pack/schemas.ts";
 import {
   BOOKING_HORIZON_DAYS,
   bookingProblem,

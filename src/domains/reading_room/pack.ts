@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { definePack } from "../../domain_pack.ts";
+import { definePack } from "../../pack/domain_pack.ts";
 import { loadSeedArticles, upsertArticles } from "./catalog.ts";
 import { READING_ROOM_MIGRATIONS } from "./migrations.ts";
 import { createReadingRoomStore, type ReadingRoomStore } from "./store.ts";

@@ -10,7 +10,7 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/as
 import { createBookingStore } from "../../../src/domains/booking/store.ts";
 import { addDays, localTime, parseVenueTime } from "../../../src/domains/booking/time.ts";
 import { VENUE } from "../../../src/domains/booking/venue.ts";
-import { REFUSED_PREFIX } from "../../../src/tools/results.ts";
+import { REFUSED_PREFIX } from "../../../src/pack/reply.ts";
 import { openChat, type ReaderChat, type ToolResult } from "../../helpers/mcp_client.ts";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 

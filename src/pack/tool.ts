@@ -8,9 +8,9 @@
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { Identity } from "../auth/identity.ts";
-import type { PackBrand } from "../brand.ts";
+import type { PackBrand } from "./brand.ts";
 import type { CoreServices } from "./core_services.ts";
-import type { Reply } from "./results.ts";
+import type { Reply } from "./reply.ts";
 
 /** What a tool runs with: the kit's services, the pack's store, the verified caller, the voice. */
 export interface ToolContext<Store = unknown> {

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "../brand.ts";
+import type { PackBrand } from "./brand.ts";
 
 /** The session token argument every gated tool takes. */
 export const sessionArg = z.string().min(1).max(4096).describe(

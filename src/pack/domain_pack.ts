@@ -11,7 +11,8 @@
  * @example A minimal pack
  * ```ts
  * import { z } from "zod";
- * import { defineDomainTool, type DomainPack } from "../../domain_pack.ts";
+ * import { type DomainPack } from "../../pack/domain_pack.ts";
+ * import { defineTool } from "../../pack/tool.ts";
  *
  * type Store = { count(): Promise<number> };
  * export const pack: DomainPack<Store> = {
@@ -32,7 +33,7 @@
  *   createStore: (sql) => ({
  *     count: async () => (await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM counter_hits"))[0].n,
  *   }),
- *   tools: [defineDomainTool<Store>()({
+ *   tools: [defineTool<Store>()({
  *     name: "domain_count",
  *     title: "Count",
  *     description: "Returns the count.",
@@ -53,10 +54,10 @@
  *
  * @module
  */
-import type { ToolDefinition } from "./tools/definition.ts";
-import type { Migration } from "./store/migrations.ts";
-import type { SqlClient, SqlTransaction } from "./store/types.ts";
-import type { Identity } from "./auth/identity.ts";
+import type { ToolDefinition } from "./tool.ts";
+import type { Migration } from "../store/migrations.ts";
+import type { SqlClient, SqlTransaction } from "../store/types.ts";
+import type { Identity } from "../auth/identity.ts";
 import type { z } from "zod";
 import type { PackBrand } from "./brand.ts";
 

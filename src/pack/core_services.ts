@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { PackBrand } from "../brand.ts";
+import type { PackBrand } from "./brand.ts";
 import type { Guidance } from "../guidance.ts";
 import type { Readiness } from "../health/readiness.ts";
 import type { Sessions } from "../session/sessions.ts";

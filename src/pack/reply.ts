@@ -8,7 +8,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { PackBrand } from "../brand.ts";
+import type { PackBrand } from "./brand.ts";
 
 /** What a refusal always starts with: the request was wrong, and nothing changed. */
 export const REFUSED_PREFIX = "Request refused, nothing was changed:";
