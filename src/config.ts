@@ -74,7 +74,7 @@ export interface Config {
   /** Largest saved state per person, bytes of JSON. */
   stateMaxBytes: number;
   /** History kept per person: the last `keep` changes, and any younger than `keepDays`. */
-  history: { keep: number; keepDays: number };
+  history: { keep: number; keepDays: number; maxBytes: number };
 }
 
 /** The Postgres backend. */
@@ -151,6 +151,7 @@ const EnvSchema = z.object({
   DOMAIN: optional(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a pack id like reading_room")),
   HISTORY_KEEP: optional(z.coerce.number().int().min(1).max(10_000)),
   HISTORY_DAYS: optional(z.coerce.number().int().min(0).max(3650)),
+  HISTORY_MAX_BYTES: optional(z.coerce.number().int().min(64 * 1024).max(256 * 1024 * 1024)),
 });
 
 /** Every variable the server reads. */
@@ -256,7 +257,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       signingSecret: e.SESSION_SIGNING_SECRET,
     },
     stateMaxBytes: e.STATE_MAX_BYTES ?? 64 * 1024,
-    history: { keep: e.HISTORY_KEEP ?? 200, keepDays: e.HISTORY_DAYS ?? 90 },
+    history: {
+      keep: e.HISTORY_KEEP ?? 200,
+      keepDays: e.HISTORY_DAYS ?? 90,
+      maxBytes: e.HISTORY_MAX_BYTES ?? 4 * 1024 * 1024,
+    },
   };
 }
 

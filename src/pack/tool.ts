@@ -53,8 +53,9 @@ export interface ToolDefinition<
   /** Hints for the host and model. They decide nothing here: `access` does. */
   annotations: ToolAnnotations;
   /**
-   * What the tool does with stored data. A `read` tool's work may run beside the session check
-   * (its result is released only if the session holds); a `write` tool runs only after it.
+   * Whether the tool changes the person's data. A `write` of a pack is recorded in the person's
+   * history. Every pack tool runs only after the session check, whatever it declares: its store
+   * can write, so a mislabelled tool must not be able to write without a session.
    */
   access: "read" | "write";
   /**
@@ -62,6 +63,12 @@ export interface ToolDefinition<
    * the session itself, and `health`). Every pack tool needs a session.
    */
   session?: "required" | "none";
+  /**
+   * The kit's own cheap reads only (refused on a pack's tool): the work may run beside the session
+   * check, one KV read and one database read in parallel; its result is released only if the
+   * session holds.
+   */
+  checkBeside?: true;
   run(args: z.infer<In>, ctx: ToolContext<Store>): Promise<CallToolResult>;
 }
 

@@ -194,7 +194,8 @@ export function createSessions(
     },
 
     async checkConfirmationCode(purpose, sub, sessionId, code) {
-      const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(code);
+      // Exactly the form we issue: no leading zeros, canonical base64url (checked below).
+      const match = /^([1-9]\d{0,11})\.([A-Za-z0-9_-]{43})$/.exec(code);
       if (!match) return false;
       const expiresAt = Number(match[1]);
       if (expiresAt <= Math.floor(Date.now() / 1000)) return false;

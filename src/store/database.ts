@@ -57,7 +57,7 @@ export async function openDatabase(
 }
 
 /** History kept when no policy is given (tests of the store alone). */
-const DEFAULT_HISTORY: HistoryPolicy = { keep: 200, keepDays: 90 };
+const DEFAULT_HISTORY: HistoryPolicy = { keep: 200, keepDays: 90, maxBytes: 4 * 1024 * 1024 };
 
 /**
  * The {@linkcode Database} over an open backend client. Migrations and seed run on first use (and

@@ -188,16 +188,20 @@ CREATE FUNCTION core_state_summary(before jsonb, after jsonb) RETURNS jsonb
 $fn$;
 
 -- Appends one entry and prunes, in the caller's transaction. Kept: the last p_keep entries, and
--- any younger than p_keep_days, but never more than five times p_keep.
+-- any younger than p_keep_days, but never more than five times p_keep, and never more than
+-- p_budget bytes in all (the newest entry always stays).
 CREATE FUNCTION core_record_change(p_user text, p_version bigint, p_tool text, p_client text,
-    p_change jsonb, p_summary jsonb, p_state jsonb, p_keep int, p_keep_days int)
+    p_change jsonb, p_summary jsonb, p_state jsonb, p_keep int, p_keep_days int, p_budget bigint)
   RETURNS void
   LANGUAGE plpgsql
   AS $fn$
+DECLARE
+  newest bigint;
 BEGIN
   INSERT INTO user_history (user_id, version, tool, client_id, change, summary, state, size_bytes)
   VALUES (p_user, p_version, p_tool, p_client, p_change, p_summary, p_state,
-          octet_length(coalesce(p_state, p_change)::text));
+          octet_length(p_change::text) + coalesce(octet_length(p_state::text), 0))
+  RETURNING id INTO newest;
   DELETE FROM user_history h
    WHERE h.user_id = p_user
      AND h.id < coalesce((SELECT min(x.id) FROM (SELECT id FROM user_history
@@ -205,13 +209,19 @@ BEGIN
      AND (h.changed_at < now() - make_interval(days => p_keep_days)
           OR h.id < coalesce((SELECT min(y.id) FROM (SELECT id FROM user_history
                                 WHERE user_id = p_user ORDER BY id DESC LIMIT p_keep * 5) y), 0));
+  DELETE FROM user_history h
+   WHERE h.id IN (SELECT r.id FROM (SELECT id, sum(size_bytes) OVER (ORDER BY id DESC) AS running
+                                      FROM user_history WHERE user_id = p_user) r
+                   WHERE r.running > p_budget AND r.id <> newest);
 END
 $fn$;
 
 -- The state write of migration 1, now recording itself: one round trip, atomic under a row lock.
-DROP FUNCTION IF EXISTS core_save_state(text, jsonb, bigint, int);
+-- Unlike migration 1's, it never creates the person: only begin_session does, so a save racing a
+-- forget cannot bring a forgotten person back. (Migration 1's four-argument form stays for
+-- instances of the previous release during a rolling deploy.)
 CREATE FUNCTION core_save_state(p_user text, p_patch jsonb, p_expected bigint, p_max_bytes int,
-    p_tool text, p_client text, p_keep int, p_keep_days int)
+    p_tool text, p_client text, p_keep int, p_keep_days int, p_budget bigint)
   RETURNS TABLE (outcome text, state jsonb, version bigint, updated_at timestamptz, size_bytes int)
   LANGUAGE plpgsql
   AS $fn$
@@ -222,9 +232,8 @@ DECLARE
 BEGIN
   SELECT * INTO cur FROM user_state s WHERE s.user_id = p_user FOR UPDATE;
   IF NOT FOUND THEN
-    INSERT INTO users (id) VALUES (p_user) ON CONFLICT (id) DO NOTHING;
-    INSERT INTO user_state (user_id) VALUES (p_user) ON CONFLICT (user_id) DO NOTHING;
-    SELECT * INTO cur FROM user_state s WHERE s.user_id = p_user FOR UPDATE;
+    RETURN QUERY SELECT 'missing'::text, '{}'::jsonb, 0::bigint, now(), NULL::int;
+    RETURN;
   END IF;
   IF p_expected IS NOT NULL AND p_expected <> cur.version THEN
     RETURN QUERY SELECT 'version_conflict'::text, cur.state, cur.version, cur.updated_at, NULL::int;
@@ -239,14 +248,14 @@ BEGIN
   UPDATE user_state s SET state = next_state, version = cur.version + 1, updated_at = now()
    WHERE s.user_id = p_user;
   PERFORM core_record_change(p_user, cur.version + 1, p_tool, p_client, p_patch,
-    core_state_summary(cur.state, next_state), next_state, p_keep, p_keep_days);
+    core_state_summary(cur.state, next_state), next_state, p_keep, p_keep_days, p_budget);
   RETURN QUERY SELECT 'saved'::text, next_state, cur.version + 1, now(), next_size;
 END
 $fn$;
 
 -- Restores the state as it was at p_version (0: empty) as a new version; nothing is rewritten.
 CREATE FUNCTION core_restore_state(p_user text, p_version bigint, p_expected bigint,
-    p_max_bytes int, p_tool text, p_client text, p_keep int, p_keep_days int)
+    p_max_bytes int, p_tool text, p_client text, p_keep int, p_keep_days int, p_budget bigint)
   RETURNS TABLE (outcome text, state jsonb, version bigint, updated_at timestamptz, size_bytes int)
   LANGUAGE plpgsql
   AS $fn$
@@ -257,7 +266,7 @@ DECLARE
 BEGIN
   SELECT * INTO cur FROM user_state s WHERE s.user_id = p_user FOR UPDATE;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'unknown_version'::text, '{}'::jsonb, 0::bigint, now(), NULL::int;
+    RETURN QUERY SELECT 'missing'::text, '{}'::jsonb, 0::bigint, now(), NULL::int;
     RETURN;
   END IF;
   IF p_expected IS NOT NULL AND p_expected <> cur.version THEN
@@ -284,7 +293,7 @@ BEGIN
    WHERE s.user_id = p_user;
   PERFORM core_record_change(p_user, cur.version + 1, p_tool, p_client,
     jsonb_build_object('restoredVersion', p_version), core_state_summary(cur.state, target),
-    target, p_keep, p_keep_days);
+    target, p_keep, p_keep_days, p_budget);
   RETURN QUERY SELECT 'saved'::text, target, cur.version + 1, now(), next_size;
 END
 $fn$;

@@ -28,6 +28,8 @@ export interface SavedState {
 /** Result of a state write. */
 export type SaveOutcome =
   | { outcome: "saved"; saved: SavedState }
+  /** No such person (never began a session, or forgotten): nothing was written. */
+  | { outcome: "missing" }
   | { outcome: "version_conflict"; current: SavedState }
   | { outcome: "too_large"; current: SavedState; sizeBytes: number };
 
@@ -108,6 +110,8 @@ export interface UserStore {
     write: WriteContext,
     change: { arguments: unknown; summary: string },
   ): Promise<void>;
+  /** How many changes are recorded for the person. */
+  historyCount(sub: string): Promise<number>;
   /** Everything the kit keeps about the person, or `null` if nothing. */
   exportRecord(sub: string): Promise<PersonRecord | null>;
 }

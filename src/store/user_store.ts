@@ -19,6 +19,8 @@ import type {
 export interface HistoryPolicy {
   keep: number;
   keepDays: number;
+  /** Bytes of history kept per person at most (the newest entry always stays). */
+  maxBytes: number;
 }
 
 type HistoryRow = {
@@ -75,6 +77,7 @@ export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStor
   const outcomeOf = (
     row: StateRow & { outcome: string; size_bytes: number | null },
   ): SaveOutcome => {
+    if (row.outcome === "missing") return { outcome: "missing" };
     const saved = savedFrom(row);
     if (row.outcome === "saved") return { outcome: "saved", saved };
     if (row.outcome === "too_large") {
@@ -115,7 +118,7 @@ export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStor
     async savePatch(sub, patch, { expectedVersion, maxBytes, write }): Promise<SaveOutcome> {
       const [row] = await sql.query<StateRow & { outcome: string; size_bytes: number | null }>(
         `SELECT outcome, state, version, updated_at, size_bytes
-           FROM core_save_state($1, $2::jsonb, $3, $4, $5, $6, $7, $8)`,
+           FROM core_save_state($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9)`,
         [
           sub,
           JSON.stringify(patch),
@@ -125,6 +128,7 @@ export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStor
           write.clientId ?? null,
           policy.keep,
           policy.keepDays,
+          policy.maxBytes,
         ],
       );
       return outcomeOf(row);
@@ -133,7 +137,7 @@ export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStor
     async restoreVersion(sub, version, { expectedVersion, maxBytes, write }) {
       const [row] = await sql.query<StateRow & { outcome: string; size_bytes: number | null }>(
         `SELECT outcome, state, version, updated_at, size_bytes
-           FROM core_restore_state($1, $2, $3, $4, $5, $6, $7, $8)`,
+           FROM core_restore_state($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           sub,
           version,
@@ -143,6 +147,7 @@ export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStor
           write.clientId ?? null,
           policy.keep,
           policy.keepDays,
+          policy.maxBytes,
         ],
       );
       if (row.outcome === "unknown_version") {
@@ -164,7 +169,7 @@ export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStor
     async recordChange(sub, write, { arguments: args, summary }) {
       await sql.query(
         `SELECT core_record_change($1, coalesce((SELECT version FROM user_state WHERE user_id = $1), 0),
-                $2, $3, $4::jsonb, $5::jsonb, NULL, $6, $7)`,
+                $2, $3, $4::jsonb, $5::jsonb, NULL, $6, $7, $8)`,
         [
           sub,
           write.tool,
@@ -173,8 +178,17 @@ export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStor
           JSON.stringify({ action: summary }),
           policy.keep,
           policy.keepDays,
+          policy.maxBytes,
         ],
       );
+    },
+
+    async historyCount(sub) {
+      const [row] = await sql.query<{ n: number | string }>(
+        "SELECT count(*) AS n FROM user_history WHERE user_id = $1",
+        [sub],
+      );
+      return Number(row.n);
     },
 
     async exportRecord(sub) {

@@ -23,6 +23,7 @@ export function behaviourTools(brand: PackBrand) {
       outputSchema: withReminder({ rules: z.string() }),
       annotations: READ_ONLY,
       access: "read",
+      checkBeside: true,
       run: (_args, { core, reply }) => {
         const { rules } = core.guidance;
         return Promise.resolve(reply.success({ rules }, rules));
@@ -37,6 +38,7 @@ export function behaviourTools(brand: PackBrand) {
       outputSchema: withReminder({ persona: z.string() }),
       annotations: READ_ONLY,
       access: "read",
+      checkBeside: true,
       run: (_args, { core, reply }) => {
         const { persona } = core.guidance;
         return Promise.resolve(reply.success({ persona }, persona));

@@ -78,20 +78,19 @@ export async function guarded(
 /**
  * Runs `work` only for a valid session of `identity`; every failure fails closed.
  *
- * A `read` tool's work runs beside the session check (one KV read and one database read in
- * parallel rather than in turn); its result is released only if the session checks out, so
- * nothing is revealed without a session. A `write` tool runs only after the check. The tool's
- * declared `access` decides this, never its annotations, which are hints for the model.
+ * `first`: the session is checked, then the work runs. `beside` (the kit's own cheap reads): the
+ * work runs beside the check (one KV read and one database read in parallel rather than in turn)
+ * and its result is released only if the session checks out, so nothing is revealed without one.
  */
 export function gated(
   gate: GateContext,
   identity: Identity,
   token: string | undefined,
-  access: "read" | "write",
+  order: "first" | "beside",
   work: () => Promise<CallToolResult>,
 ): Promise<CallToolResult> {
   return guarded(gate, async () => {
-    if (access === "write") {
+    if (order === "first") {
       await gate.sessions.check(token, identity);
       return await work();
     }

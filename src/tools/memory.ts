@@ -142,6 +142,8 @@ export function memoryTools(pack: DomainPack) {
           write: { tool: "user_restore_state", clientId },
         });
         switch (result.outcome) {
+          case "missing":
+            return reply.failClosed(`the ${who}'s record is missing.`);
           case "saved":
             return reply.success(
               { state: stateView(result.saved), restoredVersion: version },
@@ -243,8 +245,9 @@ export function memoryTools(pack: DomainPack) {
         // The gate has checked the session; this reads its id, to bind the code to it.
         const sessionId = await core.sessions.check(session, identity);
         if (confirmation === undefined) {
-          const [record, domain] = await Promise.all([
-            core.users.exportRecord(identity.sub),
+          const [record, historyEntries, domain] = await Promise.all([
+            core.users.getUser(identity.sub),
+            core.users.historyCount(identity.sub),
             pack.export(store, identity.sub),
           ]);
           const { code, expiresAt } = await core.sessions.confirmationCode(
@@ -256,7 +259,7 @@ export function memoryTools(pack: DomainPack) {
           const willDelete = {
             profile: record !== null,
             savedStateVersion: record?.saved.version ?? 0,
-            historyEntries: record?.history.length ?? 0,
+            historyEntries,
             domain: Object.keys(domain),
           };
           return reply.success(
@@ -285,8 +288,10 @@ export function memoryTools(pack: DomainPack) {
               "without it to get a new one — and only if the person asks.",
           );
         }
-        await core.forget(identity.sub);
+        // Sessions end first: a call still holding one could otherwise write the person back in
+        // after the delete. If this fails, nothing has been deleted yet.
         await core.sessions.endAll(identity.sub);
+        await core.forget(identity.sub);
         return reply.success(
           { forgotten: true },
           `Everything kept about this ${who} was deleted and their sessions ended. A new ` +

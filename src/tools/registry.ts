@@ -73,6 +73,12 @@ export function buildToolRegistry(pack: DomainPack, texts: ToolTexts): ToolRegis
     if (tool.access !== "read" && tool.access !== "write") {
       throw new PackContractError(pack.id, `tool "${tool.name}" must declare access read or write`);
     }
+    if (tool.checkBeside) {
+      throw new PackContractError(
+        pack.id,
+        `tool "${tool.name}" may not run beside the session check`,
+      );
+    }
     if (!Object.hasOwn(pack.examples, tool.name)) {
       throw new PackContractError(pack.id, `tool "${tool.name}" has no example call`);
     }
@@ -199,7 +205,7 @@ export function registerTools(
             gate,
             identity,
             args.session as string | undefined,
-            definition.access,
+            definition.checkBeside && !tool.fromPack ? "beside" : "first",
             () => definition.run(args, ctx),
           );
         if (tool.fromPack && definition.access === "write" && result.isError !== true) {

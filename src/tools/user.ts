@@ -30,6 +30,7 @@ export function userTools(brand: PackBrand) {
       outputSchema: withReminder({ profile: profileSchema(brand), state: stateSchema(brand) }),
       annotations: READ_ONLY,
       access: "read",
+      checkBeside: true,
       run: async (_args, { core, identity, reply }) => {
         const person = await core.users.getUser(identity.sub);
         // A valid session implies begin_session recorded the person; anything else is not papered over.
@@ -80,6 +81,9 @@ export function userTools(brand: PackBrand) {
           write: { tool: "user_save_state", clientId },
         });
         switch (result.outcome) {
+          case "missing":
+            // A valid session implies begin_session recorded the person: not papered over.
+            return reply.failClosed(`the ${who}'s record is missing.`);
           case "saved":
             return reply.success(
               { state: stateView(result.saved) },

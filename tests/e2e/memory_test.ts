@@ -17,7 +17,12 @@ const REFUSED = "Request refused, nothing was changed:";
 for (const database of ["postgres", "pglite"] as const) {
   Deno.test(`memory on ${database}: history, restore, export, forget`, async (t) => {
     await using server = await startTestServer(
-      { SESSION_SIGNING_SECRET: SECRET, HISTORY_KEEP: "50", HISTORY_DAYS: "0" },
+      {
+        SESSION_SIGNING_SECRET: SECRET,
+        HISTORY_KEEP: "50",
+        HISTORY_DAYS: "0",
+        HISTORY_MAX_BYTES: "262144",
+      },
       { database },
     );
     const sub = `memory-${database}-${crypto.randomUUID()}`;
@@ -108,6 +113,26 @@ for (const database of ["postgres", "pglite"] as const) {
       assert("a1" in doc.domain.shelf, "the shelf is exported");
     });
 
+    await t.step(
+      "history stays within HISTORY_MAX_BYTES, the newest change always kept",
+      async () => {
+        for (let i = 0; i < 12; i++) {
+          const big = await call("user_save_state", { patch: { big: `${i}`.padEnd(30_000, "x") } });
+          assert(!big.isError, big.text);
+        }
+        const [{ total, n }] = await server.resources.sql.query<{ total: number; n: number }>(
+          "SELECT coalesce(sum(size_bytes), 0)::int AS total, count(*)::int AS n FROM user_history WHERE user_id = $1",
+          [sub],
+        );
+        assert(total <= 262_144, `history holds ${total} bytes`);
+        assert(n >= 1);
+        const [latest] = (await call("user_get_history", { limit: 1 })).data.entries;
+        assertStringIncludes(latest.summary, "big");
+        const cleared = await call("user_save_state", { patch: { big: null } });
+        assert(!cleared.isError);
+      },
+    );
+
     await t.step("forget: the first call deletes nothing and returns a code", async () => {
       const first = await call("user_forget");
       assert(!first.isError, first.text);
@@ -144,17 +169,38 @@ for (const database of ["postgres", "pglite"] as const) {
       },
     );
 
-    await t.step("forget with the right code leaves no row and ends the sessions", async () => {
-      const first = await call("user_forget");
-      const done = await call("user_forget", { confirmation: first.data.confirmation.code });
-      assert(!done.isError, done.text);
-      assertEquals(done.data.forgotten, true);
-      assertEquals(await rowsMentioning(server.resources.sql, sub), {});
-      const ended = await call("user_get_profile");
-      assert(ended.isError);
-      assertStringIncludes(ended.text, FAIL_CLOSED_SENTENCE);
-      assertStringIncludes(ended.text, "ended");
-    });
+    await t.step(
+      "forget with the right code leaves no row and ends the sessions, even while another chat saves",
+      async () => {
+        // Another chat of the same person keeps saving while the forget runs: nothing of it may
+        // survive, and it must not be told "saved" after the person is gone.
+        await using busy = await openChat(server, sub);
+        const { session: busySession } = await busy.begin();
+        let saving = true;
+        const saves = (async () => {
+          const outcomes: boolean[] = [];
+          while (saving) {
+            const r = await busy.call("user_save_state", { session: busySession, patch: { x: 1 } });
+            outcomes.push(r.isError);
+            if (r.isError) break;
+          }
+          return outcomes;
+        })();
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        const first = await call("user_forget");
+        const done = await call("user_forget", { confirmation: first.data.confirmation.code });
+        saving = false;
+        const outcomes = await saves;
+        assert(!done.isError, done.text);
+        assert(outcomes.at(-1), "the other chat's saves did not stop");
+        assertEquals(done.data.forgotten, true);
+        assertEquals(await rowsMentioning(server.resources.sql, sub), {});
+        const ended = await call("user_get_profile");
+        assert(ended.isError);
+        assertStringIncludes(ended.text, FAIL_CLOSED_SENTENCE);
+        assertStringIncludes(ended.text, "ended");
+      },
+    );
 
     await t.step("a new begin_session afterwards starts as a first visit", async () => {
       const again = await chat.begin();

@@ -28,7 +28,7 @@ async function wedge(sql: SqlClient): Promise<{ stuck: Promise<unknown> }> {
   const deep = '{"a":'.repeat(20_000) + "1" + "}".repeat(20_000);
   for (let attempt = 0; attempt < 4; attempt++) {
     const call = sql.query(
-      "SELECT outcome FROM core_save_state($1, $2::jsonb, NULL, $3, 'test', NULL, 200, 90)",
+      "SELECT outcome FROM core_save_state($1, $2::jsonb, NULL, $3)",
       [
         "wedge-probe",
         deep,

@@ -104,7 +104,7 @@ Deno.test("PostgreSQL: a statement slower than the store deadline is cancelled b
         try {
           const started = performance.now();
           const [row] = await other.query<{ outcome: string }>(
-            "SELECT outcome FROM core_save_state('locked', '{\"free\": true}', NULL, 1000, 'test', NULL, 200, 90)",
+            "SELECT outcome FROM core_save_state('locked', '{\"free\": true}', NULL, 1000)",
           );
           assertEquals(row.outcome, "saved");
           assert(performance.now() - started < 1_000);

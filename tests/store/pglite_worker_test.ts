@@ -65,7 +65,7 @@ Deno.test("embedded database in a worker: a wedged statement fails by its deadli
           sql,
           () =>
             sql.query(
-              "SELECT outcome FROM core_save_state($1, $2::jsonb, NULL, $3, 'test', NULL, 200, 90)",
+              "SELECT outcome FROM core_save_state($1, $2::jsonb, NULL, $3)",
               [
                 "deep",
                 deep,

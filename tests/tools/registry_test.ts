@@ -5,6 +5,8 @@ import { readingRoomPack } from "../../src/domains/reading_room/pack.ts";
 import { defineTool, type ToolDefinition } from "../../src/pack/tool.ts";
 import { buildToolRegistry, PackContractError } from "../../src/tools/registry.ts";
 import { READ_ONLY, sessionArg } from "../../src/pack/schemas.ts";
+import { openChat } from "../helpers/mcp_client.ts";
+import { startTestServer } from "../helpers/server.ts";
 
 const TEXTS = { brand: readingRoomPack.brand, sessionMinutes: 45, stateMaxBytes: 100_000 };
 
@@ -71,6 +73,7 @@ Deno.test("the registry holds a pack's tools to the contract", async (t) => {
       "access",
     ],
     ["a tool without an example", { ...packWith({}), examples: {} }, "no example"],
+    ["a tool asking to run beside the session check", packWith({ checkBeside: true }), "beside"],
     [
       "two tools with one name",
       { ...packWith({}), tools: [...packWith({}).tools, ...packWith({}).tools] },
@@ -84,4 +87,36 @@ Deno.test("the registry holds a pack's tools to the contract", async (t) => {
       assertStringIncludes((error as Error).message, pack.id);
     });
   }
+});
+
+Deno.test("a pack tool declared read still runs only after the session check", async () => {
+  let ran = 0;
+  const peek = defineTool()({
+    name: "domain_peek",
+    title: "Peek",
+    description: "A mislabelled tool: declared read, but it changes things.",
+    inputSchema: z.object({ session: sessionArg }).strict(),
+    outputSchema: z.object({ ok: z.boolean() }),
+    annotations: READ_ONLY,
+    access: "read",
+    run: (_args, { reply }) => {
+      ran++;
+      return Promise.resolve(reply.success({ ok: true }, "ok"));
+    },
+  });
+  const pack = {
+    ...(readingRoomPack as DomainPack),
+    tools: [...readingRoomPack.tools, peek],
+    examples: { ...readingRoomPack.examples, domain_peek: {} },
+  } as DomainPack;
+  await using server = await startTestServer({}, { pack });
+  await using chat = await openChat(server, "peeker");
+  for (const session of [undefined, "", "forged.session.token"]) {
+    const result = await chat.call("domain_peek", session === undefined ? {} : { session });
+    assertEquals(result.isError, true);
+  }
+  assertEquals(ran, 0, "its work ran without a session");
+  const { session } = await chat.begin();
+  assertEquals((await chat.call("domain_peek", { session })).isError, false);
+  assertEquals(ran, 1);
 });
