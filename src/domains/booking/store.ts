@@ -54,7 +54,15 @@ export type BookOutcome =
   /** Another reservation holds part of the time. */
   | { outcome: "taken" }
   /** The database found the resource closed, too small, or the start past (rules changed under us). */
-  | { outcome: "not_bookable" };
+  | { outcome: "not_bookable" }
+  /** The person already holds the most upcoming reservations one member may. */
+  | { outcome: "limit"; limit: number };
+
+/**
+ * Upcoming reservations one member may hold at once. Without it one member could hold every
+ * resource for the whole booking window, and a free book/cancel loop would grow the tables.
+ */
+export const MAX_UPCOMING_PER_MEMBER = 20;
 
 /** How a cancellation went. */
 export type CancelOutcome =
@@ -241,6 +249,17 @@ export function createBookingStore(sql: SqlClient): BookingStore {
       return sql.transaction(async (tx): Promise<BookOutcome> => {
         const earlier = await byKey(tx, sub, request.idempotencyKey);
         if (earlier) return keyOutcome(earlier, request);
+        // One booking of a person at a time (their row locked for this transaction), so parallel
+        // requests cannot all pass the count below.
+        await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [sub]);
+        const [{ upcoming }] = await tx.query<{ upcoming: number }>(
+          `SELECT count(*)::int AS upcoming FROM booking_reservations
+            WHERE user_id = $1 AND status = 'active' AND ends_at > now()`,
+          [sub],
+        );
+        if (upcoming >= MAX_UPCOMING_PER_MEMBER) {
+          return { outcome: "limit", limit: MAX_UPCOMING_PER_MEMBER };
+        }
 
         const id = newReservationId();
         const start = new Date(request.start).toISOString();

@@ -467,6 +467,11 @@ export const bookingTools = [
               reservationLine(booked.reservation)
             }. Use a new key for a different booking; reuse a key only to retry the same one.`,
           );
+        case "limit":
+          return reply.refused(
+            `this member already holds ${booked.limit} upcoming reservations, the most one member ` +
+              "may. Cancel one they no longer need (domain_list_reservations lists them), then book.",
+          );
         case "not_bookable":
           return reply.refused(
             `${resource.name} cannot be booked for ${

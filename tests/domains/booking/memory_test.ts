@@ -35,3 +35,30 @@ for (const database of ["postgres", "pglite"] as const) {
     assertEquals(await rowsMentioning(server.resources.sql, sub), {});
   });
 }
+
+Deno.test("booking: one member may hold at most 20 upcoming reservations, even when asking in parallel", async () => {
+  await using server = await startTestServer({ DOMAIN: "booking" });
+  await using chat = await openChat(server, `booking-limit-${crypto.randomUUID()}`);
+  const { session } = await chat.begin();
+  const base = bookingPack.examples.domain_do_action as { start: string };
+  const day = base.start.slice(0, 10);
+  // 24 one-hour bookings of four spaces open from 08:00, all asked for at once.
+  const asks = Array.from({ length: 24 }, (_, i) => {
+    const resource = ["garden-room", "lantern-room", "practice-room", "court-a"][i % 4];
+    const hour = String(8 + Math.floor(i / 4)).padStart(2, "0");
+    return chat.call("domain_do_action", {
+      session,
+      action: "book",
+      resource_id: resource,
+      start: `${day}T${hour}:00`,
+      end: `${day}T${hour}:30`,
+      party_size: 2,
+      idempotency_key: `limit-key-${i}`,
+    });
+  });
+  const results = await Promise.all(asks);
+  const booked = results.filter((r) => !r.isError);
+  const refused = results.filter((r) => r.isError && r.text.includes("20 upcoming reservations"));
+  assertEquals(booked.length, 20, results.filter((r) => r.isError).map((r) => r.text).join("\n"));
+  assertEquals(refused.length, 4);
+});
