@@ -122,13 +122,32 @@ export function databaseOver(
   return {
     sql,
     users: createUserStore(sql, history),
-    forgetPerson: (sub) =>
-      sql.transaction(async (tx) => {
-        await schema.forget?.(tx, sub);
-        await tx.query("DELETE FROM users WHERE id = $1", [sub]);
-      }),
+    forgetPerson: async (sub) => {
+      for (let attempt = 1;; attempt++) {
+        try {
+          return await sql.transaction(async (tx) => {
+            // Locks in the order a save takes them (the state row, then the person's row), so a
+            // save running alongside waits for the forget, or the forget for it — never both.
+            await tx.query("SELECT 1 FROM user_state WHERE user_id = $1 FOR UPDATE", [sub]);
+            await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [sub]);
+            await schema.forget?.(tx, sub);
+            await tx.query("DELETE FROM users WHERE id = $1", [sub]);
+          });
+        } catch (error) {
+          // A pack's own writes may still meet the forget the other way round; the database then
+          // aborts one side, and forgetting is worth another try.
+          if (attempt >= 3 || !isDeadlock(error)) throw error;
+        }
+      }
+    },
     ping: () => bounded(() => raw.query("SELECT 1")).then(() => {}),
     raw,
     close: () => raw.close(),
   };
+}
+
+/** Whether a store failure was PostgreSQL breaking a deadlock (SQLSTATE 40P01). */
+function isDeadlock(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } })?.cause;
+  return cause?.code === "40P01" || /deadlock detected/i.test(String((error as Error)?.message));
 }
