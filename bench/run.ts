@@ -138,8 +138,29 @@ interface Load {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** The server process's CPU time (user + system) per answered request, µs; null if unknown. */
+  cpuUsPerCall: number | null;
   requests: number;
   errors: number;
+}
+
+/** Clock ticks per second of /proc's CPU counters. */
+const CLOCK_TICKS = await (async () => {
+  try {
+    const { stdout } = await new Deno.Command("getconf", { args: ["CLK_TCK"], stdout: "piped" })
+      .output();
+    return Number(new TextDecoder().decode(stdout).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU ticks (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuTicks(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // Fields after the command name (which may hold spaces) start at ") ".
+  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
 }
 
 async function wrk(
@@ -148,6 +169,7 @@ async function wrk(
   connections: number,
   seconds: number,
   extraLua = "",
+  serverPid?: number,
 ): Promise<Load> {
   const script = await Deno.makeTempFile({ suffix: ".lua" });
   const lua = [
@@ -159,6 +181,7 @@ async function wrk(
   await Deno.writeTextFile(script, lua);
   try {
     const threads = Math.min(connections, WRK_THREADS);
+    const ticksBefore = serverPid === undefined ? 0 : cpuTicks(serverPid);
     const { stdout, code } = await new Deno.Command("wrk", {
       args: [
         "-t",
@@ -175,6 +198,7 @@ async function wrk(
       stdout: "piped",
       stderr: "inherit",
     }).output();
+    const ticks = serverPid === undefined ? 0 : cpuTicks(serverPid) - ticksBefore;
     const out = new TextDecoder().decode(stdout);
     if (code !== 0) throw new Error(`wrk failed: ${out}`);
     const ms = (label: string) => {
@@ -193,6 +217,9 @@ async function wrk(
       p99Ms: Math.round(ms("99") * 100) / 100,
       requests,
       errors,
+      cpuUsPerCall: serverPid === undefined || requests === 0
+        ? null
+        : Math.round(ticks * 1e6 / CLOCK_TICKS / requests),
     };
   } finally {
     await Deno.remove(script);
@@ -252,7 +279,8 @@ async function main() {
         `${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${
           row.p50Ms.toFixed(2).padStart(7)
         } ms  ` +
-        `p99 ${row.p99Ms.toFixed(2).padStart(7)} ms  errors ${row.errors}`,
+        `p99 ${row.p99Ms.toFixed(2).padStart(7)} ms  errors ${row.errors}  ` +
+        `CPU ${row.cpuUsPerCall ?? "?"} µs/call`,
     );
   };
 
@@ -264,7 +292,7 @@ async function main() {
       target: "a: bare Hono route",
       era: "-",
       connections: c,
-      ...(await wrk(`${bare.match[1]}/mcp`, request, c, DURATION)),
+      ...(await wrk(`${bare.match[1]}/mcp`, request, c, DURATION, "", bare.child.pid)),
     });
   }
   await bare.stop();
@@ -282,7 +310,7 @@ async function main() {
         target: "b: SDK echo (no auth)",
         era,
         connections: c,
-        ...(await wrk(`${peer.match[1]}/`, request, c, DURATION)),
+        ...(await wrk(`${peer.match[1]}/`, request, c, DURATION, "", peer.child.pid)),
       });
     }
   }
@@ -386,8 +414,8 @@ async function main() {
       const begun = await once(`${origin}/mcp`, begin);
       if (!begun.result?.structuredContent?.session) throw new Error(JSON.stringify(begun));
       for (const c of [1, 16]) {
-        const a = await wrk(`${origin}/mcp`, getItem, c, DURATION);
-        const b = await wrk(`${origin}/mcp`, begin, c, DURATION);
+        const a = await wrk(`${origin}/mcp`, getItem, c, DURATION, "", us.child.pid);
+        const b = await wrk(`${origin}/mcp`, begin, c, DURATION, "", us.child.pid);
         if (round === 1) {
           log({ target: "c: us, domain_get_item", era, connections: c, ...a });
           log({ target: "c: us, begin_session", era, connections: c, ...b });
@@ -456,6 +484,9 @@ async function main() {
  * 16 connections go, on a booking server of its own (same data directory, so the same signing
  * key, as the Reading Room's); checks afterwards that every request booked.
  */
+/** Members the booking line spreads its requests over (each may hold 20 upcoming bookings). */
+const MEMBERS = 500;
+
 async function benchBooking(
   env: Record<string, string>,
   tokenFor: (publicUrl: string, sub: string) => Promise<string>,
@@ -468,10 +499,20 @@ async function benchBooking(
   try {
     const origin = server.match[1];
     const publicUrl = /Connector URL\s+(\S+)\/mcp/.exec(server.lines.join("\n"))![1];
-    const auth = `Bearer ${await tokenFor(publicUrl, "bench-booker")}`;
-    const begin = toolCall("2025", "begin_session", {});
-    begin.headers.authorization = auth;
-    const session = (await once(`${origin}/mcp`, begin)).result.structuredContent.session.token;
+    // Many members, each with a session: one member may hold only so many upcoming bookings, so
+    // the requests are spread over enough of them that no one reaches the cap.
+    const members: { auth: string; session: string }[] = [];
+    for (let batch = 0; batch < MEMBERS / 25; batch++) {
+      members.push(
+        ...await Promise.all(Array.from({ length: 25 }, async (_, i) => {
+          const auth = `Bearer ${await tokenFor(publicUrl, `bench-booker-${batch * 25 + i}`)}`;
+          const begin = toolCall("2025", "begin_session", {});
+          begin.headers.authorization = auth;
+          const answer = await once(`${origin}/mcp`, begin);
+          return { auth, session: answer.result.structuredContent.session.token as string };
+        })),
+      );
+    }
     const slots: string[] = [];
     for (let day = 1; day < 60; day++) {
       const date = addDays(localTime(Date.now(), VENUE.timeZone).date, day);
@@ -485,7 +526,7 @@ async function benchBooking(
       }
     }
     const template = toolCall("2025", "domain_do_action", {
-      session,
+      session: "%s",
       action: "book",
       resource_id: "%s",
       start: "%s",
@@ -493,12 +534,13 @@ async function benchBooking(
       party_size: 2,
       idempotency_key: "bench-%d-%d",
     });
-    template.headers.authorization = auth;
+    template.headers.authorization = members[0].auth;
     const outcomes = await Deno.makeTempFile({ suffix: ".txt" });
     // Each wrk thread takes every WRK_THREADS-th slot from its own offset (threads share no Lua
     // state), so no two requests share a slot.
     const lua = `
 local slots = { ${slots.map((x) => `"${x}"`).join(",")} }
+local members = { ${members.map((m) => `{"${m.auth}","${m.session}"}`).join(",")} }
 local threads = {}
 function setup(thread) thread:set("id", #threads) table.insert(threads, thread) end
 function init() n = 0 booked = 0 refused = 0 end
@@ -506,7 +548,11 @@ function request()
   local i = (id + n * ${WRK_THREADS}) % #slots + 1
   n = n + 1
   local r, s, e = slots[i]:match("([^|]+)|([^|]+)|([^|]+)")
-  return wrk.format(nil, nil, nil, string.format([==[${template.body}]==], r, s, e, id, n))
+  local m = members[(id + n * ${WRK_THREADS}) % #members + 1]
+  local h = {}
+  for k, v in pairs(wrk.headers) do h[k] = v end
+  h["authorization"] = m[1]
+  return wrk.format(nil, nil, h, string.format([==[${template.body}]==], m[2], r, s, e, id, n))
 end
 function response(status, headers, body)
   if body:find('"isError":true', 1, true) then refused = refused + 1 else booked = booked + 1 end
@@ -516,7 +562,7 @@ function done()
   for _, t in ipairs(threads) do b = b + t:get("booked") r = r + t:get("refused") end
   local f = io.open("${outcomes}", "w") f:write(b .. " " .. r) f:close()
 end`;
-    const load = await wrk(`${origin}/mcp`, template, 16, DURATION, lua);
+    const load = await wrk(`${origin}/mcp`, template, 16, DURATION, lua, server.child.pid);
     const [booked, refused] = (await Deno.readTextFile(outcomes)).split(" ").map(Number);
     await Deno.remove(outcomes);
     console.log(`booking: ${booked} booked, ${refused} refused, of ${slots.length} distinct slots`);
@@ -546,10 +592,12 @@ function markdown(r: {
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GiB, ${m.os}. Deno ${m.deno} (V8 ${m.v8}), ${m.wrk}, ${m.postgres}.`,
     `Packages: ${(m.packages as string[]).join(", ")}. Connector ${m.connector}.`,
     "",
-    "| target | era | conns | req/s | p50 ms | p99 ms | errors |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    "| target | era | conns | req/s | p50 ms | p99 ms | errors | CPU µs/call |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...r.rows.map((x) =>
-      `| ${x.target} | ${x.era} | ${x.connections} | ${x.requestsPerSecond} | ${x.p50Ms} | ${x.p99Ms} | ${x.errors} |`
+      `| ${x.target} | ${x.era} | ${x.connections} | ${x.requestsPerSecond} | ${x.p50Ms} | ${x.p99Ms} | ${x.errors} | ${
+        x.cpuUsPerCall ?? "?"
+      } |`
     ),
     "",
     "| era | conns | us / peer | us / limit |",
