@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { withDeadline } from "../deadline.ts";
 import { type KvHandle, KvTimeoutError } from "../kv/kv_handle.ts";
 import { StoreError } from "../store/types.ts";
 
@@ -76,21 +77,16 @@ export function sharedReadiness(
   };
 }
 async function within(timeoutMs: number, check: () => Promise<void>): Promise<CheckOutcome> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<CheckOutcome>((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
   try {
-    return await Promise.race([
-      check().then((): CheckOutcome => "ok", (error): CheckOutcome =>
-        // A store that missed its own deadline is slow, not broken: say so.
-        error instanceof KvTimeoutError ||
-          (error instanceof StoreError && error.code === "timeout")
-          ? "timeout"
-          : "failed"),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
+    await withDeadline(check(), timeoutMs, () => new ReadinessTimeout());
+    return "ok";
+  } catch (error) {
+    // A store that missed its own deadline is slow, not broken: say so.
+    return error instanceof ReadinessTimeout || error instanceof KvTimeoutError ||
+        (error instanceof StoreError && error.code === "timeout")
+      ? "timeout"
+      : "failed";
   }
 }
+
+class ReadinessTimeout extends Error {}

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { withDeadline } from "../deadline.ts";
 import { CodedError } from "../errors.ts";
 
 /** A KV call missed its deadline. The call itself may still complete later. */
@@ -14,21 +15,6 @@ export class KvTimeoutError extends CodedError<"timeout"> {
   constructor(operation: string, timeoutMs: number) {
     super("timeout", `KV ${operation}: no answer within ${timeoutMs} ms`);
   }
-}
-
-/** Rejects with {@linkcode KvTimeoutError} when `promise` has not settled within `timeoutMs`. */
-export function withinDeadline<T>(
-  operation: string,
-  timeoutMs: number,
-  promise: Promise<T>,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KvTimeoutError(operation, timeoutMs)), timeoutMs);
-  });
-  // A call that settles after its deadline must not surface as an unhandled rejection.
-  promise.catch(() => {});
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** Calls of `Deno.Kv` that talk to the store and so get the deadline. */
@@ -53,7 +39,7 @@ export function boundedKv(
       pending = Promise.reject(error);
     }
     pending.catch(onFailure);
-    return withinDeadline(operation, timeoutMs, pending);
+    return withDeadline(pending, timeoutMs, () => new KvTimeoutError(operation, timeoutMs));
   };
   return new Proxy(kv, {
     get(target, property) {

@@ -7,6 +7,7 @@
  * @module
  */
 import type { DatabaseConfig } from "../config.ts";
+import { withDeadline } from "../deadline.ts";
 import { applyMigrations, CORE_MIGRATIONS, CORE_NAMESPACE, type Migration } from "./migrations.ts";
 import { openNeon } from "./neon.ts";
 import { openPglite } from "./pglite.ts";
@@ -89,28 +90,18 @@ export function databaseOver(
    * restart): a call then fails closed in time, and the calls after the reopen succeed.
    */
   async function bounded<T>(work: () => Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new StoreError("timeout", `no answer within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      });
-      const opened = raw.ready?.();
-      opened?.catch(() => {}); // Past the deadline its failure is nobody's to hear.
-      return await Promise.race([
-        (opened ?? Promise.resolve()).then(() => prepare()).then(work),
-        deadline,
-      ]);
+      return await withDeadline(
+        (raw.ready?.() ?? Promise.resolve()).then(() => prepare()).then(work),
+        timeoutMs,
+        () => new StoreError("timeout", `no answer within ${timeoutMs} ms`),
+      );
     } catch (error) {
       // A failure can mean the backend was restarted (an in-memory database then has no schema):
       // prepare again next time; it is idempotent and cheap.
       ready = undefined;
       if (error instanceof StoreError) throw error;
       throw new StoreError("unavailable", (error as Error).message, { cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

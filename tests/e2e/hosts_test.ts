@@ -9,10 +9,10 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 import { decodeJwt } from "jose";
 import { MemoryOAuthProvider, signInAndDecide } from "../helpers/oauth.ts";
 import { readRpc, startTestServer, type TestServer } from "../helpers/server.ts";
+import { serveMetadataDocument } from "../helpers/metadata_document.ts";
 import { authorizeUrl, CALLBACK, pkce } from "../helpers/signin_flow.ts";
 
 const CLAUDE_AI_CALLBACK = "https://claude.ai/api/mcp/auth_callback";
-const TLS_DIR = new URL("../fixtures/tls/", import.meta.url);
 
 type TokenResponse = {
   access_token: string;
@@ -239,29 +239,16 @@ Deno.test("claude.ai's connector: DCR with client_secret_post, its own scopes, a
 });
 
 /** Serves Claude Code's client ID metadata document from a local https fake. */
-async function serveClaudeCodeMetadata() {
-  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    cert: await Deno.readTextFile(new URL("localhost.pem", TLS_DIR)),
-    key: await Deno.readTextFile(new URL("localhost-key.pem", TLS_DIR)),
-    onListen: () => {},
-  }, (request): Response => {
-    if (new URL(request.url).pathname !== "/oauth/claude-code-client-metadata") {
-      return new Response("not found", { status: 404 });
-    }
-    return Response.json({
-      client_id: url,
-      client_name: "Claude Code",
-      client_uri: "https://claude.ai",
-      redirect_uris: [CALLBACK],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "none",
-    });
-  });
-  const url = `https://localhost:${server.addr.port}/oauth/claude-code-client-metadata`;
-  return { url, [Symbol.asyncDispose]: () => server.shutdown() };
+function serveClaudeCodeMetadata() {
+  return serveMetadataDocument("/oauth/claude-code-client-metadata", (url) => ({
+    client_id: url,
+    client_name: "Claude Code",
+    client_uri: "https://claude.ai",
+    redirect_uris: [CALLBACK],
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "none",
+  }));
 }
 
 Deno.test("Claude Code: a client ID metadata document and 2026-07-28 server/discover", async () => {

@@ -7,31 +7,13 @@ import {
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { clientMetadataFor, MemoryOAuthProvider, signInAndDecide } from "../helpers/oauth.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { serveMetadataDocument } from "../helpers/metadata_document.ts";
 
 const CALLBACK = "http://127.0.0.1:53682/callback";
-const TLS_DIR = new URL("../fixtures/tls/", import.meta.url);
 
-/** Serves a client metadata document over https on loopback, as a real client would publish it. */
-async function serveMetadataDocument() {
-  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    cert: await Deno.readTextFile(new URL("localhost.pem", TLS_DIR)),
-    key: await Deno.readTextFile(new URL("localhost-key.pem", TLS_DIR)),
-    onListen: () => {},
-  }, (request): Response => {
-    const url = new URL(request.url);
-    fetches++;
-    if (url.pathname !== "/oauth/client.json") return new Response("not found", { status: 404 });
-    return Response.json(clientMetadataFor(CALLBACK, documentUrl));
-  });
-  let fetches = 0;
-  const documentUrl: string = `https://localhost:${server.addr.port}/oauth/client.json`;
-  return {
-    url: documentUrl,
-    fetches: () => fetches,
-    [Symbol.asyncDispose]: () => server.shutdown(),
-  };
+/** Serves a client metadata document naming the test callback. */
+function serveClientDocument() {
+  return serveMetadataDocument("/oauth/client.json", (url) => clientMetadataFor(CALLBACK, url));
 }
 
 /**
@@ -111,7 +93,7 @@ Deno.test("a host connects end to end through the development sign-in", async (t
   });
 
   await t.step("with a client ID metadata document", async () => {
-    await using document = await serveMetadataDocument();
+    await using document = await serveClientDocument();
     const provider = new MemoryOAuthProvider(CALLBACK, document.url);
     const { clientId } = await connectLikeAHost(server, provider, "bob@example.com");
     assertEquals(clientId, document.url);
@@ -119,7 +101,7 @@ Deno.test("a host connects end to end through the development sign-in", async (t
   });
 
   await t.step("a metadata document that fails is not fetched again at once", async () => {
-    await using document = await serveMetadataDocument();
+    await using document = await serveClientDocument();
     const missing = document.url.replace("client.json", "missing.json");
     for (let i = 0; i < 3; i++) {
       const url = new URL("/authorize", server.config.publicUrl);
