@@ -7,9 +7,10 @@
 import {
   type AuthInfo,
   createMcpHandler,
-  type McpHttpHandler,
+  isLegacyRequest,
   type McpRequestContext,
   McpServer,
+  WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import type { Identity, VerifiedAccess } from "./auth/identity.ts";
 import type { CoreServices } from "./pack/core_services.ts";
@@ -68,15 +69,50 @@ export function createServer(
   return server;
 }
 
-/** The SDK handler serving `/mcp`: stateless, 2026-07-28 plus the 2025-era fallback. */
-export function createMcpEndpoint(options: McpEndpointOptions): McpHttpHandler {
-  return createMcpHandler(
-    (ctx) => createServer(identityOf(ctx), options, ctx.authInfo?.clientId || undefined),
-    {
-      legacy: "stateless",
-      maxRequestBodySize: options.maxBodyBytes,
-      // The name only: parse errors quote the request body, which may hold a session token or state.
-      onerror: (error) => console.error(`mcp: request rejected (${error.name})`),
+/** What `/mcp` hands each POST to, with the verified caller and the body it already parsed. */
+export interface McpEndpoint {
+  fetch(request: Request, options: { authInfo: AuthInfo; parsedBody?: unknown }): Promise<Response>;
+}
+
+/**
+ * The handler serving `/mcp`, stateless in both eras. 2026-07-28 requests go to the SDK's modern
+ * path (one JSON body per call). 2025-era requests are answered here the way the SDK's own
+ * stateless fallback answers them, except that a call's answer is one `application/json` body
+ * instead of a one-event SSE stream: the 2025-11-25 transport lets a server answer a POST either
+ * way (clients must accept both), our tools send nothing before their result, and the JSON body
+ * costs less per call than setting up a stream.
+ */
+export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+  // The name only: parse errors quote the request body, which may hold a session token or state.
+  const onerror = (error: Error) => console.error(`mcp: request rejected (${error.name})`);
+  const factory = (ctx: McpRequestContext) =>
+    createServer(identityOf(ctx), options, ctx.authInfo?.clientId || undefined);
+  const maxRequestBodySize = options.maxBodyBytes;
+  const modern = createMcpHandler(factory, { legacy: "reject", maxRequestBodySize, onerror });
+  return {
+    async fetch(request, { authInfo, parsedBody }) {
+      if (!(await isLegacyRequest(request, parsedBody, { maxRequestBodySize }))) {
+        return modern.fetch(request, { authInfo, parsedBody });
+      }
+      const server = factory({ era: "legacy", authInfo, requestInfo: request });
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+        maxRequestBodySize,
+      });
+      try {
+        await server.connect(transport);
+        return await transport.handleRequest(request, { authInfo, parsedBody });
+      } catch (error) {
+        onerror(error instanceof Error ? error : new Error(String(error)));
+        return Response.json(
+          { jsonrpc: "2.0", id: null, error: { code: -32603, message: "Internal server error" } },
+          { status: 500 },
+        );
+      } finally {
+        transport.close().catch(() => {});
+        server.close().catch(() => {});
+      }
     },
-  );
+  };
 }

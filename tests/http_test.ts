@@ -156,3 +156,59 @@ Deno.test("an oversized body is refused with a clear 413", async (t) => {
     );
   });
 });
+
+Deno.test("2025-era requests are answered with one JSON body, not an SSE stream", async (t) => {
+  await using server = await startTestServer();
+  const auth = {
+    authorization: `Bearer ${await server.mint()}`,
+    "mcp-protocol-version": "2025-11-25",
+  };
+  const json = async (response: Response) => {
+    assertEquals(response.headers.get("content-type")?.split(";")[0], "application/json");
+    return await response.json();
+  };
+  await t.step("initialize", async () => {
+    const answer = await json(await server.post(INITIALIZE, auth));
+    assertEquals(answer.result.protocolVersion, "2025-11-25");
+    assertEquals(answer.result.serverInfo.name.length > 0, true);
+  });
+  await t.step("the initialized notification gets 202 and no body", async () => {
+    const response = await server.post(
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      auth,
+    );
+    assertEquals(response.status, 202);
+    assertEquals(await response.text(), "");
+  });
+  await t.step("tools/list and tools/call", async () => {
+    const listed = await json(
+      await server.post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, auth),
+    );
+    assert(listed.result.tools.some((tool: { name: string }) => tool.name === "health"));
+    const called = await json(
+      await server.post({
+        jsonrpc: "2.0",
+        id: "three",
+        method: "tools/call",
+        params: { name: "health", arguments: {} },
+      }, auth),
+    );
+    assertEquals(called.id, "three");
+    assertEquals(called.result.isError, undefined);
+  });
+  await t.step("a batch of two requests gets both answers in one array", async () => {
+    const answer = await json(
+      await server.post([
+        { jsonrpc: "2.0", id: 4, method: "tools/list" },
+        { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "health", arguments: {} } },
+      ], auth),
+    );
+    assert(Array.isArray(answer), JSON.stringify(answer));
+    assertEquals(answer.map((m: { id: number }) => m.id).sort(), [4, 5]);
+  });
+  await t.step("a body that is not JSON gets the protocol's parse error", async () => {
+    const response = await server.post("{not json", auth);
+    assertEquals(response.status, 400);
+    assertEquals((await response.json()).error.code, -32700);
+  });
+});
