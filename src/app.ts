@@ -56,6 +56,11 @@ export function createApp(
   if (isLoopback(publicHost)) originHosts.push("localhost", "127.0.0.1", "[::1]");
 
   app.use("*", requestLog({ subjectKey, sink: logSink }));
+  // An error no layer answered: logged by name only (a message can quote a request), answered 500.
+  app.onError((error) => {
+    console.error(`http: unanswered error (${error.name})`);
+    return Response.json({ error: "internal_error" }, { status: 500 });
+  });
   app.route("/", healthRoutes(core.readiness));
   app.route(
     "/",
@@ -119,7 +124,17 @@ export function createApp(
       const authInfo = toAuthInfo(c.get("access"), config.resourceUrl);
       // The body is parsed here once, so the tool arguments can be judged as they arrived (see
       // raw_arguments.ts), and handed to the SDK parsed, which spares it a copy of the request.
-      const text = await c.req.text();
+      let text: string;
+      try {
+        text = await c.req.text();
+      } catch {
+        // The client went away (or broke the stream) before its body arrived: nothing to serve.
+        return c.json({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32600, message: "The request body could not be read." },
+        }, 400);
+      }
       let parsedBody: unknown;
       try {
         parsedBody = text === "" ? undefined : JSON.parse(text);

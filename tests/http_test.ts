@@ -212,3 +212,30 @@ Deno.test("2025-era requests are answered with one JSON body, not an SSE stream"
     assertEquals((await response.json()).error.code, -32700);
   });
 });
+
+Deno.test("a client that leaves half way through its body leaves no error behind", async () => {
+  await using server = await startTestServer();
+  const token = await server.mint();
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => errors.push(args.map(String).join(" "));
+  try {
+    for (let i = 0; i < 5; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.config.port });
+      await conn.write(new TextEncoder().encode(
+        `POST /mcp HTTP/1.1\r\nHost: localhost:${server.config.port}\r\n` +
+          `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+          `Accept: application/json, text/event-stream\r\nContent-Length: 4000\r\n\r\n{"jsonrpc":`,
+      ));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      conn.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const response = await server.post(INITIALIZE, { authorization: `Bearer ${token}` });
+    assertEquals(response.status, 200);
+    await response.body?.cancel();
+  } finally {
+    console.error = original;
+  }
+  assertEquals(errors.filter((line) => !line.startsWith("database:")), []);
+});
