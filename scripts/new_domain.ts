@@ -66,11 +66,11 @@ export function packFiles(id: string): Record<string, string> {
  */
 import { z } from "zod";
 import { definePack } from "../../pack/domain_pack.ts";
-import { create${store}, type ${store} } from "./store.ts";
+import { create${store}, type Item, ITEMS_CONTENT, type ${store} } from "./store.ts";
 import { ${c}Tools } from "./tools.ts";
 
 /** The ${name} pack. */
-export const ${c}Pack = definePack<${store}>({
+export const ${c}Pack = definePack<${store}, readonly Item[]>({
   id: "${id}",
   brand: {
     productName: "${name}",
@@ -105,17 +105,8 @@ CREATE TABLE ${id}_list (
 );\`,
     },
   ],
-  seed: async (sql) => {
-    const items = JSON.parse(
-      await Deno.readTextFile(new URL("../../../seed/${id}/items.json", import.meta.url)),
-    );
-    await sql.query(
-      \`INSERT INTO ${id}_items (id, title, body)
-       SELECT i.id, i.title, i.body FROM jsonb_to_recordset($1::jsonb) AS i(id text, title text, body text)
-       ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body\`,
-      [JSON.stringify(items)],
-    );
-  },
+  // The catalog is fixed per deploy: read once, served from memory, copied into ${id}_items.
+  content: ITEMS_CONTENT,
   createStore: create${store},
   tools: ${c}Tools,
   // One call per tool that succeeds for a fresh person on a fresh database (the contract tests run them).
@@ -143,19 +134,46 @@ CREATE TABLE ${id}_list (
 });
 `,
     [`src/domains/${id}/store.ts`]: `/**
- * What ${name} keeps: its catalog and each person's list, over the kit's SQL client (which bounds
- * every call and fails closed on its own). Key everything personal by the verified subject.
+ * What ${name} keeps: its catalog (fixed content, read from memory; the database holds a copy to
+ * search) and each person's list, over the kit's SQL client (which bounds every call and fails
+ * closed on its own). Key everything personal by the verified subject.
  *
  * @module
  */
+import { z } from "zod";
+import type { FixedContent } from "../../pack/fixed_content.ts";
 import type { SqlClient } from "../../store/types.ts";
 
+const ItemSchema = z.object({
+  id: z.string().min(1).max(64),
+  title: z.string().min(1),
+  body: z.string(),
+}).strict();
+
 /** One catalog entry. */
-export interface Item {
-  id: string;
-  title: string;
-  body: string;
-}
+export type Item = z.infer<typeof ItemSchema>;
+
+/** The catalog: \`seed/${id}/items.json\`, checked when the server starts. */
+export const ITEMS_CONTENT: FixedContent<readonly Item[]> = {
+  load: async () =>
+    z.array(ItemSchema).parse(
+      JSON.parse(
+        await Deno.readTextFile(new URL("../../../seed/${id}/items.json", import.meta.url)),
+      ),
+    ),
+  // Runs when the file changed since the database last took a copy: the table becomes the file.
+  seed: async (tx, items) => {
+    await tx.query("DELETE FROM ${id}_items WHERE NOT (id = ANY($1::text[]))", [
+      items.map((i) => i.id),
+    ]);
+    await tx.query(
+      \`INSERT INTO ${id}_items (id, title, body)
+       SELECT i.id, i.title, i.body FROM jsonb_to_recordset($1::jsonb) AS i(id text, title text, body text)
+       ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body\`,
+      [JSON.stringify(items)],
+    );
+  },
+};
 
 /** The pack's store. */
 export interface ${store} {
@@ -169,8 +187,9 @@ export interface ${store} {
   list(sub: string): Promise<string[]>;
 }
 
-/** Builds the store. */
-export function create${store}(sql: SqlClient): ${store} {
+/** Builds the store over the database and the catalog as loaded. */
+export function create${store}(sql: SqlClient, items: readonly Item[]): ${store} {
+  const byId = new Map(items.map((item) => [item.id, item]));
   return {
     search: (query) =>
       sql.query<Item>(
@@ -179,12 +198,7 @@ export function create${store}(sql: SqlClient): ${store} {
           ORDER BY id LIMIT 20\`,
         [query],
       ),
-    async get(id) {
-      const rows = await sql.query<Item>("SELECT id, title, body FROM ${id}_items WHERE id = $1", [
-        id,
-      ]);
-      return rows[0] ?? null;
-    },
+    get: (id) => Promise.resolve(byId.get(id) ?? null),
     async change(sub, action, id) {
       const rows = await sql.query<{ found: boolean }>(
         \`WITH item AS (SELECT id FROM ${id}_items WHERE id = $2),
@@ -316,7 +330,11 @@ You are ${name}'s assistant: friendly, brief and precise.
           body: "Replace these entries with your catalog.",
         },
         { id: "item-2", title: "A second entry", body: "Each has an id, a title and a body." },
-        { id: "item-3", title: "A third entry", body: "The seed is upserted on every start." },
+        {
+          id: "item-3",
+          title: "A third entry",
+          body: "Edit this file and restart to change them.",
+        },
       ],
       null,
       2,
@@ -328,18 +346,20 @@ You are ${name}'s assistant: friendly, brief and precise.
  */
 import { assertEquals } from "@std/assert";
 import { ${c}Pack } from "../../../src/domains/${id}/pack.ts";
+import { ITEMS_CONTENT } from "../../../src/domains/${id}/store.ts";
 import { databaseOver } from "../../../src/store/database.ts";
 import { createTestDatabase } from "../../helpers/postgres.ts";
 
 Deno.test("${id} store: search, get, a person's list", async () => {
   await using db = await createTestDatabase();
+  const items = await ITEMS_CONTENT.load();
   const database = databaseOver(db.connect(), {
     namespace: ${c}Pack.id,
     migrations: ${c}Pack.migrations,
-    seed: ${c}Pack.seed,
+    content: { hash: "test", seed: (tx) => ITEMS_CONTENT.seed(tx, items) },
   }, 10_000);
   try {
-    const store = ${c}Pack.createStore(database.sql);
+    const store = ${c}Pack.createStore(database.sql, items);
     assertEquals((await store.search("first")).map((i) => i.id), ["item-1"]);
     assertEquals((await store.get("item-2"))?.title, "A second entry");
     assertEquals(await store.get("nope"), null);

@@ -8,6 +8,7 @@ import { createApp } from "./app.ts";
 import { preparePrivateDataDir } from "./data_dir.ts";
 import { type Config, parseConfig } from "./config.ts";
 import type { DomainPack } from "./pack/domain_pack.ts";
+import { loadFixedContent } from "./pack/fixed_content.ts";
 import { type Guidance, loadGuidance } from "./guidance.ts";
 import type { PackBrand } from "./pack/brand.ts";
 import { readinessCheck, sharedReadiness } from "./health/readiness.ts";
@@ -70,11 +71,14 @@ export async function startServer(
     if (config.port === 0) config = parseConfig({ ...env, PORT: String(server.addr.port) });
     // Deno Deploy has no local files; everywhere else the data directory is private from the start.
     if (!config.onDeploy) await preparePrivateDataDir(config.dataDir, config.kvPath);
+    // Read before anything opens: a bad content file stops the start, naming the problem.
+    const content = pack.content && await loadFixedContent(pack.content);
     kv = await openKvHandle(config.kvPath, { timeoutMs: config.database.timeoutMs });
     database = await openDatabase(config.database, {
       namespace: pack.id,
       migrations: pack.migrations,
-      seed: pack.seed,
+      content: content &&
+        { hash: content.hash, seed: (tx) => pack.content!.seed(tx, content.value) },
       forget: pack.forget,
     }, config.history);
     const sessionSecret = await loadSessionSecret(config.session.signingSecret, config.dataDir);
@@ -136,7 +140,7 @@ export async function startServer(
       verifyAccess,
       core,
       registry,
-      store: pack.createStore(database.sql),
+      store: pack.createStore(database.sql, content?.value),
       signin,
       subjectKey: await logSubjectKey(sessionSecret),
       logSink: options.logSink,

@@ -4,7 +4,8 @@
  * The kit is the skeleton every connector shares — one gateway, the resource server and sign-in,
  * sessions, users and their versioned saved state, the `user_*` and `config_*` tools, `health`,
  * fail-closed results. A pack gives it a subject: its name and voice (brand, guidance), its tables
- * (migrations under its own id), its content (seed), a store over the kit's SQL client, and its
+ * (migrations under its own id), its fixed content (loaded once, served from memory, copied into
+ * its tables when it changes), a store over the kit's SQL client, and its
  * `domain_*` tools with an example call each (the kit's contract tests run every pack through
  * them). The kit never imports a pack; `main.ts` picks one from `src/domains/registry.ts`.
  *
@@ -60,8 +61,9 @@ import type { SqlClient, SqlTransaction } from "../store/types.ts";
 import type { Identity } from "../auth/identity.ts";
 import type { z } from "zod";
 import type { PackBrand } from "./brand.ts";
+import type { FixedContent } from "./fixed_content.ts";
 
-export type { PackBrand };
+export type { FixedContent, PackBrand };
 
 /** What `begin_session` adds for the pack: the person's domain data the model should start from. */
 export interface SessionContribution<Store> {
@@ -71,8 +73,11 @@ export interface SessionContribution<Store> {
   load(store: Store, identity: Identity): Promise<{ data: Record<string, unknown>; text: string }>;
 }
 
-/** A domain pack. `Store` is whatever its `createStore` returns; its tools receive it. */
-export interface DomainPack<Store = unknown> {
+/**
+ * A domain pack. `Store` is whatever its `createStore` returns; its tools receive it. `Content` is
+ * its fixed content, if it has any.
+ */
+export interface DomainPack<Store = unknown, Content = unknown> {
   /** Lower-case id, `[a-z][a-z0-9_]*`: the `DOMAIN` value, the migration namespace, the seed folder. */
   id: string;
   /** Names and voice. */
@@ -85,21 +90,23 @@ export interface DomainPack<Store = unknown> {
    */
   migrations: readonly Migration[];
   /**
-   * Loads the pack's content (idempotent) after the migrations, at start-up and again after the
-   * database was unreachable. Optional.
+   * Content that is the same for everyone and fixed per deploy (a catalogue, a venue). Loaded once
+   * at start-up and frozen; the store gets it and answers reads of it from memory, with no database
+   * round trip. Its tables get a copy (after the migrations, only when the content's hash changed)
+   * for what needs the database: search, joins, integrity. Optional.
    */
-  seed?(sql: SqlClient): Promise<void>;
+  content?: FixedContent<Content>;
   /**
-   * Builds the pack's store over the kit's SQL client. That client already bounds every call by
-   * the store deadline and turns any failure into the fail-closed error, so the store cannot
-   * forget to fail closed: it just queries.
+   * Builds the pack's store over the kit's SQL client and the loaded fixed content (`undefined`
+   * without one). That client already bounds every call by the store deadline and turns any
+   * failure into the fail-closed error, so the store cannot forget to fail closed: it just queries.
    */
-  createStore(sql: SqlClient): Store;
+  createStore(sql: SqlClient, content: Content): Store;
   /** The `domain_*` tools. Every one needs a session; each declares `access`. */
   tools: readonly ToolDefinition<Store>[];
   /**
    * One valid call per tool (arguments without `session`), used by the kit's contract tests: it
-   * must succeed for a fresh person with a valid session on freshly seeded content.
+   * must succeed for a fresh person with a valid session on a fresh database.
    */
   examples: Readonly<Record<string, Record<string, unknown>>>;
   /** What `begin_session` hands back besides the saved state. Optional. */
@@ -114,7 +121,9 @@ export interface DomainPack<Store = unknown> {
   forget(tx: SqlTransaction, sub: string): Promise<void>;
 }
 
-/** Declares a pack with its store type checked against its tools. */
-export function definePack<Store>(pack: DomainPack<Store>): DomainPack<Store> {
+/** Declares a pack with its store type checked against its tools (and its content, if any). */
+export function definePack<Store, Content = undefined>(
+  pack: DomainPack<Store, Content>,
+): DomainPack<Store, Content> {
   return pack;
 }

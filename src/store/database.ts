@@ -1,6 +1,6 @@
 /**
  * The database as the kit and its pack use it: the configured backend (Neon, or embedded PGlite in
- * a worker), the kit's and the pack's migrations and seed applied on first use, and one SQL client
+ * a worker), the kit's and the pack's migrations and the pack's fixed content applied on first use, and one SQL client
  * through which every call has the store deadline and every failure becomes a
  * {@linkcode StoreError} — so the kit's store and the pack's fail closed the same way.
  *
@@ -8,7 +8,13 @@
  */
 import type { DatabaseConfig } from "../config.ts";
 import { withDeadline } from "../deadline.ts";
-import { applyMigrations, CORE_MIGRATIONS, CORE_NAMESPACE, type Migration } from "./migrations.ts";
+import {
+  applyMigrations,
+  type ContentCopy,
+  CORE_MIGRATIONS,
+  CORE_NAMESPACE,
+  type Migration,
+} from "./migrations.ts";
 import { openNeon } from "./neon.ts";
 import { openPglite } from "./pglite.ts";
 import { type SqlClient, type SqlTransaction, StoreError } from "./types.ts";
@@ -20,8 +26,8 @@ export interface DatabaseSchema {
   /** The pack's id, its migrations' namespace. */
   namespace: string;
   migrations: readonly Migration[];
-  /** Loads the pack's content after the migrations (idempotent). */
-  seed?(sql: SqlClient): Promise<void>;
+  /** The pack's fixed content, copied into its tables whenever its hash is new to the database. */
+  content?: ContentCopy;
   /** Deletes the pack's rows of one person, inside the kit's forgetting transaction. */
   forget?(tx: SqlTransaction, sub: string): Promise<void>;
 }
@@ -61,7 +67,7 @@ export async function openDatabase(
 const DEFAULT_HISTORY: HistoryPolicy = { keep: 200, keepDays: 90, maxBytes: 4 * 1024 * 1024 };
 
 /**
- * The {@linkcode Database} over an open backend client. Migrations and seed run on first use (and
+ * The {@linkcode Database} over an open backend client. Migrations and content run on first use (and
  * again after any failed call), so the server starts even while the database is down and recovers
  * when it returns, or when the embedded database comes back from a restart without its schema.
  */
@@ -76,9 +82,8 @@ export function databaseOver(
     ready ??= (async () => {
       await applyMigrations(raw, [
         { namespace: CORE_NAMESPACE, migrations: CORE_MIGRATIONS },
-        { namespace: schema.namespace, migrations: schema.migrations },
+        { namespace: schema.namespace, migrations: schema.migrations, content: schema.content },
       ]);
-      await schema.seed?.(raw);
     })();
     ready.catch(() => (ready = undefined));
     return ready;

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { SqlClient } from "./types.ts";
+import type { SqlClient, SqlTransaction } from "./types.ts";
 
 /** A versioned schema change. */
 export interface Migration {
@@ -301,17 +301,29 @@ $fn$;
   },
 ];
 
-/** One namespace's migrations. */
+/** One namespace's migrations, and the fixed content its tables hold a copy of. */
 export interface MigrationSet {
   /** `core`, or a pack's id. */
   namespace: string;
   migrations: readonly Migration[];
+  /** The pack's fixed content: written after the migrations whenever its hash is new here. */
+  content?: ContentCopy;
+}
+
+/** What the database needs to hold a pack's fixed content. */
+export interface ContentCopy {
+  /** Identifies the content; a different hash means the copy must be rewritten. */
+  hash: string;
+  /** Writes the content into the pack's tables. */
+  seed(tx: SqlTransaction): Promise<void>;
 }
 
 /**
  * Applies every migration not yet applied, set by set in the order given (the kit's first, so a
- * pack's tables may reference `users`). Idempotent; safe to run from several instances at once.
- * Returns what it applied, as `namespace:version`.
+ * pack's tables may reference `users`), then rewrites each set's fixed content whose hash the
+ * database has not recorded. All in one transaction under one advisory lock: idempotent, and safe
+ * to run from several instances at once. Returns what it did, as `namespace:version` and
+ * `namespace:content`.
  */
 export async function applyMigrations(
   sql: SqlClient,
@@ -322,7 +334,9 @@ export async function applyMigrations(
     await tx.exec(
       "CREATE TABLE IF NOT EXISTS kit_migrations (namespace text NOT NULL, version int NOT NULL, " +
         "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), " +
-        "PRIMARY KEY (namespace, version))",
+        "PRIMARY KEY (namespace, version));" +
+        "CREATE TABLE IF NOT EXISTS kit_content (namespace text PRIMARY KEY, hash text NOT NULL, " +
+        "seeded_at timestamptz NOT NULL DEFAULT now())",
     );
     const done = new Set(
       (await tx.query<{ namespace: string; version: number }>(
@@ -341,6 +355,21 @@ export async function applyMigrations(
         );
         applied.push(id);
       }
+    }
+    const seeded = new Map(
+      (await tx.query<{ namespace: string; hash: string }>(
+        "SELECT namespace, hash FROM kit_content",
+      )).map((r) => [r.namespace, r.hash]),
+    );
+    for (const { namespace, content } of sets) {
+      if (!content || seeded.get(namespace) === content.hash) continue;
+      await content.seed(tx);
+      await tx.query(
+        `INSERT INTO kit_content (namespace, hash) VALUES ($1, $2)
+         ON CONFLICT (namespace) DO UPDATE SET hash = excluded.hash, seeded_at = now()`,
+        [namespace, content.hash],
+      );
+      applied.push(`${namespace}:content`);
     }
     return applied;
   });

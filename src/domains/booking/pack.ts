@@ -11,7 +11,7 @@ import { BOOKING_MIGRATIONS } from "./migrations.ts";
 import { type BookingStore, createBookingStore } from "./store.ts";
 import { addDays, localTime } from "./time.ts";
 import { bookingTools, upcomingText } from "./tools.ts";
-import { upsertVenue, VENUE } from "./venue.ts";
+import { VENUE, type Venue, VENUE_CONTENT } from "./venue.ts";
 import { reservationView, ReservationViewSchema } from "./views.ts";
 
 /**
@@ -22,7 +22,7 @@ import { reservationView, ReservationViewSchema } from "./views.ts";
 const exampleDay = addDays(localTime(Date.now(), VENUE.timeZone).date, 7);
 
 /** The booking desk pack. */
-export const bookingPack = definePack<BookingStore>({
+export const bookingPack = definePack<BookingStore, Venue>({
   id: "booking",
   brand: {
     productName: "Willowbank Booking Desk",
@@ -43,7 +43,7 @@ export const bookingPack = definePack<BookingStore>({
   },
   guidanceDir: new URL("../../../seed/booking/", import.meta.url),
   migrations: BOOKING_MIGRATIONS,
-  seed: async (sql) => await upsertVenue(sql, VENUE),
+  content: VENUE_CONTENT,
   createStore: createBookingStore,
   tools: bookingTools,
   examples: {

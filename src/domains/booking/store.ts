@@ -13,8 +13,7 @@
  */
 import type { SqlClient, SqlTransaction } from "../../store/types.ts";
 import type { Span } from "./policy.ts";
-import type { Resource } from "./venue.ts";
-import { WEEKDAYS } from "./time.ts";
+import type { Resource, Venue } from "./venue.ts";
 
 /** A reservation as the desk keeps it; times are instants in milliseconds. */
 export interface Reservation {
@@ -74,7 +73,7 @@ export type CancelOutcome =
 /** The booking desk's store. */
 export interface BookingStore {
   /** Every resource, by name. */
-  listResources(): Promise<Resource[]>;
+  listResources(): Promise<readonly Resource[]>;
   /** One resource, or `null`. */
   getResource(id: string): Promise<Resource | null>;
   /** Active reservations' spans per resource overlapping `[from, to)`. */
@@ -101,40 +100,6 @@ export interface BookingStore {
     sub: string,
     options: { includePast: boolean; includeCancelled: boolean; limit: number },
   ): Promise<Reservation[]>;
-}
-
-type ResourceRow = {
-  id: string;
-  name: string;
-  kind: string;
-  capacity: number;
-  hourly_price_cents: number;
-  description: string;
-  amenities: string[];
-  hours: { isodow: number; opens: string; closes: string }[];
-};
-
-const RESOURCE_SELECT = `
-  SELECT r.id, r.name, r.kind, r.capacity, r.hourly_price_cents, r.description, r.amenities,
-         coalesce((SELECT jsonb_agg(jsonb_build_object('isodow', h.isodow,
-                                      'opens', to_char(h.opens, 'HH24:MI'),
-                                      'closes', to_char(h.closes, 'HH24:MI')))
-                     FROM booking_opening_hours h WHERE h.resource_id = r.id), '[]'::jsonb) AS hours
-    FROM booking_resources r`;
-
-function resourceFrom(row: ResourceRow): Resource {
-  const hours = Object.fromEntries(WEEKDAYS.map((d) => [d, null])) as Resource["hours"];
-  for (const h of row.hours) hours[WEEKDAYS[h.isodow - 1]] = [h.opens, h.closes];
-  return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    capacity: row.capacity,
-    hourlyPriceCents: row.hourly_price_cents,
-    description: row.description,
-    amenities: row.amenities,
-    hours,
-  };
 }
 
 type ReservationRow = {
@@ -200,8 +165,13 @@ function sameBooking(existing: Reservation, request: BookingRequest): boolean {
     existing.end === request.end && existing.partySize === request.partySize;
 }
 
-/** Builds the store. */
-export function createBookingStore(sql: SqlClient): BookingStore {
+/** Builds the store over the database and the venue (fixed content: resources come from memory). */
+export function createBookingStore(sql: SqlClient, venue: Venue): BookingStore {
+  const byName = [...venue.resources].sort((
+    a,
+    b,
+  ) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const byId = new Map(venue.resources.map((r) => [r.id, r]));
   const byKey = async (tx: SqlTransaction, sub: string, key: string) => {
     const rows = await tx.query<ReservationRow>(
       `${RESERVATION_SELECT} WHERE v.user_id = $1 AND v.idempotency_key = $2`,
@@ -215,15 +185,9 @@ export function createBookingStore(sql: SqlClient): BookingStore {
       : { outcome: "key_reused", reservation: existing };
 
   return {
-    async listResources() {
-      const rows = await sql.query<ResourceRow>(`${RESOURCE_SELECT} ORDER BY r.name`);
-      return rows.map(resourceFrom);
-    },
+    listResources: () => Promise.resolve(byName),
 
-    async getResource(id) {
-      const rows = await sql.query<ResourceRow>(`${RESOURCE_SELECT} WHERE r.id = $1`, [id]);
-      return rows.length === 0 ? null : resourceFrom(rows[0]);
-    },
+    getResource: (id) => Promise.resolve(byId.get(id) ?? null),
 
     async takenSpans(resourceIds, from, to) {
       const rows = await sql.query<{ resource_id: string; start_ms: number; end_ms: number }>(

@@ -1,12 +1,14 @@
 /**
  * The venue's content: `seed/booking/venue.json` (name, time zone, currency, the bookable resources
- * with capacity, amenities, weekly opening hours and hourly price), validated at start-up and
- * upserted into the pack's tables when the database is prepared.
+ * with capacity, amenities, weekly opening hours and hourly price), validated when the pack loads.
+ * It is the pack's fixed content: resources are read from memory, and the pack's tables hold a copy
+ * (written when the venue changes) that bookings reference and their checks join against.
  *
  * @module
  */
 import { z } from "zod";
-import type { SqlClient } from "../../store/types.ts";
+import type { FixedContent } from "../../pack/fixed_content.ts";
+import type { SqlTransaction } from "../../store/types.ts";
 import { isKnownZone, minutesOf, type Weekday, WEEKDAYS } from "./time.ts";
 
 const HHMM = z.string().regex(/^([01][0-9]|2[0-3]):(00|15|30|45)$/, "HH:MM on a quarter hour");
@@ -69,11 +71,14 @@ export const VENUE: Venue = parseVenue(
 );
 
 /**
- * Writes the resources and their opening hours (one row per open weekday), in one transaction;
- * unchanged rows are not rewritten. Resources no longer in the seed are kept (reservations point
+ * Writes the resources and their opening hours (one row per open weekday) inside `tx`; unchanged
+ * rows are not rewritten. Resources no longer in the seed are kept (reservations point
  * at them) but lose their opening hours, so nothing new can be booked there.
  */
-export async function upsertVenue(sql: SqlClient, venue: Venue): Promise<void> {
+export async function writeVenue(
+  tx: Pick<SqlTransaction, "query">,
+  venue: Venue,
+): Promise<void> {
   const resources = venue.resources.map((r) => ({
     id: r.id,
     name: r.name,
@@ -89,9 +94,8 @@ export async function upsertVenue(sql: SqlClient, venue: Venue): Promise<void> {
       return h ? [{ resource_id: r.id, isodow: i + 1, opens: h[0], closes: h[1] }] : [];
     })
   );
-  await sql.transaction(async (tx) => {
-    await tx.query(
-      `INSERT INTO booking_resources AS t (id, name, kind, capacity, hourly_price_cents, description, amenities)
+  await tx.query(
+    `INSERT INTO booking_resources AS t (id, name, kind, capacity, hourly_price_cents, description, amenities)
        SELECT r.id, r.name, r.kind, r.capacity, r.hourly_price_cents, r.description, r.amenities
          FROM jsonb_to_recordset($1::jsonb)
            AS r(id text, name text, kind text, capacity int, hourly_price_cents int, description text, amenities text[])
@@ -102,22 +106,27 @@ export async function upsertVenue(sql: SqlClient, venue: Venue): Promise<void> {
        WHERE (t.name, t.kind, t.capacity, t.hourly_price_cents, t.description, t.amenities)
          IS DISTINCT FROM (excluded.name, excluded.kind, excluded.capacity,
                            excluded.hourly_price_cents, excluded.description, excluded.amenities)`,
-      [JSON.stringify(resources)],
-    );
-    await tx.query(
-      `DELETE FROM booking_opening_hours h
+    [JSON.stringify(resources)],
+  );
+  await tx.query(
+    `DELETE FROM booking_opening_hours h
         WHERE NOT EXISTS (
           SELECT 1 FROM jsonb_to_recordset($1::jsonb) AS n(resource_id text, isodow int)
            WHERE n.resource_id = h.resource_id AND n.isodow = h.isodow)`,
-      [JSON.stringify(hours)],
-    );
-    await tx.query(
-      `INSERT INTO booking_opening_hours AS t (resource_id, isodow, opens, closes)
+    [JSON.stringify(hours)],
+  );
+  await tx.query(
+    `INSERT INTO booking_opening_hours AS t (resource_id, isodow, opens, closes)
        SELECT n.resource_id, n.isodow, n.opens::time, n.closes::time
          FROM jsonb_to_recordset($1::jsonb) AS n(resource_id text, isodow int, opens text, closes text)
        ON CONFLICT (resource_id, isodow) DO UPDATE SET opens = excluded.opens, closes = excluded.closes
        WHERE (t.opens, t.closes) IS DISTINCT FROM (excluded.opens, excluded.closes)`,
-      [JSON.stringify(hours)],
-    );
-  });
+    [JSON.stringify(hours)],
+  );
 }
+
+/** The venue as the pack's fixed content. */
+export const VENUE_CONTENT: FixedContent<Venue> = {
+  load: () => Promise.resolve(VENUE),
+  seed: (tx, venue) => writeVenue(tx, venue),
+};

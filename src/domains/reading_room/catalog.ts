@@ -1,11 +1,13 @@
 /**
- * The library's content: `seed/reading_room/articles.json`, validated and upserted in one statement
- * when the database is prepared.
+ * The library's content: `seed/reading_room/articles.json`, validated once at start-up. It is the
+ * pack's fixed content: reads are answered from memory, and the articles table holds a copy for
+ * full-text search, written when the content changes.
  *
  * @module
  */
 import { z } from "zod";
-import type { SqlClient } from "../../store/types.ts";
+import type { FixedContent } from "../../pack/fixed_content.ts";
+import type { SqlTransaction } from "../../store/types.ts";
 
 const ArticleSchema = z.object({
   id: z.string().regex(/^a[1-9][0-9]*$/),
@@ -48,12 +50,20 @@ export async function loadSeedArticles(
 export const PARAGRAPH_BREAK = "\n\n";
 
 /**
- * Upserts the articles in one statement; rows that did not change are not rewritten (so the
- * generated search vector is not recomputed on every start).
+ * Makes the articles table hold exactly `articles`: changed rows are rewritten (their search
+ * vector with them), unchanged ones left alone, and articles no longer in the library removed
+ * (shelves keep their entries; they show the id where the title was).
  */
-export async function upsertArticles(sql: SqlClient, articles: Article[]): Promise<void> {
+export async function writeArticles(
+  tx: Pick<SqlTransaction, "query">,
+  articles: readonly Article[],
+): Promise<void> {
   const rows = articles.map((a) => ({ ...a, body: a.body.join(PARAGRAPH_BREAK) }));
-  await sql.query(
+  await tx.query(
+    "DELETE FROM reading_room_articles WHERE NOT (id = ANY($1::text[]))",
+    [articles.map((a) => a.id)],
+  );
+  await tx.query(
     `INSERT INTO reading_room_articles AS a (id, title, author, tags, published, summary, body)
      SELECT r.id, r.title, r.author, r.tags, r.published, r.summary, r.body
        FROM jsonb_to_recordset($1::jsonb)
@@ -66,4 +76,12 @@ export async function upsertArticles(sql: SqlClient, articles: Article[]): Promi
                          excluded.summary, excluded.body)`,
     [JSON.stringify(rows)],
   );
+}
+
+/** The library as fixed content: read from `url` (the shipped seed file by default). */
+export function libraryContent(url?: URL): FixedContent<readonly Article[]> {
+  return {
+    load: () => loadSeedArticles(url),
+    seed: (tx, articles) => writeArticles(tx, articles),
+  };
 }

@@ -6,13 +6,13 @@
  */
 import { z } from "zod";
 import { definePack } from "../../pack/domain_pack.ts";
-import { loadSeedArticles, upsertArticles } from "./catalog.ts";
+import { type Article, libraryContent } from "./catalog.ts";
 import { READING_ROOM_MIGRATIONS } from "./migrations.ts";
 import { createReadingRoomStore, type ReadingRoomStore } from "./store.ts";
 import { readingRoomTools, ShelfEntrySchema } from "./tools.ts";
 
 /** The Reading Room pack. */
-export const readingRoomPack = definePack<ReadingRoomStore>({
+export const readingRoomPack = definePack<ReadingRoomStore, readonly Article[]>({
   id: "reading_room",
   brand: {
     productName: "Reading Room",
@@ -32,7 +32,7 @@ export const readingRoomPack = definePack<ReadingRoomStore>({
   },
   guidanceDir: new URL("../../../seed/reading_room/", import.meta.url),
   migrations: READING_ROOM_MIGRATIONS,
-  seed: async (sql) => await upsertArticles(sql, await loadSeedArticles()),
+  content: libraryContent(),
   createStore: createReadingRoomStore,
   tools: readingRoomTools,
   examples: {

@@ -1,12 +1,14 @@
 /**
- * What the Reading Room keeps: the library (search, read, overview) and each reader's shelf, over
- * the kit's SQL client (which bounds every call and fails closed on its own).
+ * What the Reading Room keeps: the library (search, read, overview) and each reader's shelf. The
+ * articles are fixed content: reading one and the overview come from memory; search and the
+ * shelf go to the database through the kit's SQL client (which bounds every call and fails closed
+ * on its own).
  *
  * @module
  */
 import type { SqlClient } from "../../store/types.ts";
 import { isoTime } from "../../store/user_store.ts";
-import { type Article, PARAGRAPH_BREAK } from "./catalog.ts";
+import type { Article } from "./catalog.ts";
 
 /** One ranked search result. */
 export interface SearchHit {
@@ -72,8 +74,13 @@ function entryFrom(row: ShelfRow): ShelfEntry {
   return entry;
 }
 
-/** Builds the store. */
-export function createReadingRoomStore(sql: SqlClient): ReadingRoomStore {
+/** Builds the store over the database and the library's articles (as loaded, frozen). */
+export function createReadingRoomStore(
+  sql: SqlClient,
+  articles: readonly Article[],
+): ReadingRoomStore {
+  const byId = new Map(articles.map((a) => [a.id, a]));
+  const overview = overviewOf(articles);
   return {
     async searchArticles(query, limit) {
       const rows = await sql.query<SearchHit & { rank: number | string }>(
@@ -89,33 +96,9 @@ export function createReadingRoomStore(sql: SqlClient): ReadingRoomStore {
       return rows.map((r) => ({ ...r, rank: Number(r.rank) }));
     },
 
-    async getArticle(id) {
-      const rows = await sql.query<
-        Omit<Article, "body"> & { body: string; published: Date | string | null }
-      >(
-        "SELECT id, title, author, tags, published, summary, body FROM reading_room_articles WHERE id = $1",
-        [id],
-      );
-      if (rows.length === 0) return null;
-      const row = rows[0];
-      return {
-        ...row,
-        published: row.published === null ? null : isoTime(row.published)!.slice(0, 10),
-        body: row.body.split(PARAGRAPH_BREAK),
-      };
-    },
+    getArticle: (id) => Promise.resolve(byId.get(id) ?? null),
 
-    async catalogOverview() {
-      const [row] = await sql.query<
-        { article_count: number | string; tags: { tag: string; count: number }[] }
-      >(
-        `SELECT (SELECT count(*) FROM reading_room_articles) AS article_count,
-                coalesce((SELECT jsonb_agg(jsonb_build_object('tag', tag, 'count', n) ORDER BY n DESC, tag)
-                            FROM (SELECT tag, count(*) AS n FROM reading_room_articles, unnest(tags) AS tag GROUP BY tag) t),
-                         '[]'::jsonb) AS tags`,
-      );
-      return { articleCount: Number(row.article_count), tags: row.tags };
-    },
+    catalogOverview: () => Promise.resolve(overview),
 
     async getShelf(sub) {
       const rows = await sql.query<ShelfRow>(
@@ -156,4 +139,18 @@ export function createReadingRoomStore(sql: SqlClient): ReadingRoomStore {
       return { title: row.title, entry: row.kept ? entryFrom(row) : null };
     },
   };
+}
+
+/** Article and tag counts, tags most used first (then by name). */
+function overviewOf(articles: readonly Article[]): CatalogOverview {
+  const counts = new Map<string, number>();
+  for (const article of articles) {
+    for (const tag of new Set(article.tags)) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  }
+  const tags = [...counts].map(([tag, count]) => ({ tag, count }))
+    .sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+  return Object.freeze({
+    articleCount: articles.length,
+    tags: Object.freeze(tags),
+  }) as CatalogOverview;
 }

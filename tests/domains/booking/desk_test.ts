@@ -365,7 +365,7 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
     await t.step("the database itself refuses what the tools would not send", async () => {
       // Straight to the store, past the checks in the tool: the constraint and the transaction's
       // own conditions still hold.
-      const store = createBookingStore(server.resources.database.sql);
+      const store = createBookingStore(server.resources.database.sql, VENUE);
       const sub = `ann-${label}`;
       const date = weekday(7);
       const at = (hhmm: string) => parseVenueTime(`${date}T${hhmm}`, ZONE)!;

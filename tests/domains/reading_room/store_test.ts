@@ -5,23 +5,23 @@
  * @module
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { upsertArticles } from "../../../src/domains/reading_room/catalog.ts";
+import { writeArticles } from "../../../src/domains/reading_room/catalog.ts";
 import { READING_ROOM_MIGRATIONS } from "../../../src/domains/reading_room/migrations.ts";
 import { createReadingRoomStore } from "../../../src/domains/reading_room/store.ts";
 import { type Database, databaseOver } from "../../../src/store/database.ts";
 import { openPglite } from "../../../src/store/pglite.ts";
-import type { SqlClient } from "../../../src/store/types.ts";
+import type { SqlTransaction } from "../../../src/store/types.ts";
 import { createTestDatabase } from "../../helpers/postgres.ts";
 import { FIXTURE_ARTICLES } from "./fixture_articles.ts";
 
 const SCHEMA = {
   namespace: "reading_room",
   migrations: READING_ROOM_MIGRATIONS,
-  seed: (sql: SqlClient) => upsertArticles(sql, FIXTURE_ARTICLES),
+  content: { hash: "fixture", seed: (tx: SqlTransaction) => writeArticles(tx, FIXTURE_ARTICLES) },
 };
 
 async function runStoreSteps(t: Deno.TestContext, database: Database): Promise<void> {
-  const store = createReadingRoomStore(database.sql);
+  const store = createReadingRoomStore(database.sql, FIXTURE_ARTICLES);
   const person = async () => {
     const sub = `reader-${crypto.randomUUID()}`;
     await database.users.beginSession({ sub });
@@ -152,7 +152,7 @@ Deno.test("a database made before packs opens under the packs with every shelf i
   const database = databaseOver(raw, SCHEMA, 10_000);
   try {
     await database.ping();
-    const store = createReadingRoomStore(database.sql);
+    const store = createReadingRoomStore(database.sql, FIXTURE_ARTICLES);
     const shelf = await store.getShelf("ann");
     assertEquals(Object.keys(shelf).sort(), ["a1", "a2"], "readable entries carried over");
     assertEquals(shelf.a1.shelvedAt, "2025-01-02T03:04:05.000Z");
@@ -171,7 +171,7 @@ Deno.test("a database made before packs opens under the packs with every shelf i
     assertEquals(bo?.saved.version, 2, "a state without a shelf object is left alone");
     assertEquals((await database.users.getUser("cy"))?.saved.version, 1);
 
-    // The catalog kept its rows under its new name and took the seed; search works on it.
+    // The catalog kept its table under its new name and took the content; search works on it.
     assertEquals((await store.getArticle("a1"))?.title, "Sourdough starters and wild yeast");
     assertEquals((await store.searchArticles("fermentation", 5)).length, 2);
     // The kit's functions work on the old rows; the old ones are gone.
@@ -194,7 +194,10 @@ Deno.test("a database made before packs opens under the packs with every shelf i
     // Opening again changes nothing more.
     const again = databaseOver(db.connect(), SCHEMA, 10_000);
     await again.ping();
-    assertEquals(Object.keys(await createReadingRoomStore(again.sql).getShelf("ann")).length, 2);
+    assertEquals(
+      Object.keys(await createReadingRoomStore(again.sql, FIXTURE_ARTICLES).getShelf("ann")).length,
+      2,
+    );
     await again.close();
   } finally {
     await database.close();
