@@ -1,621 +1,402 @@
 /**
- * `deno task bench [--label NAME] [--duration SECONDS]`: puts the connector beside the limit and
- * the peer in one run on one machine.
+ * `deno task bench [--label NAME] [--duration SECONDS] [--store postgres|pglite|both] [--rounds N]`:
+ * puts the connector beside the limit and the peer in one run on one machine.
  *
  *   (a) limit — a bare Hono JSON route, same process shape;
  *   (b) peer  — the MCP SDK's stateless echo server, as its documentation builds it;
- *   (c) us    — authenticated `domain_get_item` (token verification, KV session check, Postgres read
- *               through the Neon driver and a WebSocket relay to the local PostgreSQL) and
- *               `begin_session`, on the Reading Room; and the booking pack's `domain_do_action book`
- *               at 16 connections, each request a distinct slot (a write transaction each).
+ *   (c) us    — authenticated Reading Room calls: `domain_get_item` (one article), `domain_search`
+ *               (full-text search for a word several seeded articles match), `user_save_state` (a
+ *               small merge patch on one reader's saved state) and `begin_session`; each on every
+ *               store `--store` selects (default both): `postgres` — the local PostgreSQL through
+ *               the Neon driver and a WebSocket relay process — and `pglite`, the default embedded
+ *               store (PGlite in a worker under DATA_DIR). On PostgreSQL only: cold start, and the
+ *               booking pack's `domain_do_action book` at 16 connections, each request a distinct
+ *               slot (a write transaction each).
  *
  * Each at 1 and 16 connections, both protocol eras (2025-11-25 stateless fallback, 2026-07-28),
- * measured by wrk in its own process; plus cold start and RSS across three load rounds. Prints a
- * table and writes JSON and Markdown to bench/results/.
+ * measured by wrk in its own process (`--duration` seconds each): req/s, p50/p99 and the server
+ * process's CPU µs per call (from /proc/<pid>/stat around the run). Every answer of (b) and (c) is
+ * checked by wrk for tool and JSON-RPC errors (counted with HTTP and socket errors). The targets of
+ * (c) run `--rounds` times (default 3) for the RSS after each round, per store; the first round's
+ * numbers are the rows. The headline is the ratios: every (c) target on every store over (b) in the
+ * same era and connections, for req/s and for CPU µs per call. Prints a table and writes JSON and
+ * Markdown to bench/results/.
+ *
+ * `deno task bench --soak [--soak-minutes 5] [--soak-rate 50] [--store pglite|postgres]` runs only
+ * the soak instead (see `soak.ts`); its store defaults to pglite.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { issueAccessToken } from "../src/signin/access_token.ts";
-import { loadOrCreateSigningKey } from "../src/signin/signing_key.ts";
-import { SERVER_VERSION } from "../src/version.ts";
-import { addDays, clock, localTime, minutesOf, WEEKDAYS } from "../src/domains/booking/time.ts";
-import { VENUE } from "../src/domains/booking/venue.ts";
 import { createTestDatabase } from "../tests/helpers/postgres.ts";
-import { forEachLine } from "../tests/helpers/process.ts";
+import { benchBooking } from "./lib/booking.ts";
+import {
+  type Backend,
+  openBackend,
+  retryWhileStarting,
+  startConnector,
+  type Store,
+  STORES,
+  US_TARGETS,
+} from "./lib/connector.ts";
+import { ERAS, once, toolCall } from "./lib/mcp.ts";
+import { ROOT, type Rss, rssOf, spawn } from "./lib/proc.ts";
+import { machine, machineMarkdown, writeResults } from "./lib/report.ts";
+import { type Load, requireWrk, wrk } from "./lib/wrk.ts";
+import { runSoak } from "./soak.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
   options: {
-    label: { type: "string", default: "run" },
+    label: { type: "string" },
     duration: { type: "string", default: "5" },
+    store: { type: "string" },
+    rounds: { type: "string", default: "3" },
+    soak: { type: "boolean", default: false },
+    "soak-minutes": { type: "string", default: "5" },
+    "soak-rate": { type: "string", default: "50" },
   },
 });
 const DURATION = Number(flags.duration);
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROUNDS = Number(flags.rounds);
+const CONNECTIONS = [1, 16];
 
-// ---------------------------------------------------------------------------------------------
-// Processes
-
-interface Proc {
-  child: Deno.ChildProcess;
-  lines: string[];
-  stop(): Promise<void>;
-}
-
-/** Spawns `deno args…` and waits for a stdout line matching `ready`; keeps draining output. */
-async function spawn(
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<Proc & { match: RegExpMatchArray }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    env,
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines: string[] = [];
-  const found = Promise.withResolvers<RegExpMatchArray>();
-  forEachLine(child.stdout, (line) => {
-    if (lines.length < 200) lines.push(line);
-    const match = line.match(ready);
-    if (match) found.resolve(match);
-  }).then(() => found.reject(new Error(`${args.join(" ")} exited before ${ready}`)), found.reject);
-  const match = await found.promise;
-  return {
-    child,
-    lines,
-    match,
-    async stop() {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.status;
-    },
-  };
-}
-
-function rssOf(pid: number): { rssMb: number; peakMb: number } {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]);
-  return {
-    rssMb: Math.round(kb("VmRSS") / 102.4) / 10,
-    peakMb: Math.round(kb("VmHWM") / 102.4) / 10,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Requests
-
-const CLIENT_INFO = { name: "bench", version: "1.0.0" };
-
-/** A tools/call request in one era: the body and the headers that go with it. */
-function toolCall(era: "2025" | "2026", name: string, args: Record<string, unknown>) {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: "application/json, text/event-stream",
-  };
-  const params: Record<string, unknown> = { name, arguments: args };
-  if (era === "2025") {
-    headers["mcp-protocol-version"] = "2025-11-25";
-  } else {
-    headers["mcp-protocol-version"] = "2026-07-28";
-    headers["mcp-method"] = "tools/call";
-    headers["mcp-name"] = name;
-    params._meta = {
-      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-      "io.modelcontextprotocol/clientInfo": CLIENT_INFO,
-      "io.modelcontextprotocol/clientCapabilities": {},
-    };
+/** The stores `--store` selects (unset: both; for the soak, pglite, and only one). */
+function selectedStores(): Store[] {
+  const store = flags.store ?? (flags.soak ? "pglite" : "both");
+  if (store === "both" && !flags.soak) return [...STORES];
+  if (!(STORES as readonly string[]).includes(store)) {
+    console.error(
+      `--store must be postgres or pglite${
+        flags.soak ? " with --soak" : ", or both"
+      } (got ${store})`,
+    );
+    Deno.exit(2);
   }
-  return { headers, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params }) };
-}
-
-/** Sends one request and returns the JSON-RPC message (from JSON or a one-event SSE body). */
-async function once(url: string, request: { headers: Record<string, string>; body: string }) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: request.headers,
-    body: request.body,
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${response.status}: ${text}`);
-  const json = text.startsWith("{")
-    ? text
-    : text.split("\n").find((l) => l.startsWith("data: "))!.slice(6);
-  return JSON.parse(json);
+  return [store as Store];
 }
 
 // ---------------------------------------------------------------------------------------------
-// wrk
+// Rows
 
-/** wrk's threads (fewer with fewer connections). */
-const WRK_THREADS = 2;
-
-interface Load {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** The server process's CPU time (user + system) per answered request, µs; null if unknown. */
-  cpuUsPerCall: number | null;
-  requests: number;
-  errors: number;
+/** One measured line: a target on a store, in an era, at a number of connections. */
+interface Row extends Load {
+  target: string;
+  /** `postgres`, `pglite`, or `-` for the limit and the peer. */
+  store: string;
+  era: string;
+  connections: number;
 }
 
-/** Clock ticks per second of /proc's CPU counters. */
-const CLOCK_TICKS = await (async () => {
-  try {
-    const { stdout } = await new Deno.Command("getconf", { args: ["CLK_TCK"], stdout: "piped" })
-      .output();
-    return Number(new TextDecoder().decode(stdout).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
+const US = "c: us, ";
 
-/** CPU ticks (user + system) a process has used so far, from /proc/<pid>/stat. */
-function cpuTicks(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  // Fields after the command name (which may hold spaces) start at ") ".
-  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+/** Records a row and prints it. */
+function logRow(rows: Row[], row: Row): void {
+  rows.push(row);
+  console.log(
+    `${row.target.padEnd(30)} ${row.store.padEnd(8)} ${row.era.padEnd(5)} ` +
+      `c=${String(row.connections).padEnd(3)} ` +
+      `${String(row.requestsPerSecond).padStart(7)} req/s  ` +
+      `p50 ${row.p50Ms.toFixed(2).padStart(7)} ms  p99 ${row.p99Ms.toFixed(2).padStart(7)} ms  ` +
+      `errors ${row.errors}  CPU ${row.cpuUsPerCall ?? "?"} µs/call`,
+  );
 }
 
-async function wrk(
-  url: string,
-  request: { headers: Record<string, string>; body: string },
-  connections: number,
-  seconds: number,
-  extraLua = "",
-  serverPid?: number,
-): Promise<Load> {
-  const script = await Deno.makeTempFile({ suffix: ".lua" });
-  const lua = [
-    `wrk.method = "POST"`,
-    `wrk.body = [==[${request.body}]==]`,
-    ...Object.entries(request.headers).map(([k, v]) => `wrk.headers["${k}"] = [==[${v}]==]`),
-    extraLua,
-  ].join("\n");
-  await Deno.writeTextFile(script, lua);
+// ---------------------------------------------------------------------------------------------
+// (a) the limit and (b) the peer
+
+async function benchLimit(rows: Row[]): Promise<void> {
+  const bare = await spawn(["run", "-A", "bench/servers/bare_hono.ts"], {}, /listening on (\S+)/);
   try {
-    const threads = Math.min(connections, WRK_THREADS);
-    const ticksBefore = serverPid === undefined ? 0 : cpuTicks(serverPid);
-    const { stdout, code } = await new Deno.Command("wrk", {
-      args: [
-        "-t",
-        String(threads),
-        "-c",
-        String(connections),
-        "-d",
-        `${seconds}s`,
-        "--latency",
-        "-s",
-        script,
-        url,
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    const ticks = serverPid === undefined ? 0 : cpuTicks(serverPid) - ticksBefore;
-    const out = new TextDecoder().decode(stdout);
-    if (code !== 0) throw new Error(`wrk failed: ${out}`);
-    const ms = (label: string) => {
-      const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(out)!;
-      return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 }[m[2]]!);
-    };
-    const requests = Number(/(\d+) requests in/.exec(out)![1]);
-    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-    const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/
-      .exec(out);
-    const errors = non2xx +
-      (socketErrors ? socketErrors.slice(1).map(Number).reduce((a, b) => a + b) : 0);
-    return {
-      requestsPerSecond: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1])),
-      p50Ms: Math.round(ms("50") * 100) / 100,
-      p99Ms: Math.round(ms("99") * 100) / 100,
-      requests,
-      errors,
-      cpuUsPerCall: serverPid === undefined || requests === 0
-        ? null
-        : Math.round(ticks * 1e6 / CLOCK_TICKS / requests),
-    };
+    const request = toolCall("2025", "echo", { message: "hi" });
+    for (const c of CONNECTIONS) {
+      const load = await wrk(`${bare.match[1]}/mcp`, request, c, DURATION, {
+        serverPid: bare.child.pid,
+      });
+      logRow(rows, { target: "a: bare Hono route", store: "-", era: "-", connections: c, ...load });
+    }
   } finally {
-    await Deno.remove(script);
+    await bare.stop();
+  }
+}
+
+/** Measures the peer; returns its RSS after the load. */
+async function benchPeer(rows: Row[]): Promise<Rss> {
+  const peer = await spawn(["run", "-A", "bench/servers/sdk_echo.ts"], {}, /listening on (\S+)/);
+  try {
+    for (const era of ERAS) {
+      const request = toolCall(era, "echo", { message: "hi" });
+      const answer = await once(`${peer.match[1]}/`, request);
+      if (answer.result?.content?.[0]?.text !== "hi") {
+        throw new Error(`peer answered ${JSON.stringify(answer)}`);
+      }
+      for (const c of CONNECTIONS) {
+        const load = await wrk(`${peer.match[1]}/`, request, c, DURATION, {
+          serverPid: peer.child.pid,
+          countToolErrors: true,
+        });
+        logRow(rows, { target: "b: SDK echo (no auth)", store: "-", era, connections: c, ...load });
+      }
+    }
+    const memory = rssOf(peer.child.pid);
+    console.log(`peer after its load: RSS ${memory.rssMb} MB (peak ${memory.peakMb} MB)`);
+    return memory;
+  } finally {
+    await peer.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) us
+
+/** RSS of the connector after a load round on a store (round 0: before any load). */
+interface MemorySample extends Rss {
+  store: Store;
+  round: number;
+}
+
+/**
+ * Every target, era and connection count, `ROUNDS` times, on one connector on `backend`; rows from
+ * the first round. Each request is checked once per round before wrk repeats it.
+ */
+async function benchUs(backend: Backend, rows: Row[]): Promise<MemorySample[]> {
+  const { store } = backend;
+  const us = await startConnector(backend);
+  try {
+    const memory: MemorySample[] = [{ store, round: 0, ...rssOf(us.pid) }];
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const era of ERAS) {
+        const requests = US_TARGETS.map((t) => us.request(era, t.tool, t.args(us.session)));
+        for (const [i, t] of US_TARGETS.entries()) t.check(await once(us.mcpUrl, requests[i]));
+        for (const c of CONNECTIONS) {
+          for (const [i, t] of US_TARGETS.entries()) {
+            const load = await wrk(us.mcpUrl, requests[i], c, DURATION, {
+              serverPid: us.pid,
+              countToolErrors: true,
+            });
+            if (round === 1) {
+              logRow(rows, { target: `${US}${t.tool}`, store, era, connections: c, ...load });
+            }
+          }
+        }
+      }
+      memory.push({ store, round, ...rssOf(us.pid) });
+      const { rssMb, peakMb } = memory.at(-1)!;
+      console.log(`${store}, after load round ${round}: RSS ${rssMb} MB (peak ${peakMb} MB)`);
+    }
+    return memory;
+  } finally {
+    await us.stop();
+  }
+}
+
+/** Process start → first authenticated tool answers (health, then begin_session). */
+interface ColdStart {
+  toHealthMs: number;
+  toBeginSessionMs: number;
+}
+
+/** Three cold starts on `backend`, each on a fixed port of its own. */
+async function coldStarts(backend: Backend): Promise<ColdStart[]> {
+  const cold: ColdStart[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = 18_400 + i;
+    const publicUrl = `http://localhost:${port}`;
+    const token = await backend.tokenFor(publicUrl, `cold-${i}`);
+    const t0 = performance.now();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts"],
+      env: { ...backend.env, PORT: String(port) },
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const call = async (name: string) => {
+        const request = toolCall("2025", name, {});
+        request.headers.authorization = `Bearer ${token}`;
+        const answer = await retryWhileStarting(() => once(`${publicUrl}/mcp`, request));
+        if (!answer.result || answer.result.isError) throw new Error(JSON.stringify(answer));
+        return Math.round(performance.now() - t0);
+      };
+      cold.push({
+        toHealthMs: await call("health"),
+        toBeginSessionMs: await call("begin_session"),
+      });
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+  }
+  console.log(
+    `cold start (3 runs): ${
+      cold.map((c) => `health ${c.toHealthMs} ms / begin_session ${c.toBeginSessionMs} ms`)
+        .join("; ")
+    }`,
+  );
+  return cold;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ratios
+
+/** A (c) target on a store over the peer (and the limit) in the same era and connections. */
+interface Ratio {
+  tool: string;
+  store: string;
+  era: string;
+  connections: number;
+  /** req/s, us / peer. */
+  usOverPeer: number;
+  /** CPU µs per call, us / peer (how many times the server's CPU work of an echo); null if unknown. */
+  cpuUsOverPeer: number | null;
+  /** req/s, us / limit. */
+  usOverLimit: number;
+}
+
+function ratios(rows: Row[]): Ratio[] {
+  const find = (prefix: string, era: string, c: number) =>
+    rows.find((r) => r.target.startsWith(prefix) && r.era === era && r.connections === c)!;
+  const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+  return rows.filter((r) => r.target.startsWith(US) && r.store !== "-" && r.era !== "-")
+    .filter((r) => find("b:", r.era, r.connections))
+    .map((ours) => {
+      const peer = find("b:", ours.era, ours.connections);
+      const limit = find("a:", "-", ours.connections);
+      return {
+        tool: ours.target.slice(US.length),
+        store: ours.store,
+        era: ours.era,
+        connections: ours.connections,
+        usOverPeer: round(ours.requestsPerSecond / peer.requestsPerSecond, 2),
+        cpuUsOverPeer: ours.cpuUsPerCall === null || !peer.cpuUsPerCall
+          ? null
+          : round(ours.cpuUsPerCall / peer.cpuUsPerCall, 2),
+        usOverLimit: round(ours.requestsPerSecond / limit.requestsPerSecond, 3),
+      };
+    });
+}
+
+function printRatios(list: Ratio[]): void {
+  for (const r of list) {
+    console.log(
+      `ratio ${r.tool.padEnd(16)} ${r.store.padEnd(8)} ${r.era} c=${
+        String(r.connections).padEnd(3)
+      }` +
+        ` req/s us/peer ${r.usOverPeer}×  CPU/call us/peer ${r.cpuUsOverPeer ?? "?"}×  ` +
+        `us/limit ${r.usOverLimit}×`,
+    );
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // The run
 
-interface Row extends Load {
-  target: string;
-  era: string;
-  connections: number;
+/** Everything a run records. */
+interface Result {
+  label: string;
+  startedAt: string;
+  durationPerMeasurementSeconds: number;
+  stores: Store[];
+  machine: Record<string, unknown>;
+  ratios: Ratio[];
+  rows: Row[];
+  coldStart: ColdStart[];
+  memory: MemorySample[];
+  peerMemory: Rss;
 }
 
-async function machine() {
-  const cpu = /model name\s*:\s*(.+)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ??
-    "unknown";
-  const run = async (cmd: string, args: string[]) => {
-    try {
-      const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-      return new TextDecoder().decode(out.stdout).split("\n")[0].trim();
-    } catch {
-      return "unknown";
-    }
-  };
-  const lock = JSON.parse(await Deno.readTextFile(`${ROOT}deno.lock`));
-  const npm = (name: string) =>
-    Object.keys(lock.npm ?? {}).find((k) => k.startsWith(`${name}@`)) ?? name;
-  return {
-    cpu,
-    cores: navigator.hardwareConcurrency,
-    memoryGb: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
-    os: `${Deno.build.os} ${Deno.osRelease()}`,
-    deno: Deno.version.deno,
-    v8: Deno.version.v8,
-    wrk: await run("wrk", ["--version"]),
-    postgres: await run("psql", ["--version"]),
-    connector: SERVER_VERSION,
-    packages: ["@modelcontextprotocol/server", "hono", "jose", "@neondatabase/serverless"].map(npm),
-  };
-}
-
-async function main() {
-  try {
-    await new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" }).output();
-  } catch {
-    console.error("wrk is needed as the load generator: apt-get install -y wrk");
-    Deno.exit(1);
-  }
+async function main(): Promise<void> {
+  await requireWrk();
   const started = new Date();
+  const stores = selectedStores();
   const rows: Row[] = [];
-  const log = (row: Row) => {
-    rows.push(row);
-    console.log(
-      `${row.target.padEnd(26)} ${row.era.padEnd(5)} c=${String(row.connections).padEnd(3)} ` +
-        `${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${
-          row.p50Ms.toFixed(2).padStart(7)
-        } ms  ` +
-        `p99 ${row.p99Ms.toFixed(2).padStart(7)} ms  errors ${row.errors}  ` +
-        `CPU ${row.cpuUsPerCall ?? "?"} µs/call`,
-    );
-  };
-
-  // (a) the limit
-  const bare = await spawn(["run", "-A", "bench/servers/bare_hono.ts"], {}, /listening on (\S+)/);
-  for (const c of [1, 16]) {
-    const request = toolCall("2025", "echo", { message: "hi" });
-    log({
-      target: "a: bare Hono route",
-      era: "-",
-      connections: c,
-      ...(await wrk(`${bare.match[1]}/mcp`, request, c, DURATION, "", bare.child.pid)),
-    });
-  }
-  await bare.stop();
-
-  // (b) the peer
-  const peer = await spawn(["run", "-A", "bench/servers/sdk_echo.ts"], {}, /listening on (\S+)/);
-  for (const era of ["2025", "2026"] as const) {
-    const request = toolCall(era, "echo", { message: "hi" });
-    const answer = await once(`${peer.match[1]}/`, request);
-    if (answer.result?.content?.[0]?.text !== "hi") {
-      throw new Error(`peer answered ${JSON.stringify(answer)}`);
-    }
-    for (const c of [1, 16]) {
-      log({
-        target: "b: SDK echo (no auth)",
-        era,
-        connections: c,
-        ...(await wrk(`${peer.match[1]}/`, request, c, DURATION, "", peer.child.pid)),
-      });
+  await benchLimit(rows);
+  const peerMemory = await benchPeer(rows);
+  const memory: MemorySample[] = [];
+  let coldStart: ColdStart[] = [];
+  for (const store of stores) {
+    await using backend = await openBackend(store);
+    if (store === "postgres") coldStart = await coldStarts(backend);
+    memory.push(...await benchUs(backend, rows));
+    if (store === "postgres") {
+      await using bookingDb = await createTestDatabase();
+      const load = await benchBooking(backend, bookingDb.url, DURATION);
+      const target = `${US}domain_do_action book`;
+      logRow(rows, { target, store, era: "2025", connections: 16, ...load });
     }
   }
-  const peerMemory = rssOf(peer.child.pid);
-  console.log(`peer after its load: RSS ${peerMemory.rssMb} MB (peak ${peerMemory.peakMb} MB)`);
-  await peer.stop();
-
-  // (c) us, on PostgreSQL through the Neon driver and a relay process
-  await using db = await createTestDatabase();
-  const relay = await spawn(["run", "-A", "bench/servers/relay.ts"], {}, /relay (\S+)/);
-  const dataDir = await Deno.makeTempDir({ prefix: "rr-bench-" });
-  const key = await loadOrCreateSigningKey(dataDir);
-  const env = {
-    PORT: "0",
-    DATA_DIR: dataDir,
-    DATABASE_URL: db.url,
-    DATABASE_WS_PROXY: relay.match[1],
-    SESSION_TTL: "3600",
-    // wrk repeats one reader's begin_session thousands of times a minute.
-    SESSION_STARTS_PER_MINUTE: "1000000",
-    HOME: Deno.env.get("HOME") ?? "/root",
-  };
-  const tokenFor = (publicUrl: string, sub: string) =>
-    issueAccessToken(key, {
-      issuer: publicUrl,
-      audience: `${publicUrl}/mcp`,
-      sub,
-      scope: "mcp",
-      clientId: "bench",
-      ttlSeconds: 3600,
-    });
-
-  // Cold start: process start → first authenticated tool answers (health, then begin_session).
-  const cold: { toHealthMs: number; toBeginSessionMs: number }[] = [];
-  for (let i = 0; i < 3; i++) {
-    const port = 18_400 + i;
-    const publicUrl = `http://localhost:${port}`;
-    const token = await tokenFor(publicUrl, `cold-${i}`);
-    const auth = { authorization: `Bearer ${token}` };
-    const t0 = performance.now();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "main.ts"],
-      env: { ...env, PORT: String(port) },
-      cwd: ROOT,
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const call = async (name: string) => {
-      const request = toolCall("2025", name, {});
-      Object.assign(request.headers, auth);
-      for (;;) {
-        try {
-          const answer = await once(`${publicUrl}/mcp`, request);
-          if (answer.result && !answer.result.isError) return performance.now() - t0;
-          throw new Error(JSON.stringify(answer));
-        } catch (error) {
-          if (!(error instanceof TypeError) && !String(error).startsWith("Error: 503")) throw error;
-          await new Promise((r) => setTimeout(r, 2));
-        }
-      }
-    };
-    const toHealthMs = await call("health");
-    const toBeginSessionMs = await call("begin_session");
-    cold.push({
-      toHealthMs: Math.round(toHealthMs),
-      toBeginSessionMs: Math.round(toBeginSessionMs),
-    });
-    child.kill("SIGKILL");
-    await child.status;
-  }
-  console.log(
-    `cold start (3 runs): ${
-      cold.map((c) => `health ${c.toHealthMs} ms / begin_session ${c.toBeginSessionMs} ms`).join(
-        "; ",
-      )
-    }`,
-  );
-
-  const us = await spawn(["run", "-A", "main.ts"], env, /listening on (http:\/\/\S+?)\.?$/);
-  const origin = us.match[1];
-  const publicUrl = /Connector URL\s+(\S+)\/mcp/.exec(us.lines.join("\n"))![1];
-  const token = await tokenFor(publicUrl, "bench-reader");
-  const withAuth = (request: ReturnType<typeof toolCall>) => {
-    request.headers.authorization = `Bearer ${token}`;
-    return request;
-  };
-  const begun = await once(`${origin}/mcp`, withAuth(toolCall("2025", "begin_session", {})));
-  const session = begun.result.structuredContent.session.token;
-  const memory: { round: number; rssMb: number; peakMb: number }[] = [{
-    round: 0,
-    ...rssOf(us.child.pid),
-  }];
-  for (let round = 1; round <= 3; round++) {
-    for (const era of ["2025", "2026"] as const) {
-      const getItem = withAuth(toolCall(era, "domain_get_item", { session, id: "a7" }));
-      const check = await once(`${origin}/mcp`, getItem);
-      if (check.result?.structuredContent?.article?.id !== "a7") {
-        throw new Error(JSON.stringify(check));
-      }
-      const begin = withAuth(toolCall(era, "begin_session", {}));
-      const begun = await once(`${origin}/mcp`, begin);
-      if (!begun.result?.structuredContent?.session) throw new Error(JSON.stringify(begun));
-      for (const c of [1, 16]) {
-        const a = await wrk(`${origin}/mcp`, getItem, c, DURATION, "", us.child.pid);
-        const b = await wrk(`${origin}/mcp`, begin, c, DURATION, "", us.child.pid);
-        if (round === 1) {
-          log({ target: "c: us, domain_get_item", era, connections: c, ...a });
-          log({ target: "c: us, begin_session", era, connections: c, ...b });
-        }
-      }
-    }
-    memory.push({ round, ...rssOf(us.child.pid) });
-    console.log(
-      `after load round ${round}: RSS ${memory.at(-1)!.rssMb} MB (peak ${
-        memory.at(-1)!.peakMb
-      } MB)`,
-    );
-  }
-  await us.stop();
-
-  // (c) us, booking: domain_do_action book at 16 connections, every request a distinct slot.
-  await using bookingDb = await createTestDatabase();
-  log(await benchBooking({ ...env, DATABASE_URL: bookingDb.url, DOMAIN: "booking" }, tokenFor));
-  await relay.stop();
-  await Deno.remove(dataDir, { recursive: true });
-
-  // Ratios: (c) domain_get_item over (b) echo and over (a), same era and connections.
-  const find = (target: string, era: string, c: number) =>
-    rows.find((r) =>
-      r.target.startsWith(target) && (r.era === era || era === "-") && r.connections === c
-    )!;
-  const ratios = (["2025", "2026"] as const).flatMap((era) =>
-    [1, 16].map((c) => {
-      const ours = find("c: us, domain_get_item", era, c);
-      return {
-        era,
-        connections: c,
-        usOverPeer:
-          Math.round((ours.requestsPerSecond / find("b:", era, c).requestsPerSecond) * 100) / 100,
-        usOverLimit:
-          Math.round((ours.requestsPerSecond / find("a:", "-", c).requestsPerSecond) * 1000) / 1000,
-      };
-    })
-  );
-  for (const r of ratios) {
-    console.log(
-      `ratio ${r.era} c=${r.connections}: us/peer ${r.usOverPeer}×, us/limit ${r.usOverLimit}×`,
-    );
-  }
-
-  const result = {
-    label: flags.label,
+  const ratioList = ratios(rows);
+  printRatios(ratioList);
+  const result: Result = {
+    label: flags.label ?? "run",
     startedAt: started.toISOString(),
     durationPerMeasurementSeconds: DURATION,
+    stores,
     machine: await machine(),
+    ratios: ratioList,
     rows,
-    ratios,
-    coldStart: cold,
+    coldStart,
     memory,
     peerMemory,
   };
-  const stamp = started.toISOString().slice(0, 16).replace(/[:]/g, "");
-  const base = `${ROOT}bench/results/${stamp}-${flags.label}`;
-  await Deno.writeTextFile(`${base}.json`, JSON.stringify(result, null, 2) + "\n");
-  await Deno.writeTextFile(`${base}.md`, markdown(result));
-  console.log(`wrote ${base}.json and .md`);
+  await writeResults(started, result.label, result, markdown(result));
 }
 
-/**
- * Books distinct 30-minute slots (every resource, every half hour it is open, days 1-59) as fast as
- * 16 connections go, on a booking server of its own (same data directory, so the same signing
- * key, as the Reading Room's); checks afterwards that every request booked.
- */
-/** Members the booking line spreads its requests over (each may hold 20 upcoming bookings). */
-const MEMBERS = 500;
-
-async function benchBooking(
-  env: Record<string, string>,
-  tokenFor: (publicUrl: string, sub: string) => Promise<string>,
-): Promise<Row> {
-  const server = await spawn(
-    ["run", "-A", "main.ts"],
-    env,
-    /listening on (http:\/\/\S+?)\.?$/,
-  );
-  try {
-    const origin = server.match[1];
-    const publicUrl = /Connector URL\s+(\S+)\/mcp/.exec(server.lines.join("\n"))![1];
-    // Many members, each with a session: one member may hold only so many upcoming bookings, so
-    // the requests are spread over enough of them that no one reaches the cap.
-    const members: { auth: string; session: string }[] = [];
-    for (let batch = 0; batch < MEMBERS / 25; batch++) {
-      members.push(
-        ...await Promise.all(Array.from({ length: 25 }, async (_, i) => {
-          const auth = `Bearer ${await tokenFor(publicUrl, `bench-booker-${batch * 25 + i}`)}`;
-          const begin = toolCall("2025", "begin_session", {});
-          begin.headers.authorization = auth;
-          const answer = await once(`${origin}/mcp`, begin);
-          return { auth, session: answer.result.structuredContent.session.token as string };
-        })),
-      );
-    }
-    const slots: string[] = [];
-    for (let day = 1; day < 60; day++) {
-      const date = addDays(localTime(Date.now(), VENUE.timeZone).date, day);
-      const weekday = WEEKDAYS[(new Date(`${date}T12:00:00Z`).getUTCDay() + 6) % 7];
-      for (const r of VENUE.resources) {
-        const hours = r.hours[weekday];
-        if (!hours) continue;
-        for (let m = minutesOf(hours[0]); m + 30 <= minutesOf(hours[1]); m += 30) {
-          slots.push(`${r.id}|${date}T${clock(m)}|${date}T${clock(m + 30)}`);
-        }
-      }
-    }
-    const template = toolCall("2025", "domain_do_action", {
-      session: "%s",
-      action: "book",
-      resource_id: "%s",
-      start: "%s",
-      end: "%s",
-      party_size: 2,
-      idempotency_key: "bench-%d-%d",
-    });
-    template.headers.authorization = members[0].auth;
-    const outcomes = await Deno.makeTempFile({ suffix: ".txt" });
-    // Each wrk thread takes every WRK_THREADS-th slot from its own offset (threads share no Lua
-    // state), so no two requests share a slot.
-    const lua = `
-local slots = { ${slots.map((x) => `"${x}"`).join(",")} }
-local members = { ${members.map((m) => `{"${m.auth}","${m.session}"}`).join(",")} }
-local threads = {}
-function setup(thread) thread:set("id", #threads) table.insert(threads, thread) end
-function init() n = 0 booked = 0 refused = 0 end
-function request()
-  local i = (id + n * ${WRK_THREADS}) % #slots + 1
-  n = n + 1
-  local r, s, e = slots[i]:match("([^|]+)|([^|]+)|([^|]+)")
-  local m = members[(id + n * ${WRK_THREADS}) % #members + 1]
-  local h = {}
-  for k, v in pairs(wrk.headers) do h[k] = v end
-  h["authorization"] = m[1]
-  return wrk.format(nil, nil, h, string.format([==[${template.body}]==], m[2], r, s, e, id, n))
-end
-function response(status, headers, body)
-  if body:find('"isError":true', 1, true) then refused = refused + 1 else booked = booked + 1 end
-end
-function done()
-  local b, r = 0, 0
-  for _, t in ipairs(threads) do b = b + t:get("booked") r = r + t:get("refused") end
-  local f = io.open("${outcomes}", "w") f:write(b .. " " .. r) f:close()
-end`;
-    const load = await wrk(`${origin}/mcp`, template, 16, DURATION, lua, server.child.pid);
-    const [booked, refused] = (await Deno.readTextFile(outcomes)).split(" ").map(Number);
-    await Deno.remove(outcomes);
-    console.log(`booking: ${booked} booked, ${refused} refused, of ${slots.length} distinct slots`);
-    if (refused > 0 || booked > slots.length) {
-      throw new Error("booking bench: not every request booked");
-    }
-    return { target: "c: us, domain_do_action book", era: "2025", connections: 16, ...load };
-  } finally {
-    await server.stop();
-  }
-}
-
-function markdown(r: {
-  label: string | undefined;
-  startedAt: string;
-  machine: Record<string, unknown>;
-  rows: Row[];
-  ratios: { era: string; connections: number; usOverPeer: number; usOverLimit: number }[];
-  coldStart: { toHealthMs: number; toBeginSessionMs: number }[];
-  memory: { round: number; rssMb: number; peakMb: number }[];
-  peerMemory: { rssMb: number; peakMb: number };
-}): string {
-  const m = r.machine;
+function markdown(r: Result): string {
+  const booking = r.rows.some((x) => x.target.includes("domain_do_action"));
   return [
     `# Benchmark ${r.label} — ${r.startedAt}`,
     "",
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GiB, ${m.os}. Deno ${m.deno} (V8 ${m.v8}), ${m.wrk}, ${m.postgres}.`,
-    `Packages: ${(m.packages as string[]).join(", ")}. Connector ${m.connector}.`,
+    ...machineMarkdown(r.machine),
+    `Stores: ${r.stores.join(", ")}. ${r.durationPerMeasurementSeconds} s per measurement.`,
     "",
-    "| target | era | conns | req/s | p50 ms | p99 ms | errors | CPU µs/call |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "## Ratios: us / peer (SDK echo), same era and connections",
+    "",
+    "| tool | store | era | conns | req/s us/peer | CPU µs/call us/peer | req/s us/limit |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ...r.ratios.map((x) =>
+      `| ${x.tool} | ${x.store} | ${x.era} | ${x.connections} | ${x.usOverPeer}× | ${
+        x.cpuUsOverPeer ?? "?"
+      }× | ${x.usOverLimit}× |`
+    ),
+    "",
+    "## Measurements",
+    "",
+    "| target | store | era | conns | req/s | p50 ms | p99 ms | errors | CPU µs/call |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...r.rows.map((x) =>
-      `| ${x.target} | ${x.era} | ${x.connections} | ${x.requestsPerSecond} | ${x.p50Ms} | ${x.p99Ms} | ${x.errors} | ${
+      `| ${x.target} | ${x.store} | ${x.era} | ${x.connections} | ${x.requestsPerSecond} | ${x.p50Ms} | ${x.p99Ms} | ${x.errors} | ${
         x.cpuUsPerCall ?? "?"
       } |`
     ),
     "",
-    "| era | conns | us / peer | us / limit |",
-    "| --- | ---: | ---: | ---: |",
-    ...r.ratios.map((x) =>
-      `| ${x.era} | ${x.connections} | ${x.usOverPeer}× | ${x.usOverLimit}× |`
+    r.coldStart.length === 0
+      ? "Cold start: not measured (PostgreSQL only)."
+      : `Cold start on PostgreSQL (process start → first authenticated answer): ${
+        r.coldStart.map((c) => `health ${c.toHealthMs} ms, begin_session ${c.toBeginSessionMs} ms`)
+          .join("; ")
+      }.`,
+    ...(booking ? [] : ["", "Booking line: not measured (PostgreSQL only)."]),
+    "",
+    ...r.stores.map((store) =>
+      `RSS after load rounds, ${store}: ${
+        r.memory.filter((x) => x.store === store)
+          .map((x) => `round ${x.round}: ${x.rssMb} MB (peak ${x.peakMb})`).join("; ")
+      }.`
     ),
-    "",
-    `Cold start (process start → first authenticated answer): ${
-      r.coldStart.map((c) => `health ${c.toHealthMs} ms, begin_session ${c.toBeginSessionMs} ms`)
-        .join("; ")
-    }.`,
-    "",
-    `RSS after load rounds: ${
-      r.memory.map((x) => `round ${x.round}: ${x.rssMb} MB (peak ${x.peakMb})`).join("; ")
-    }.`,
+    `Peer after its load: ${r.peerMemory.rssMb} MB (peak ${r.peerMemory.peakMb}).`,
     "",
   ].join("\n");
 }
 
-await main();
+if (flags.soak) {
+  await runSoak({
+    store: selectedStores()[0],
+    minutes: Number(flags["soak-minutes"]),
+    rate: Number(flags["soak-rate"]),
+    label: flags.label ?? "soak",
+  });
+} else {
+  await main();
+}

@@ -1,0 +1,204 @@
+/**
+ * The connector under test ("us"): a backend (its data directory, signing key and store), the
+ * server process on it, and the Reading Room tool calls the benchmarks make.
+ *
+ * Two stores: `postgres` reaches the local PostgreSQL through the Neon driver and a WebSocket relay
+ * process (a fresh database per backend); `pglite` is the default embedded store (PGlite in a
+ * worker under `DATA_DIR`), chosen by leaving `DATABASE_URL` unset.
+ *
+ * @module
+ */
+import { issueAccessToken } from "../../src/signin/access_token.ts";
+import { loadOrCreateSigningKey } from "../../src/signin/signing_key.ts";
+import { createTestDatabase } from "../../tests/helpers/postgres.ts";
+import { type Era, type JsonRpcAnswer, type McpRequest, once, toolCall } from "./mcp.ts";
+import { spawn } from "./proc.ts";
+
+/** Where the connector keeps its data. */
+export type Store = "postgres" | "pglite";
+
+/** Every store, in the order a `--store both` run measures them. */
+export const STORES: readonly Store[] = ["postgres", "pglite"];
+
+/** A data directory, signing key and store for connector processes; disposing removes them. */
+export interface Backend extends AsyncDisposable {
+  store: Store;
+  /** The environment for `main.ts` (PORT=0, DATA_DIR, the store's variables, generous limits). */
+  env: Record<string, string>;
+  /** Mints an access token for `sub` from the development issuer at `publicUrl`. */
+  tokenFor(publicUrl: string, sub: string, ttlSeconds?: number): Promise<string>;
+}
+
+/** Opens a backend: a temporary data directory, and for `postgres` a database and a relay. */
+export async function openBackend(store: Store): Promise<Backend> {
+  const dataDir = await Deno.makeTempDir({ prefix: `rr-bench-${store}-` });
+  const cleanups: (() => PromiseLike<void>)[] = [() => Deno.remove(dataDir, { recursive: true })];
+  const dispose = async () => {
+    for (const cleanup of cleanups) await cleanup();
+  };
+  try {
+    const key = await loadOrCreateSigningKey(dataDir);
+    const env: Record<string, string> = {
+      PORT: "0",
+      DATA_DIR: dataDir,
+      // Empty means unset: the embedded store, whatever the benchmark's own environment holds.
+      DATABASE_URL: "",
+      DATABASE_WS_PROXY: "",
+      SESSION_TTL: "3600",
+      // wrk repeats one reader's begin_session thousands of times a minute.
+      SESSION_STARTS_PER_MINUTE: "1000000",
+      HOME: Deno.env.get("HOME") ?? "/root",
+    };
+    if (store === "postgres") {
+      const db = await createTestDatabase();
+      cleanups.unshift(() => db[Symbol.asyncDispose]());
+      const relay = await spawn(["run", "-A", "bench/servers/relay.ts"], {}, /relay (\S+)/);
+      cleanups.unshift(() => relay.stop());
+      env.DATABASE_URL = db.url;
+      env.DATABASE_WS_PROXY = relay.match[1];
+    }
+    return {
+      store,
+      env,
+      tokenFor: (publicUrl, sub, ttlSeconds = 3600) =>
+        issueAccessToken(key, {
+          issuer: publicUrl,
+          audience: `${publicUrl}/mcp`,
+          sub,
+          scope: "mcp",
+          clientId: "bench",
+          ttlSeconds,
+        }),
+      [Symbol.asyncDispose]: dispose,
+    };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
+
+/** A running connector with a signed-in reader and a session. */
+export interface Connector {
+  /** `http://host:port/mcp` on the listening address. */
+  mcpUrl: string;
+  pid: number;
+  /** A session token from the first begin_session. */
+  session: string;
+  /** A tools/call request in `era`, with the reader's bearer token. */
+  request(era: Era, tool: string, args: Record<string, unknown>): McpRequest;
+  /** Kills the process. */
+  stop(): Promise<void>;
+}
+
+/** How long a connector may take from "listening" to its first answered begin_session. */
+const WARM_UP_MS = 60_000;
+
+/**
+ * Starts `main.ts` on `backend` (with `extraEnv`), waits for its banner, signs a reader in and
+ * begins a session (retrying while the server is still opening its store); the first call also
+ * warms it up.
+ */
+export async function startConnector(
+  backend: Backend,
+  options: { extraEnv?: Record<string, string>; tokenTtlSeconds?: number } = {},
+): Promise<Connector> {
+  const server = await spawn(
+    ["run", "-A", "main.ts"],
+    { ...backend.env, ...options.extraEnv },
+    /Connector URL\s+(\S+)\/mcp/,
+  );
+  try {
+    const publicUrl = server.match[1];
+    const origin = /listening on (http:\/\/\S+?)\.?$/m.exec(server.lines.join("\n"))![1];
+    const mcpUrl = `${origin}/mcp`;
+    const token = await backend.tokenFor(publicUrl, "bench-reader", options.tokenTtlSeconds);
+    const request = (era: Era, tool: string, args: Record<string, unknown>) => {
+      const call = toolCall(era, tool, args);
+      call.headers.authorization = `Bearer ${token}`;
+      return call;
+    };
+    const begun = await retryWhileStarting(() =>
+      once(mcpUrl, request("2025", "begin_session", {}))
+    );
+    const session = BEGIN_SESSION.check(begun) as string;
+    return { mcpUrl, pid: server.child.pid, session, request, stop: server.stop };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/** Calls `call` until it neither fails to connect nor answers 503, for up to a minute. */
+export async function retryWhileStarting<T>(call: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + WARM_UP_MS;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      const starting = error instanceof TypeError || String(error).startsWith("Error: 503");
+      if (!starting || performance.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+}
+
+/** One Reading Room tool call the benchmarks make, and how its answer is checked. */
+export interface UsTarget {
+  tool: string;
+  /** Its arguments, given a session token. */
+  args(session: string): Record<string, unknown>;
+  /**
+   * Checks a successful answer; returns something from it (begin_session: the new session token).
+   *
+   * @throws {Error} when the answer is an error, a tool error, or not what was asked for.
+   */
+  check(answer: JsonRpcAnswer): unknown;
+}
+
+/** The structured content of a successful tool answer, or an error naming the whole answer. */
+// deno-lint-ignore no-explicit-any
+function content(answer: JsonRpcAnswer, ok: (content: any) => boolean): any {
+  const structured = answer.result?.structuredContent;
+  if (!answer.result || answer.result.isError || !structured || !ok(structured)) {
+    throw new Error(`unexpected answer: ${JSON.stringify(answer).slice(0, 500)}`);
+  }
+  return structured;
+}
+
+const BEGIN_SESSION: UsTarget = {
+  tool: "begin_session",
+  args: () => ({}),
+  check: (answer) => content(answer, (c) => typeof c.session?.token === "string").session.token,
+};
+
+/** The word `domain_search` looks for: it matches several seeded articles. */
+export const SEARCH_QUERY = "light";
+
+/**
+ * The measured tools: read one article, full-text search, save a small merge patch to the reader's
+ * state (a write, always the same reader), begin a session (a KV write and a database round trip).
+ */
+export const US_TARGETS: readonly UsTarget[] = [
+  {
+    tool: "domain_get_item",
+    args: (session) => ({ session, id: "a7" }),
+    check: (answer) => content(answer, (c) => c.article?.id === "a7"),
+  },
+  {
+    tool: "domain_search",
+    args: (session) => ({ session, query: SEARCH_QUERY }),
+    check: (answer) => content(answer, (c) => Array.isArray(c.results) && c.results.length > 0),
+  },
+  {
+    tool: "user_save_state",
+    args: (session) => ({ session, patch: { bench: { note: "steady", pages: 12 } } }),
+    check: (answer) =>
+      content(answer, (c) => typeof c.state?.version === "number" && c.state.data?.bench),
+  },
+  BEGIN_SESSION,
+];
+
+/** The target for `tool`. */
+export function usTarget(tool: string): UsTarget {
+  return US_TARGETS.find((t) => t.tool === tool)!;
+}
