@@ -119,6 +119,25 @@ class PgliteWorkerClient implements SqlClient {
 
   async #open(): Promise<void> {
     const generation = this.#generation;
+    try {
+      const [opened] = await this.#startWorker(generation) as { created?: boolean }[];
+      if (opened?.created) {
+        // Creating the database (initdb) leaves ≈ 350 MB behind in the worker that serving it
+        // never needs; an isolate does not give it back. Reopening the new files in a fresh worker
+        // takes about a second and starts from ≈ 250 MB.
+        await this.#request({ op: "close" }, generation, this.#openTimeoutMs);
+        this.#worker?.terminate();
+        await this.#startWorker(generation);
+      }
+      this.#isOpen = true;
+    } catch (error) {
+      this.#stop(generation, error as Error);
+      throw error;
+    }
+  }
+
+  /** Starts a worker for `generation` and opens the database in it; answers the open's reply. */
+  #startWorker(generation: number): Promise<unknown[]> {
     const worker = new Worker(new URL("./pglite_worker.ts", import.meta.url), { type: "module" });
     worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => this.#settle(data);
     // An uncaught error in the worker would otherwise end the whole process.
@@ -132,13 +151,7 @@ class PgliteWorkerClient implements SqlClient {
     worker.onmessageerror = () =>
       this.#stop(generation, new StoreError("unavailable", "embedded database sent garbage"));
     this.#worker = worker;
-    try {
-      await this.#request({ op: "open", dir: this.#dir }, generation, this.#openTimeoutMs);
-      this.#isOpen = true;
-    } catch (error) {
-      this.#stop(generation, error as Error);
-      throw error;
-    }
+    return this.#request({ op: "open", dir: this.#dir }, generation, this.#openTimeoutMs);
   }
 
   /** Sends one request to the worker of `generation`, failing it (and restarting) past the deadline. */
