@@ -19,7 +19,7 @@ const env = Deno.env.toObject();
 let server;
 let pack;
 try {
-  pack = selectPack(env.DOMAIN);
+  pack = await selectPack(env.DOMAIN);
   server = await startServer(env, { pack });
 } catch (error) {
   if (error instanceof ConfigError || error instanceof UnknownPackError) {

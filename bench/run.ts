@@ -23,7 +23,8 @@
  * Markdown to bench/results/.
  *
  * `deno task bench --soak [--soak-minutes 5] [--soak-rate 50] [--store pglite|postgres]` runs only
- * the soak instead (see `soak.ts`); its store defaults to pglite.
+ * the soak instead (see `soak.ts`); its store defaults to pglite. `deno task bench --cold` runs
+ * only five cold starts on PostgreSQL and prints them.
  *
  * @module
  */
@@ -53,6 +54,7 @@ const { values: flags } = parseArgs({
     store: { type: "string" },
     rounds: { type: "string", default: "3" },
     soak: { type: "boolean", default: false },
+    cold: { type: "boolean", default: false },
     "soak-minutes": { type: "string", default: "5" },
     "soak-rate": { type: "string", default: "50" },
   },
@@ -196,10 +198,13 @@ interface ColdStart {
   toBeginSessionMs: number;
 }
 
-/** Three cold starts on `backend`, each on a fixed port of its own. */
-async function coldStarts(backend: Backend): Promise<ColdStart[]> {
+/**
+ * `runs` cold starts on `backend`, each on a fixed port of its own (the first on a fresh database:
+ * it also creates the schema and copies the pack's content).
+ */
+async function coldStarts(backend: Backend, runs = 3): Promise<ColdStart[]> {
   const cold: ColdStart[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < runs; i++) {
     const port = 18_400 + i;
     const publicUrl = `http://localhost:${port}`;
     const token = await backend.tokenFor(publicUrl, `cold-${i}`);
@@ -229,7 +234,7 @@ async function coldStarts(backend: Backend): Promise<ColdStart[]> {
     }
   }
   console.log(
-    `cold start (3 runs): ${
+    `cold start (${runs} runs): ${
       cold.map((c) => `health ${c.toHealthMs} ms / begin_session ${c.toBeginSessionMs} ms`)
         .join("; ")
     }`,
@@ -397,6 +402,10 @@ if (flags.soak) {
     rate: Number(flags["soak-rate"]),
     label: flags.label ?? "soak",
   });
+} else if (flags.cold) {
+  // Cold starts alone (PostgreSQL), for working on start-up: printed, not written.
+  await using backend = await openBackend("postgres");
+  await coldStarts(backend, 5);
 } else {
   await main();
 }

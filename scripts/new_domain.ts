@@ -377,28 +377,23 @@ Deno.test("${id} store: search, get, a person's list", async () => {
   };
 }
 
-/** Adds the pack's import and its one entry to the registry's source. */
+/** The registry line that loads the pack `id`. */
+export function registryEntry(id: string): string {
+  return `  ${id}: async () => (await import("./${id}/pack.ts")).${camel(id)}Pack as DomainPack,`;
+}
+
+/** Adds the pack's one entry to the registry's source. */
 export function registerIn(source: string, id: string): string {
-  const c = camel(id);
   const entry = new RegExp(`^\\s*${id}\\s*:`, "m");
   if (entry.test(source)) throw new NewDomainError(`the registry already has a pack "${id}".`);
-  const imports = [...source.matchAll(/^import \{[^}]*\} from "\.\/[a-z0-9_]+\/pack\.ts";\n/gm)];
-  const table = /export const PACKS[^=]*= \{\n([\s\S]*?)\n\};/.exec(source);
-  if (imports.length === 0 || !table) {
+  const table = /(export const PACKS\b[^\n]*\{\n[\s\S]*?)\n\};/;
+  if (!table.test(source)) {
     throw new NewDomainError(
       "src/domains/registry.ts no longer has the shape this script edits; add the pack by hand:\n" +
-        `  import { ${c}Pack } from "./${id}/pack.ts";\n  ${id}: ${c}Pack as DomainPack,`,
+        registryEntry(id),
     );
   }
-  const last = imports.at(-1)!;
-  const afterImport = last.index! + last[0].length;
-  const withImport = `${source.slice(0, afterImport)}import { ${c}Pack } from "./${id}/pack.ts";\n${
-    source.slice(afterImport)
-  }`;
-  return withImport.replace(
-    /(export const PACKS[^=]*= \{\n[\s\S]*?)\n\};/,
-    `$1\n  ${id}: ${c}Pack as DomainPack,\n};`,
-  );
+  return source.replace(table, (_, entries) => `${entries}\n${registryEntry(id)}\n};`);
 }
 
 /** Writes the new pack under `root` and registers it; returns the files written. */

@@ -145,6 +145,9 @@ export async function startServer(
       subjectKey: await logSubjectKey(sessionSecret),
       logSink: options.logSink,
     }).fetch as typeof handle;
+    // Connect to both stores and bring the schema up to date now rather than on the first call:
+    // it overlaps with whatever the process does next, and a store that is down is only reported.
+    readiness().catch(() => {});
   } catch (error) {
     await server.shutdown();
     kv?.close();

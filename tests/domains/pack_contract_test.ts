@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { DomainPack } from "../../src/pack/domain_pack.ts";
-import { PACKS } from "../../src/domains/registry.ts";
+import { allPacks } from "../../src/domains/registry.ts";
 import { signSessionToken } from "../../src/session/session_token.ts";
 import { rowsMentioning } from "../helpers/inspect.ts";
 import { buildToolRegistry } from "../../src/tools/registry.ts";
@@ -16,7 +16,7 @@ import { startTestServer } from "../helpers/server.ts";
 
 const SECRET = "pack-contract-session-secret-0123456789";
 
-for (const pack of Object.values(PACKS)) {
+for (const pack of await allPacks()) {
   Deno.test(`pack contract: ${pack.id}`, async (t) => {
     await using server = await startTestServer({
       DOMAIN: pack.id,

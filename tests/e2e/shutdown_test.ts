@@ -47,9 +47,13 @@ Deno.test("SIGTERM: stop accepting, finish the request in flight, close the stor
       });
     assertEquals((await post(INITIALIZE)).status, 200);
 
-    // Hold the database so a begin_session is in flight when the signal arrives.
+    // Ready (the connection made at start is idle), then hold the database so a begin_session
+    // is in flight when the signal arrives.
+    const ready = await fetch(`${app.origin}/readyz`);
+    await ready.body?.cancel();
+    assertEquals(ready.status, 200);
     db.relay.setPaused(true);
-    const accepted = db.relay.accepted;
+    const received = db.relay.received;
     const inFlight = post(
       {
         jsonrpc: "2.0",
@@ -59,7 +63,7 @@ Deno.test("SIGTERM: stop accepting, finish the request in flight, close the stor
       },
       { "mcp-protocol-version": "2025-11-25" },
     ).then(async (r) => ({ status: r.status, text: await r.text() }));
-    await until(() => db.relay.accepted > accepted, "the request to reach the database");
+    await until(() => db.relay.received > received, "the request to reach the database");
 
     app.child.kill("SIGTERM");
     await until(

@@ -46,7 +46,7 @@ export async function startTestServer(
   env: Record<string, string> = {},
   options: { database?: "postgres" | "pglite"; pack?: DomainPack } = {},
 ): Promise<TestServer> {
-  const pack = options.pack ?? selectPack(env.DOMAIN);
+  const pack = options.pack ?? await selectPack(env.DOMAIN);
   const dataDir = await Deno.makeTempDir({ prefix: "kit-test-" });
   let database: TestDatabase | undefined;
   let server: RunningServer;

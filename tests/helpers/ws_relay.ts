@@ -18,6 +18,8 @@ export interface WsRelay extends AsyncDisposable {
   setRefusing(refusing: boolean): void;
   /** Connections accepted so far. */
   readonly accepted: number;
+  /** Messages received from clients so far (held, not yet forwarded, while paused). */
+  readonly received: number;
 }
 
 /** Starts a relay to `target` (`host:port`). */
@@ -30,6 +32,7 @@ export function startWsRelay(target = "127.0.0.1:5432"): WsRelay {
   let paused = false;
   let refusing = false;
   let accepted = 0;
+  let received = 0;
   const waiters: (() => void)[] = [];
   const whilePaused = async () => {
     while (paused) await new Promise<void>((resolve) => waiters.push(resolve));
@@ -65,6 +68,7 @@ export function startWsRelay(target = "127.0.0.1:5432"): WsRelay {
     let chain = Promise.resolve();
     socket.onmessage = (event) => {
       const data = new Uint8Array(event.data as ArrayBuffer);
+      received++;
       if (!tcp) pending.push(data);
       else chain = chain.then(() => writeAll(data)).catch(close);
     };
@@ -120,6 +124,9 @@ export function startWsRelay(target = "127.0.0.1:5432"): WsRelay {
     },
     get accepted() {
       return accepted;
+    },
+    get received() {
+      return received;
     },
     async [Symbol.asyncDispose]() {
       this.setPaused(false);
