@@ -299,6 +299,36 @@ END
 $fn$;
 `,
   },
+  {
+    version: 3,
+    name: "begin_session locks in the order a save does",
+    sql: `
+-- A save locks the state row, then (recording history, whose rows reference the person) the
+-- person's row; migration 1's begin_session locked the person first and then met the state row,
+-- so a save and a session start for one person could deadlock, and PostgreSQL failed one of them
+-- after a second. Same result, state row first.
+CREATE OR REPLACE FUNCTION core_begin_session(p_user text, p_email text)
+  RETURNS TABLE (profile jsonb, state jsonb, version bigint, updated_at timestamptz)
+  LANGUAGE plpgsql
+  AS $fn$
+DECLARE
+  previous timestamptz;
+BEGIN
+  PERFORM 1 FROM user_state s WHERE s.user_id = p_user FOR UPDATE;
+  SELECT u.last_seen_at INTO previous FROM users u WHERE u.id = p_user FOR UPDATE;
+  INSERT INTO users AS u (id, email) VALUES (p_user, p_email)
+    ON CONFLICT (id) DO UPDATE SET last_seen_at = now(), email = coalesce(excluded.email, u.email);
+  INSERT INTO user_state (user_id) VALUES (p_user) ON CONFLICT (user_id) DO NOTHING;
+  RETURN QUERY
+    SELECT jsonb_build_object('id', u.id, 'email', u.email, 'memberSince', u.created_at,
+             'previousVisit', previous),
+           s.state, s.version, s.updated_at
+      FROM users u JOIN user_state s ON s.user_id = u.id
+     WHERE u.id = p_user;
+END
+$fn$;
+`,
+  },
 ];
 
 /** One namespace's migrations, and the fixed content its tables hold a copy of. */

@@ -207,6 +207,28 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
     assertEquals(final.version, 50);
   });
 
+  await t.step("sessions starting while saves run for the same person: all succeed", async () => {
+    // One person, two chats: one keeps saving while the other starts sessions. The start and the
+    // save must lock the person's rows in one order, or the database breaks a deadlock (after a
+    // second) by failing one of them.
+    const sub = reader();
+    await store.beginSession({ sub });
+    const started = performance.now();
+    const results = await Promise.allSettled(
+      Array.from(
+        { length: 40 },
+        (_, i) =>
+          i % 2 === 0
+            ? store.savePatch(sub, { [`k${i}`]: i }, { maxBytes: MAX, write: W })
+            : store.beginSession({ sub }),
+      ),
+    );
+    const failed = results.filter((r) => r.status === "rejected");
+    assertEquals(failed.map((r) => String((r as PromiseRejectedResult).reason)), []);
+    assertEquals((await store.getUser(sub))!.saved.version, 20);
+    assert(performance.now() - started < 5_000, "the calls waited on each other for seconds");
+  });
+
   await t.step("two writers with the same expected_version: exactly one wins", async () => {
     const sub = reader();
     await store.beginSession({ sub });

@@ -188,6 +188,7 @@ Deno.test("a database made before packs opens under the packs with every shelf i
     assertEquals(recorded.map((r) => `${r.namespace}:${r.version}`), [
       "core:1",
       "core:2",
+      "core:3",
       "reading_room:1",
       "reading_room:2",
     ]);
