@@ -77,3 +77,32 @@ export async function verifySessionToken(
     throw new SessionError("malformed", "The session token is not valid");
   }
 }
+
+/** Verified tokens remembered at most (the oldest go first). */
+const CACHE_ENTRIES = 10_000;
+
+/**
+ * {@linkcode verifySessionToken} that remembers successful verifications, keyed by the exact token
+ * string, until the token expires: a chat's stream of calls with one session token pays for one
+ * HMAC check (measured: ≈ 7 % of a `domain_get_item` call's CPU). Expiry is still checked on every
+ * call, failures are never remembered, and whether the session is still open remains the KV
+ * record's business.
+ */
+export function cachedSessionVerifier(
+  secret: Uint8Array | CryptoKey | Promise<CryptoKey>,
+  now: () => number = Date.now,
+): (token: string) => Promise<SessionClaims> {
+  const cache = new Map<string, SessionClaims>();
+  return async (token) => {
+    const hit = cache.get(token);
+    if (hit) {
+      if (hit.exp > Math.floor(now() / 1000)) return hit;
+      cache.delete(token);
+      throw new SessionError("expired", "The session has expired");
+    }
+    const claims = await verifySessionToken(await secret, token);
+    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    cache.set(token, claims);
+    return claims;
+  };
+}

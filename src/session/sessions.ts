@@ -10,7 +10,7 @@ import type { RateDecision, RateLimiter } from "../kv/rate_limit.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import { base64url } from "jose";
 import { SessionError } from "./errors.ts";
-import { sessionKey, signSessionToken, verifySessionToken } from "./session_token.ts";
+import { cachedSessionVerifier, sessionKey, signSessionToken } from "./session_token.ts";
 
 /** A session's KV record. `expiresAt` is checked on read: local KV expires keys lazily. */
 interface SessionRecord {
@@ -83,6 +83,7 @@ export function createSessions(
   { kv, secret, ttlSeconds, startsPerPerson }: SessionsOptions,
 ): Sessions {
   const key = sessionKey(secret);
+  const verifyToken = cachedSessionVerifier(key);
   /** Runs a KV operation; any KV failure is `unavailable` (and a lost connection is reopened next time). */
   async function withKv<T>(work: (kv: Deno.Kv) => Promise<T>): Promise<T> {
     try {
@@ -94,7 +95,7 @@ export function createSessions(
 
   async function load(token: string | undefined, identity: Identity) {
     if (!token) throw new SessionError("missing", "No session token was given");
-    const claims = await verifySessionToken(await key, token);
+    const claims = await verifyToken(token);
     // A token lifted from one person is useless with another person's access token.
     if (claims.sub !== identity.sub) {
       throw new SessionError("foreign", "The session token belongs to another person");

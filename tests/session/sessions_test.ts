@@ -2,7 +2,7 @@ import { assertEquals, assertRejects } from "@std/assert";
 import type { SessionError } from "../../src/session/errors.ts";
 import { openKvHandle } from "../../src/kv/kv_handle.ts";
 import { createSessions, loadSessionSecret, sessionRecordKey } from "../../src/session/sessions.ts";
-import { signSessionToken } from "../../src/session/session_token.ts";
+import { cachedSessionVerifier, signSessionToken } from "../../src/session/session_token.ts";
 
 const secret = new TextEncoder().encode("unit-test-secret-unit-test-secret-000");
 const alice = { sub: "alice" };
@@ -78,4 +78,25 @@ Deno.test("the development session secret is generated once and kept", async () 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("remembered session tokens still expire, and failures are never remembered", async () => {
+  let now = Date.now();
+  const verify = cachedSessionVerifier(secret, () => now);
+  const { token } = await signSessionToken(secret, { sub: "alice", sid: "s1", ttlSeconds: 60 });
+  assertEquals((await verify(token)).sid, "s1");
+  assertEquals((await verify(token)).sid, "s1", "the remembered answer");
+  // One character changed is a different string: verified afresh, and refused.
+  const tampered = token.slice(0, -2) + (token.at(-2) === "A" ? "B" : "A") + token.at(-1);
+  await refusedWith(() => verify(tampered), "malformed");
+  await refusedWith(() => verify(tampered), "malformed");
+  const forged = await signSessionToken(new TextEncoder().encode("x".repeat(40)), {
+    sub: "alice",
+    sid: "s2",
+    ttlSeconds: 60,
+  });
+  await refusedWith(() => verify(forged.token), "malformed");
+  // Past its expiry the remembered token is refused (the clock here is the injected one).
+  now += 61_000;
+  await refusedWith(() => verify(token), "expired");
 });
