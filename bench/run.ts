@@ -33,8 +33,11 @@ import { createTestDatabase } from "../tests/helpers/postgres.ts";
 import { benchBooking } from "./lib/booking.ts";
 import {
   type Backend,
+  type Connector,
   openBackend,
+  readersLua,
   retryWhileStarting,
+  signInReaders,
   startConnector,
   type Store,
   STORES,
@@ -182,6 +185,7 @@ async function benchUs(backend: Backend, rows: Row[]): Promise<MemorySample[]> {
           }
         }
       }
+      if (round === 1) await benchSpreadSaves(backend, us, rows);
       memory.push({ store, round, ...rssOf(us.pid) });
       const { rssMb, peakMb } = memory.at(-1)!;
       console.log(`${store}, after load round ${round}: RSS ${rssMb} MB (peak ${peakMb} MB)`);
@@ -189,6 +193,31 @@ async function benchUs(backend: Backend, rows: Row[]): Promise<MemorySample[]> {
     return memory;
   } finally {
     await us.stop();
+  }
+}
+
+/** Readers the spread save line rotates through. */
+const SPREAD_READERS = 100;
+
+/**
+ * \`user_save_state\` at 16 connections with every request from the next of 100 readers: the
+ * server's write capacity, where the plain line measures one person's saves queueing on their row.
+ */
+async function benchSpreadSaves(backend: Backend, us: Connector, rows: Row[]): Promise<void> {
+  const readers = await signInReaders(backend, us, SPREAD_READERS);
+  for (const era of ERAS) {
+    const template = toolCall(era, "user_save_state", {
+      session: "%s",
+      patch: { bench: { note: "steady", pages: 12 } },
+    });
+    template.headers.authorization = readers[0].auth;
+    const load = await wrk(us.mcpUrl, template, 16, DURATION, {
+      serverPid: us.pid,
+      countToolErrors: true,
+      extraLua: readersLua(readers, template.body),
+    });
+    const target = `${US}user_save_state, ${SPREAD_READERS} readers`;
+    logRow(rows, { target, store: backend.store, era, connections: 16, ...load });
   }
 }
 

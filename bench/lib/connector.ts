@@ -81,6 +81,8 @@ export async function openBackend(store: Store): Promise<Backend> {
 export interface Connector {
   /** `http://host:port/mcp` on the listening address. */
   mcpUrl: string;
+  /** The URL the server calls itself (its tokens' issuer). */
+  publicUrl: string;
   pid: number;
   /** A session token from the first begin_session. */
   session: string;
@@ -121,7 +123,7 @@ export async function startConnector(
       once(mcpUrl, request("2025", "begin_session", {}))
     );
     const session = BEGIN_SESSION.check(begun) as string;
-    return { mcpUrl, pid: server.child.pid, session, request, stop: server.stop };
+    return { mcpUrl, publicUrl, pid: server.child.pid, session, request, stop: server.stop };
   } catch (error) {
     await server.stop();
     throw error;
@@ -201,4 +203,54 @@ export const US_TARGETS: readonly UsTarget[] = [
 /** The target for `tool`. */
 export function usTarget(tool: string): UsTarget {
   return US_TARGETS.find((t) => t.tool === tool)!;
+}
+
+/** A signed-in reader with a session: the `authorization` header value and the session token. */
+export interface Reader {
+  auth: string;
+  session: string;
+}
+
+/** Signs `count` distinct readers in on `connector` and begins a session for each. */
+export async function signInReaders(
+  backend: Backend,
+  connector: Connector,
+  count: number,
+): Promise<Reader[]> {
+  const readers: Reader[] = [];
+  for (let first = 0; first < count; first += 25) {
+    readers.push(
+      ...await Promise.all(
+        Array.from({ length: Math.min(25, count - first) }, async (_, i) => {
+          const auth = `Bearer ${await backend.tokenFor(
+            connector.publicUrl,
+            `bench-reader-${first + i}`,
+          )}`;
+          const begin = toolCall("2025", "begin_session", {});
+          begin.headers.authorization = auth;
+          const session = BEGIN_SESSION.check(await once(connector.mcpUrl, begin)) as string;
+          return { auth, session };
+        }),
+      ),
+    );
+  }
+  return readers;
+}
+
+/**
+ * wrk Lua giving each request the next reader in turn (its bearer token, and its session in place
+ * of the body's `%s`), so writes spread over many people instead of queueing on one person's row.
+ */
+export function readersLua(readers: readonly Reader[], body: string): string {
+  return `
+local readers = { ${readers.map((r) => `{"${r.auth}","${r.session}"}`).join(",")} }
+local turn = 0
+function request()
+  turn = turn + 1
+  local r = readers[turn % #readers + 1]
+  local h = {}
+  for k, v in pairs(wrk.headers) do h[k] = v end
+  h["authorization"] = r[1]
+  return wrk.format(nil, nil, h, string.format([==[${body}]==], r[2]))
+end`;
 }
