@@ -49,11 +49,15 @@ function identityOf(ctx: McpRequestContext): Identity {
   return identity;
 }
 
-/** Builds a fresh server for one request, with the tools bound to the verified caller. */
+/**
+ * Builds a fresh server for one request, with the tools bound to the verified caller (just the one
+ * it calls, when `only` names it).
+ */
 export function createServer(
   identity: Identity,
   options: McpEndpointOptions,
   clientId?: string,
+  only?: string,
 ): McpServer {
   const { brand } = options.core;
   const server = new McpServer(
@@ -65,8 +69,16 @@ export function createServer(
     store: options.store,
     identity,
     clientId,
+    only,
   });
   return server;
+}
+
+/** The tool a request body calls, when it is a single `tools/call` naming one. */
+function calledTool(body: unknown): string | undefined {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined;
+  const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
+  return method === "tools/call" && typeof params?.name === "string" ? params.name : undefined;
 }
 
 /** What `/mcp` hands each POST to, with the verified caller and the body it already parsed. */
@@ -86,11 +98,18 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   // The name only: parse errors quote the request body, which may hold a session token or state.
   const onerror = (error: Error) => console.error(`mcp: request rejected (${error.name})`);
   const factory = (ctx: McpRequestContext) =>
-    createServer(identityOf(ctx), options, ctx.authInfo?.clientId || undefined);
+    createServer(
+      identityOf(ctx),
+      options,
+      ctx.authInfo?.clientId || undefined,
+      ctx.authInfo?.extra?.only as string | undefined,
+    );
   const maxRequestBodySize = options.maxBodyBytes;
   const modern = createMcpHandler(factory, { legacy: "reject", maxRequestBodySize, onerror });
   return {
-    async fetch(request, { authInfo, parsedBody }) {
+    async fetch(request, { authInfo: verified, parsedBody }) {
+      // The SDK hands authInfo to the factory: it carries which tool, if one, the body calls.
+      const authInfo = { ...verified, extra: { ...verified.extra, only: calledTool(parsedBody) } };
       if (!(await isLegacyRequest(request, parsedBody, { maxRequestBodySize }))) {
         return modern.fetch(request, { authInfo, parsedBody });
       }

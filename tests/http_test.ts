@@ -196,6 +196,19 @@ Deno.test("2025-era requests are answered with one JSON body, not an SSE stream"
     assertEquals(called.id, "three");
     assertEquals(called.result.isError, undefined);
   });
+  await t.step("a call of a tool that does not exist is answered as the protocol says", async () => {
+    const answer = await json(
+      await server.post({
+        jsonrpc: "2.0",
+        id: 9,
+        method: "tools/call",
+        params: { name: "domain_no_such_tool", arguments: {} },
+      }, auth),
+    );
+    const said = JSON.stringify(answer.error ?? answer.result);
+    assertStringIncludes(said, "domain_no_such_tool");
+    assert(answer.error !== undefined || answer.result.isError === true, said);
+  });
   await t.step("a batch of two requests gets both answers in one array", async () => {
     const answer = await json(
       await server.post([
