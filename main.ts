@@ -7,6 +7,7 @@
 import { ConfigError } from "./src/config.ts";
 import { selectPack, UnknownPackError } from "./src/domains/registry.ts";
 import { installLastResortGuard } from "./src/observability/last_resort.ts";
+import { flushLogLines } from "./src/observability/log_output.ts";
 import { startServer } from "./src/server.ts";
 
 /** In-flight requests get this long to finish after a shutdown signal. */
@@ -59,15 +60,18 @@ let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
+  flushLogLines();
   console.log(
     JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "shutting down", signal }),
   );
   const timer = setTimeout(() => {
+    flushLogLines();
     console.error(JSON.stringify({ level: "error", msg: "shutdown grace period over; exiting" }));
     Deno.exit(1);
   }, SHUTDOWN_GRACE_MS);
   await server.shutdown();
   clearTimeout(timer);
+  flushLogLines();
   console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "stopped" }));
   Deno.exit(0);
 };

@@ -7,9 +7,10 @@
  */
 import { createMiddleware } from "hono/factory";
 import type { BearerVariables } from "../auth/bearer.ts";
+import { writeLogLine } from "./log_output.ts";
 import { type RequestFacts, withRequestFacts } from "./request_context.ts";
 
-/** Where log lines go (stdout in production; tests capture them). */
+/** Where log lines go (batched to stdout in production; tests capture them). */
 export type LogSink = (line: string) => void;
 
 /** Options of {@linkcode requestLog}. */
@@ -23,7 +24,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The logging middleware; also sets `x-request-id` on every response. */
 export function requestLog(options: RequestLogOptions) {
-  const sink = options.sink ?? ((line) => console.log(line));
+  const sink = options.sink ?? writeLogLine;
   const key = crypto.subtle.importKey(
     "raw",
     options.subjectKey as BufferSource,
