@@ -45,6 +45,15 @@ Deno.test("embedded store wedged by deep JSON: the server keeps answering, tools
   await using server = await startTestServer({ STORE_TIMEOUT_MS: String(DEADLINE_MS) }, {
     database: "pglite",
   });
+  // Ready first: on a loaded machine the first preparation of a fresh embedded database (schema,
+  // content) can take longer than this test's short deadline.
+  for (const until = performance.now() + 30_000;;) {
+    const ready = await fetch(`${server.localOrigin}/readyz`);
+    await ready.body?.cancel();
+    if (ready.status === 200) break;
+    assert(performance.now() < until, "the embedded database never became ready");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await using chat = await openChat(server, "wedge");
   const { session } = await chat.begin();
   assert(!(await chat.call("user_get_profile", { session })).isError);
