@@ -78,14 +78,28 @@ export function databaseOver(
   history: HistoryPolicy = DEFAULT_HISTORY,
 ): Database {
   let ready: Promise<void> | undefined;
+  /** Whether `ready` has finished: a failure after that may mean the schema is gone. */
+  let prepared = false;
   const prepare = () => {
-    ready ??= (async () => {
-      await applyMigrations(raw, [
-        { namespace: CORE_NAMESPACE, migrations: CORE_MIGRATIONS },
-        { namespace: schema.namespace, migrations: schema.migrations, content: schema.content },
-      ]);
-    })();
-    ready.catch(() => (ready = undefined));
+    if (!ready) {
+      // Its own deadline, longer than a call's (a first preparation copies the content), so a
+      // preparation stuck on a dead connection gives way to a fresh one.
+      const preparing = withDeadline(
+        applyMigrations(raw, [
+          { namespace: CORE_NAMESPACE, migrations: CORE_MIGRATIONS },
+          { namespace: schema.namespace, migrations: schema.migrations, content: schema.content },
+        ]).then(() => {}),
+        Math.max(4 * timeoutMs, 10_000),
+        () => new StoreError("timeout", "preparing the database took too long"),
+      );
+      ready = preparing;
+      prepared = false;
+      preparing.then(() => {
+        if (ready === preparing) prepared = true;
+      }, () => {
+        if (ready === preparing) ready = undefined;
+      });
+    }
     return ready;
   };
 
@@ -102,9 +116,10 @@ export function databaseOver(
         () => new StoreError("timeout", `no answer within ${timeoutMs} ms`),
       );
     } catch (error) {
-      // A failure can mean the backend was restarted (an in-memory database then has no schema):
-      // prepare again next time; it is idempotent and cheap.
-      ready = undefined;
+      // A failure after preparation can mean the backend was restarted (an in-memory database
+      // then has no schema): prepare again next time; it is idempotent and cheap. A preparation
+      // still under way is left to finish, not started a second time behind it.
+      if (prepared) ready = undefined;
       if (error instanceof StoreError) throw error;
       throw new StoreError("unavailable", (error as Error).message, { cause: error });
     }

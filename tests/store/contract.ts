@@ -155,8 +155,9 @@ export async function runStoreContract(t: Deno.TestContext, database: Database):
         keys.filter((_, i) => i % 2 === 0).map((k) => [k, { was: Number(k.slice(3)) }]),
       ),
     );
-    // A sanity bound only (the quadratic merge took over a minute here); numbers are in the bench.
-    assert(firstMs < 2_000 && secondMs < 2_000, `took ${firstMs} ms and ${secondMs} ms`);
+    // A sanity bound only, loose enough for a loaded machine (the quadratic merge took minutes
+    // here); the numbers are in bench/merge_patch.ts.
+    assert(firstMs < 10_000 && secondMs < 10_000, `took ${firstMs} ms and ${secondMs} ms`);
   });
 
   await t.step("expected_version: a stale write is refused with the current version", async () => {
