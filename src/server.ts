@@ -145,9 +145,11 @@ export async function startServer(
       subjectKey: await logSubjectKey(sessionSecret),
       logSink: options.logSink,
     }).fetch as typeof handle;
-    // Connect to both stores and bring the schema up to date now rather than on the first call:
-    // it overlaps with whatever the process does next, and a store that is down is only reported.
-    readiness().catch(() => {});
+    // Connect to the database and bring the schema up to date now rather than on the first call:
+    // it overlaps with whatever the process does next (the first calls join it), and a database
+    // that is down is only reported later, by the calls that need it. (Not through the shared
+    // readiness check: a probe joining that would inherit its earlier deadline.)
+    database.ping().catch(() => {});
   } catch (error) {
     await server.shutdown();
     kv?.close();
