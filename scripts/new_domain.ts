@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { pathExists } from "../src/path_exists.ts";
 
 /** What a pack id must look like: it names the folder, the `DOMAIN` value, the table prefix. */
 export const PACK_ID = /^[a-z][a-z0-9_]{1,39}$/;
@@ -40,16 +41,6 @@ function camel(id: string): string {
 function title(id: string): string {
   return id.split("_").filter((w) => w !== "").map((w) => w[0].toUpperCase() + w.slice(1))
     .join(" ");
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** The files of a new pack, by path relative to the repository root. */
@@ -403,7 +394,7 @@ export async function createDomain(root: string, id: string): Promise<string[]> 
   const registryPath = `${root}/src/domains/registry.ts`;
   const registry = await Deno.readTextFile(registryPath);
   for (const dir of [`src/domains/${id}`, `seed/${id}`, `tests/domains/${id}`]) {
-    if (await exists(`${root}/${dir}`)) {
+    if (await pathExists(`${root}/${dir}`)) {
       throw new NewDomainError(`${dir} already exists: pack "${id}" is taken; choose another id.`);
     }
   }

@@ -11,6 +11,7 @@
 /// <reference lib="deno.worker" />
 import { PGlite } from "@electric-sql/pglite";
 import { keepFilesPrivate } from "./private_files.ts";
+import { pathExists } from "../path_exists.ts";
 
 /** A request from the main thread. `open` comes first, exactly once. */
 export type WorkerRequest =
@@ -41,7 +42,7 @@ async function answer(request: WorkerRequest): Promise<unknown[]> {
   if (request.op === "open") {
     // The file layer runs in this isolate, so this is where its file modes are narrowed.
     keepFilesPrivate();
-    const created = request.dir !== undefined && !(await exists(`${request.dir}/PG_VERSION`));
+    const created = request.dir !== undefined && !(await pathExists(`${request.dir}/PG_VERSION`));
     db = new PGlite(request.dir, { postgresqlconf: EMBEDDED_SETTINGS });
     await db.waitReady;
     return [{ created }];
@@ -69,13 +70,3 @@ self.onmessage = async ({ data }: MessageEvent<WorkerRequest>) => {
   }
   self.postMessage(reply);
 };
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
