@@ -8,6 +8,7 @@ import {
   type AuthInfo,
   createMcpHandler,
   isLegacyRequest,
+  legacyStatelessFallback,
   type McpRequestContext,
   McpServer,
   WebStandardStreamableHTTPServerTransport,
@@ -88,11 +89,13 @@ export interface McpEndpoint {
 
 /**
  * The handler serving `/mcp`, stateless in both eras. 2026-07-28 requests go to the SDK's modern
- * path (one JSON body per call). 2025-era requests are answered here the way the SDK's own
- * stateless fallback answers them, except that a call's answer is one `application/json` body
- * instead of a one-event SSE stream: the 2025-11-25 transport lets a server answer a POST either
- * way (clients must accept both), our tools send nothing before their result, and the JSON body
- * costs less per call than setting up a stream.
+ * path (one JSON body per call). A 2025-era request that is one JSON-RPC message is answered here
+ * the way the SDK's own stateless fallback answers it, except that the answer is one
+ * `application/json` body instead of a one-event SSE stream: the 2025-11-25 transport lets a server
+ * answer a POST either way (clients must accept both), our tools send nothing before their result,
+ * and the JSON body costs less per call than setting up a stream. Anything else of that era (a
+ * batch, a body that is not JSON) takes the SDK's fallback as it is: a batch may cancel its own
+ * request, which then never gets an answer, and only a stream can end without one.
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   // The name only: parse errors quote the request body, which may hold a session token or state.
@@ -106,6 +109,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     );
   const maxRequestBodySize = options.maxBodyBytes;
   const modern = createMcpHandler(factory, { legacy: "reject", maxRequestBodySize, onerror });
+  const streamed = legacyStatelessFallback(factory, onerror, { maxRequestBodySize });
   return {
     async fetch(request, { authInfo: verified, parsedBody }) {
       // The SDK hands authInfo to the factory: it carries which tool, if one, the body calls.
@@ -113,25 +117,51 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       if (!(await isLegacyRequest(request, parsedBody, { maxRequestBodySize }))) {
         return modern.fetch(request, { authInfo, parsedBody });
       }
-      const server = factory({ era: "legacy", authInfo, requestInfo: request });
-      const transport = new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: undefined,
-        enableJsonResponse: true,
-        maxRequestBodySize,
-      });
-      try {
-        await server.connect(transport);
-        return await transport.handleRequest(request, { authInfo, parsedBody });
-      } catch (error) {
-        onerror(error instanceof Error ? error : new Error(String(error)));
-        return Response.json(
-          { jsonrpc: "2.0", id: null, error: { code: -32603, message: "Internal server error" } },
-          { status: 500 },
-        );
-      } finally {
-        transport.close().catch(() => {});
-        server.close().catch(() => {});
-      }
+      if (!isSingleMessage(parsedBody)) return streamed(request, { authInfo, parsedBody });
+      return await answerAsJson(request, authInfo, parsedBody);
     },
   };
+
+  async function answerAsJson(
+    request: Request,
+    authInfo: AuthInfo,
+    parsedBody: Record<string, unknown>,
+  ): Promise<Response> {
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      maxRequestBodySize,
+    });
+    let server: McpServer | undefined;
+    // A client that goes away stops the wait for an answer it would never read.
+    const gone = Promise.withResolvers<Response>();
+    const onAbort = () => gone.resolve(new Response(null, { status: 499 }));
+    request.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      server = factory({ era: "legacy", authInfo, requestInfo: request });
+      await server.connect(transport);
+      return await Promise.race([
+        transport.handleRequest(request, { authInfo, parsedBody }),
+        gone.promise,
+      ]);
+    } catch (error) {
+      onerror(error instanceof Error ? error : new Error(String(error)));
+      const id = typeof parsedBody.id === "string" || typeof parsedBody.id === "number"
+        ? parsedBody.id
+        : null;
+      return Response.json(
+        { jsonrpc: "2.0", id, error: { code: -32603, message: "Internal server error" } },
+        { status: 500 },
+      );
+    } finally {
+      request.signal.removeEventListener("abort", onAbort);
+      transport.close().catch(() => {});
+      server?.close().catch(() => {});
+    }
+  }
+}
+
+/** Whether a parsed body is one JSON-RPC message (not a batch, not a bare value). */
+function isSingleMessage(body: unknown): body is Record<string, unknown> {
+  return body !== null && typeof body === "object" && !Array.isArray(body);
 }
