@@ -152,11 +152,14 @@ export const ITEMS_CONTENT: FixedContent<readonly Item[]> = {
         await Deno.readTextFile(new URL("../../../seed/${id}/items.json", import.meta.url)),
       ),
     ),
-  // Runs when the file changed since the database last took a copy: the table becomes the file.
+  // Runs when the file changed since the database last took a copy: the table takes the file's
+  // entries; one no longer in the file goes unless someone's list still holds it.
   seed: async (tx, items) => {
-    await tx.query("DELETE FROM ${id}_items WHERE NOT (id = ANY($1::text[]))", [
-      items.map((i) => i.id),
-    ]);
+    await tx.query(
+      \`DELETE FROM ${id}_items i WHERE NOT (i.id = ANY($1::text[]))
+         AND NOT EXISTS (SELECT 1 FROM ${id}_list l WHERE l.item_id = i.id)\`,
+      [items.map((i) => i.id)],
+    );
     await tx.query(
       \`INSERT INTO ${id}_items (id, title, body)
        SELECT i.id, i.title, i.body FROM jsonb_to_recordset($1::jsonb) AS i(id text, title text, body text)

@@ -9,28 +9,39 @@
 
 const encoder = new TextEncoder();
 let waiting: string[] = [];
+/** Bytes a full pipe did not take last time; they go first. */
+let unwritten: Uint8Array | undefined;
 let scheduled = false;
+
+function schedule(ms: number): void {
+  if (!scheduled) {
+    scheduled = true;
+    setTimeout(flushLogLines, ms);
+  }
+}
 
 /** Queues one line for standard output. */
 export function writeLogLine(line: string): void {
   waiting.push(line);
-  if (!scheduled) {
-    scheduled = true;
-    setTimeout(flushLogLines, 0);
-  }
+  schedule(0);
 }
 
 /** Writes every waiting line now. Never throws: a closed stdout loses lines, not the process. */
 export function flushLogLines(): void {
   scheduled = false;
-  if (waiting.length === 0) return;
-  const bytes = encoder.encode(waiting.join("\n") + "\n");
+  if (waiting.length === 0 && !unwritten) return;
+  const fresh = waiting.length === 0 ? new Uint8Array() : encoder.encode(waiting.join("\n") + "\n");
   waiting = [];
+  const bytes = unwritten ? new Uint8Array([...unwritten, ...fresh]) : fresh;
+  unwritten = undefined;
+  let offset = 0;
   try {
-    for (let offset = 0; offset < bytes.length;) {
-      offset += Deno.stdout.writeSync(bytes.subarray(offset));
-    }
-  } catch {
-    // stdout is gone (a closed pipe): nothing sensible to do with a log line.
+    while (offset < bytes.length) offset += Deno.stdout.writeSync(bytes.subarray(offset));
+  } catch (error) {
+    // stdout is gone (a closed pipe): nothing sensible to do with a log line. Anything else (a
+    // full non-blocking pipe) keeps what was not written for a flush a moment later.
+    if (error instanceof Deno.errors.BrokenPipe || error instanceof Deno.errors.BadResource) return;
+    unwritten = bytes.slice(offset);
+    schedule(10);
   }
 }

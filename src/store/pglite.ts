@@ -126,7 +126,10 @@ class PgliteWorkerClient implements SqlClient {
         // never needs; an isolate does not give it back. Reopening the new files in a fresh worker
         // takes about a second and starts from ≈ 250 MB.
         await this.#request({ op: "close" }, generation, this.#openTimeoutMs);
-        this.#worker?.terminate();
+        const creator = this.#worker!;
+        // Nothing it still has queued may reach (and stop) the fresh worker of the same generation.
+        creator.onmessage = creator.onerror = creator.onmessageerror = null;
+        creator.terminate();
         await this.#startWorker(generation);
       }
       this.#isOpen = true;
