@@ -1,0 +1,61 @@
+/**
+ * Two configurations of this build side by side, interleaved so the machine's drift hits both:
+ * `deno run -A bench/ab.ts '<extra env as JSON>' [TOOL] [ROUNDS]` (defaults `domain_get_item`, 6).
+ * Starts two connectors on one PostgreSQL backend — the second with the extra environment (for
+ * example `{"DENO_V8_FLAGS":"--max-semi-space-size=2"}`) — then runs 3 s of wrk at 16 connections
+ * against each in turn, eras alternating, and prints req/s and CPU µs per call with their medians.
+ * To compare code changes, put the change behind an environment variable for the run.
+ *
+ * @module
+ */
+import { openBackend, startConnector } from "./lib/connector.ts";
+import { ERAS } from "./lib/mcp.ts";
+import { wrk } from "./lib/wrk.ts";
+
+const extraEnv = JSON.parse(Deno.args[0] ?? "{}") as Record<string, string>;
+const tool = Deno.args[1] ?? "domain_get_item";
+const rounds = Number(Deno.args[2] ?? 6);
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+await using backend = await openBackend("postgres");
+const base = await startConnector(backend);
+const variant = await startConnector(backend, { extraEnv });
+const arms = [["base", base], ["variant", variant]] as const;
+const results: Record<"base" | "variant", { rps: number[]; cpu: number[] }> = {
+  base: { rps: [], cpu: [] },
+  variant: { rps: [], cpu: [] },
+};
+try {
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, connector] of arms) {
+      const session = connector.session;
+      const args = tool === "domain_get_item"
+        ? { session, id: "a7" }
+        : tool === "domain_search"
+        ? { session, query: "light" }
+        : tool === "health"
+        ? {}
+        : { session };
+      const load = await wrk(
+        connector.mcpUrl,
+        connector.request(ERAS[round % ERAS.length], tool, args),
+        16,
+        3,
+        { serverPid: connector.pid },
+      );
+      results[name].rps.push(load.requestsPerSecond);
+      results[name].cpu.push(load.cpuUsPerCall ?? 0);
+    }
+  }
+} finally {
+  await base.stop();
+  await variant.stop();
+}
+for (const [name] of arms) {
+  const { rps, cpu } = results[name];
+  console.log(
+    `${name.padEnd(7)} req/s ${rps.join(" ")} (median ${median(rps)}); ` +
+      `CPU µs/call ${cpu.join(" ")} (median ${median(cpu)})`,
+  );
+}
