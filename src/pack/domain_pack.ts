@@ -90,7 +90,7 @@ export interface DomainPack<Store = unknown, Content = unknown> {
    */
   migrations: readonly Migration[];
   /**
-   * Content that is the same for everyone and fixed per deploy (a catalogue, a venue). Loaded once
+   * Content that is the same for everyone and fixed per deploy (a catalogue, a price list). Loaded once
    * at start-up and frozen; the store gets it and answers reads of it from memory, with no database
    * round trip. Its tables get a copy (after the migrations, only when the content's hash changed)
    * for what needs the database: search, joins, integrity. Optional.

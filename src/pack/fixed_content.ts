@@ -1,6 +1,6 @@
 /**
- * Content a pack ships with and never changes while it runs — a library's articles, a venue's
- * rooms. The kit loads it once at start-up, freezes it, and hands it to the pack's store, which
+ * Content a pack ships with and never changes while it runs — a catalogue, a list of places or
+ * products. The kit loads it once at start-up, freezes it, and hands it to the pack's store, which
  * answers reads of it from memory. A copy goes into the pack's tables so that the database can
  * search it and join against it; that copy is rewritten only when the content's hash differs
  * from the one the database recorded (a new deploy with new content), never on an ordinary start.
