@@ -77,7 +77,7 @@ export function createServer(
 
 /** The tool a request body calls, when it is a single `tools/call` naming one. */
 function calledTool(body: unknown): string | undefined {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined;
+  if (!isSingleMessage(body)) return undefined;
   const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
   return method === "tools/call" && typeof params?.name === "string" ? params.name : undefined;
 }

@@ -9,6 +9,8 @@
 
 const encoder = new TextEncoder();
 let waiting: string[] = [];
+/** The most a pipe that does not drain may hold back (the newest bytes are kept). */
+const MAX_UNWRITTEN = 1024 * 1024;
 /** Bytes a full pipe did not take last time; they go first. */
 let unwritten: Uint8Array | undefined;
 let scheduled = false;
@@ -32,7 +34,7 @@ export function flushLogLines(): void {
   if (waiting.length === 0 && !unwritten) return;
   const fresh = waiting.length === 0 ? new Uint8Array() : encoder.encode(waiting.join("\n") + "\n");
   waiting = [];
-  const bytes = unwritten ? new Uint8Array([...unwritten, ...fresh]) : fresh;
+  const bytes = unwritten ? concat(unwritten, fresh) : fresh;
   unwritten = undefined;
   let offset = 0;
   try {
@@ -41,7 +43,15 @@ export function flushLogLines(): void {
     // stdout is gone (a closed pipe): nothing sensible to do with a log line. Anything else (a
     // full non-blocking pipe) keeps what was not written for a flush a moment later.
     if (error instanceof Deno.errors.BrokenPipe || error instanceof Deno.errors.BadResource) return;
-    unwritten = bytes.slice(offset);
+    // Bounded: a pipe that never drains costs the oldest lines, not the process's memory.
+    unwritten = bytes.slice(Math.max(offset, bytes.length - MAX_UNWRITTEN));
     schedule(10);
   }
+}
+
+function concat(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(first.length + second.length);
+  joined.set(first);
+  joined.set(second, first.length);
+  return joined;
 }

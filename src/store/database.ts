@@ -1,7 +1,7 @@
 /**
  * The database as the kit and its pack use it: the configured backend (Neon, or embedded PGlite in
- * a worker), the kit's and the pack's migrations and the pack's fixed content applied on first use, and one SQL client
- * through which every call has the store deadline and every failure becomes a
+ * a worker), the kit's and the pack's migrations and the pack's fixed content applied on first use,
+ * and one SQL client through which every call has the store deadline and every failure becomes a
  * {@linkcode StoreError} — so the kit's store and the pack's fail closed the same way.
  *
  * @module
@@ -67,8 +67,8 @@ export async function openDatabase(
 const DEFAULT_HISTORY: HistoryPolicy = { keep: 200, keepDays: 90, maxBytes: 4 * 1024 * 1024 };
 
 /**
- * The {@linkcode Database} over an open backend client. Migrations and content run on first use (and
- * again after any failed call), so the server starts even while the database is down and recovers
+ * The {@linkcode Database} over an open backend client. Migrations and content run on first use
+ * (and again after any failed call), so the server starts even while the database is down and recovers
  * when it returns, or when the embedded database comes back from a restart without its schema.
  */
 export function databaseOver(
