@@ -61,6 +61,10 @@ export function createApp(
     console.error(`http: unanswered error (${error.name})`);
     return Response.json({ error: "internal_error" }, { status: 500 });
   });
+  // While bound to loopback, every route answers only to our own names: a page on a rebinding
+  // domain that resolves to 127.0.0.1 could otherwise drive the sign-in (register a client, start
+  // an authorization) or read the landing page of a local server from a browser.
+  if (isLoopback(config.bindHost)) app.use("*", requireOwnHost([publicHost]));
   app.route("/", healthRoutes(core.readiness));
   app.route(
     "/",
@@ -102,7 +106,6 @@ export function createApp(
     maxAge: 600,
   });
   app.use(mcpPath, (c, next) => c.req.header("origin") === undefined ? next() : mcpCors(c, next));
-  if (isLoopback(config.bindHost)) app.use(mcpPath, requireOwnHost([publicHost]));
   app.use(mcpPath, requireKnownOrigin(originHosts));
   app.on(["GET", "DELETE", "PUT", "PATCH"], mcpPath, (c) => {
     c.header("allow", "POST");

@@ -118,6 +118,38 @@ Deno.test("Origin and Host are checked before anything else", async (t) => {
     const reply = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
     assertStringIncludes(reply.split("\r\n")[0], "403");
   });
+  await t.step("a rebinding Host is refused on every sign-in route and page too", async () => {
+    const register = JSON.stringify({ redirect_uris: ["http://127.0.0.1:9/cb"] });
+    const requests: [string, string, string?][] = [
+      ["POST", "/register", register],
+      ["GET", "/authorize?client_id=x&response_type=code"],
+      ["POST", "/authorize/signin", "request=x"],
+      ["POST", "/token", "grant_type=refresh_token&refresh_token=x&client_id=x"],
+      ["POST", "/revoke", "token=x&client_id=x"],
+      ["GET", "/.well-known/oauth-authorization-server"],
+      ["GET", "/"],
+    ];
+    for (const [method, path, body = ""] of requests) {
+      for (const host of ["evil.example.com", `rebind.example.net:${server.config.port}`]) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.config.port });
+        await conn.write(new TextEncoder().encode(
+          `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n` +
+            `Content-Type: ${
+              body.startsWith("{") ? "application/json" : "application/x-www-form-urlencoded"
+            }\r\n` +
+            `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        ));
+        const reply = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+        assertStringIncludes(reply.split("\r\n")[0], "403", `${method} ${path} with Host ${host}`);
+      }
+    }
+    // Our own names still work.
+    const own = await fetch(
+      `http://localhost:${server.config.port}/.well-known/oauth-authorization-server`,
+    );
+    assertEquals(own.status, 200);
+    await own.body?.cancel();
+  });
 });
 
 Deno.test("an oversized body is refused with a clear 413", async (t) => {

@@ -70,6 +70,22 @@ Deno.test("pages show third-party text safely and never echo request parameters"
     assertStringIncludes(consent, "<bdi>Trustedgnp.evil App</bdi>");
     assertStringIncludes(consent, "<bdi>Annx</bdi>");
   });
+  await t.step("a name of fillers alone is shown as an unnamed app", async () => {
+    // Hangul fillers, the halfwidth filler and the blank Braille pattern all render as nothing.
+    for (const name of ["\u3164\u3164\u3164", "\u115F\u1160", "\uFFA0 \u2800", "\u2800\u3164x"]) {
+      const registered = await register(server, {
+        ...clientMetadataFor(CALLBACK),
+        client_name: name,
+      });
+      const client = await registered.json();
+      const shown = name.endsWith("x") ? "x" : "An unnamed app";
+      assertEquals(client.client_name, name.endsWith("x") ? "x" : undefined, "cleaned on entry");
+      const url = authorizeUrl(server, { client_id: client.client_id, code_challenge: challenge });
+      const signIn = await (await new FormWalker().request(url)).text();
+      assertStringIncludes(signIn, `<bdi>${shown}</bdi>`);
+      assertEquals(/[\u115F\u1160\u3164\uFFA0\u2800]/.test(signIn), false);
+    }
+  });
   await t.step("a client's grant type text is not echoed back", async () => {
     const response = await register(server, {
       ...clientMetadataFor(CALLBACK),

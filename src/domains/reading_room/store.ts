@@ -10,6 +10,20 @@ import type { SqlClient } from "../../store/types.ts";
 import { isoTime } from "../../store/user_store.ts";
 import type { Article } from "./catalog.ts";
 
+/**
+ * A person's query as web-search syntax PostgreSQL can always parse. A `-` excludes the word it
+ * touches (`-compost`); anywhere else it means nothing, and is dropped: PostgreSQL keeps each one
+ * as an operator waiting for its word, and 33 of them in a row (`- - - …`, `-!-!-!…`) overflow
+ * its query stack ("tsquery stack too small"), which would make a typo look like an outage.
+ */
+export function searchSyntax(query: string): string {
+  return query.replace(
+    /-+/g,
+    (dashes, at: number, all: string) =>
+      /^[\p{L}\p{N}"]/u.test(all.slice(at + dashes.length)) ? "-" : " ",
+  );
+}
+
 /** One ranked search result. */
 export interface SearchHit {
   id: string;
@@ -91,7 +105,7 @@ export function createReadingRoomStore(
           WHERE a.search @@ q
           ORDER BY rank DESC, a.id
           LIMIT $2`,
-        [query, limit],
+        [searchSyntax(query), limit],
       );
       return rows.map((r) => ({ ...r, rank: Number(r.rank) }));
     },

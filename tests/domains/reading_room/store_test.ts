@@ -44,6 +44,20 @@ async function runStoreSteps(t: Deno.TestContext, database: Database): Promise<v
     }
   });
 
+  await t.step("runs of minus signs are a query, not a database failure", async () => {
+    // PostgreSQL's parser overflowed its stack on 33 stray operators ("tsquery stack too small").
+    for (const q of ["-".repeat(40), "- ".repeat(250), "-!".repeat(250), "-(".repeat(250)]) {
+      assertEquals(await store.searchArticles(q, 10), [], JSON.stringify(q.slice(0, 6)));
+    }
+    assertEquals(
+      await store.searchArticles("-".repeat(60) + "compost", 10),
+      await store.searchArticles("-compost", 10),
+    );
+    const nightSky = await store.searchArticles(`"night sky" ---compost ${"- ".repeat(40)}`, 10);
+    assertEquals(nightSky.map((h) => h.id), ["a3"]);
+    assertEquals((await store.searchArticles("fermentation --- -", 10)).length, 2);
+  });
+
   await t.step("getArticle returns the whole article, null for unknown ids", async () => {
     const article = await store.getArticle("a1");
     assertEquals(article?.title, "Sourdough starters and wild yeast");
