@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SignJWT } from "jose";
+import { importJWK, jwtVerify, SignJWT } from "jose";
 import { GRANT_ID_CLAIM } from "../auth/identity.ts";
 import type { SigningKey } from "./signing_key.ts";
 
@@ -48,4 +48,38 @@ export async function issueAccessToken(
     .setExpirationTime(now + claims.ttlSeconds)
     .setJti(crypto.randomUUID())
     .sign(key.privateKey);
+}
+
+/** What `/revoke` needs of one of our access tokens: the grant it names and the client it was issued to. */
+export interface AccessTokenGrant {
+  grantId: string;
+  clientId: string;
+}
+
+/**
+ * Reads the grant out of an access token this issuer signed, for revocation (RFC 7009 lets a
+ * client revoke with either token). The signature, issuer and type are checked, so a forged token
+ * cannot name someone else's grant; expiry is not, since revoking an expired token's grant is
+ * still what its holder asked. `null` for anything that is not one of ours or names no grant.
+ */
+export async function accessTokenGrant(
+  key: SigningKey,
+  token: string,
+  issuer: string,
+): Promise<AccessTokenGrant | null> {
+  try {
+    const { payload } = await jwtVerify(token, await importJWK(key.publicJwk, key.alg), {
+      issuer,
+      typ: "at+jwt",
+      algorithms: [key.alg],
+      // Checked as of the epoch: expiry does not matter here (see above), the rest is verified.
+      currentDate: new Date(0),
+    });
+    const grantId = payload[GRANT_ID_CLAIM];
+    const clientId = payload.client_id;
+    if (typeof grantId !== "string" || typeof clientId !== "string") return null;
+    return { grantId, clientId };
+  } catch {
+    return null;
+  }
 }

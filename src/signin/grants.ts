@@ -221,6 +221,21 @@ export async function revokeRefreshToken(
 }
 
 /**
+ * Revokes the grant (refresh-token family) `familyId` when it was issued to `clientId`: what
+ * `/revoke` does with an access token. Another client's grant is left alone (RFC 7009 §2.1).
+ */
+export async function revokeGrantOfClient(
+  kv: Deno.Kv,
+  familyId: string,
+  clientId: string,
+): Promise<void> {
+  if (familyId.length > 64) return;
+  const family = await readFresh<FamilyRecord>(kv, signinKeys.tokenFamily(familyId));
+  if (family?.value.clientId !== clientId) return;
+  await revokeFamily(kv, familyId);
+}
+
+/**
  * Whether the grant (refresh-token family) an access token was issued under is over: revoked,
  * expired or unknown. The resource server asks this so that revoking a family also stops the
  * access tokens already handed out from it, not only its refresh tokens.

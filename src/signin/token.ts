@@ -7,7 +7,7 @@
  */
 import type { Context, Hono } from "hono";
 import { clientAddress } from "../http/client_address.ts";
-import { issueAccessToken } from "./access_token.ts";
+import { accessTokenGrant, issueAccessToken } from "./access_token.ts";
 import { authenticateClient, presentedCredentials } from "./client_auth.ts";
 import { ClientError, type FindClientOptions } from "./clients.ts";
 import type { SigninContext } from "./context.ts";
@@ -16,6 +16,7 @@ import {
   GrantError,
   type IssuedGrant,
   redeemAuthorizationCode,
+  revokeGrantOfClient,
   revokeRefreshToken,
   rotateRefreshToken,
 } from "./grants.ts";
@@ -122,10 +123,16 @@ async function revoke(c: Context, ctx: SigninContext): Promise<Response> {
     if (error instanceof ClientError) return clientErrorResponse(error);
     throw error;
   }
-  // A refresh token revokes its family; the family's access tokens then stop working at /mcp
-  // within 30 s (the resource server checks the grant id they carry).
+  // Either token revokes the grant it belongs to (its refresh-token family): the refresh tokens at
+  // once, the access tokens at /mcp within 30 s (the resource server checks the grant id they
+  // carry). Revoking only the one access token would leave it working for its whole lifetime.
   if (tokenValue.startsWith("rrt_")) {
     await revokeRefreshToken(await ctx.kv.get(), tokenValue, clientId);
+  } else {
+    const grant = await accessTokenGrant(ctx.signingKey, tokenValue, ctx.issuer);
+    if (grant && grant.clientId === clientId) {
+      await revokeGrantOfClient(await ctx.kv.get(), grant.grantId, clientId);
+    }
   }
   return new Response(null, { status: 200, headers: NO_STORE });
 }

@@ -164,6 +164,38 @@ Deno.test("at /mcp, access tokens of a revoked family are refused", async (t) =>
     assertEquals(await mcpStatus(server, tokens.access_token), 401);
   });
   await t.step(
+    "after /revoke with the access token: the whole grant, refresh token too",
+    async () => {
+      const otherClient = await registeredClient(server, "Other app");
+      const other = await tokensFor(server, otherClient, "revoker-2");
+      const tokens = await tokensFor(server, clientId, "revoker-2");
+      const revoke = async (token: string, client: string) => {
+        const response = await fetch(`${server.config.publicUrl}/revoke`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ token, client_id: client, token_type_hint: "access_token" }),
+        });
+        await response.body?.cancel();
+        return response.status;
+      };
+      // Another client cannot revoke it, nor can a copy with a forged signature.
+      const [header, payload] = tokens.access_token.split(".");
+      assertEquals(await revoke(tokens.access_token, otherClient), 200);
+      assertEquals(await revoke(`${header}.${payload}.${"A".repeat(86)}`, clientId), 200);
+      const stillLive = await refresh(tokens.refresh_token);
+      assertEquals(stillLive.status, 200, "the grant survived both");
+      const { refresh_token: next } = await stillLive.json();
+
+      assertEquals(await revoke(tokens.access_token, clientId), 200);
+      assertEquals(await mcpStatus(server, tokens.access_token), 401);
+      const refused = await refresh(next);
+      assertEquals(refused.status, 400);
+      assertEquals((await refused.json()).error, "invalid_grant");
+      // The same person's grant with another app is untouched.
+      assertEquals(await mcpStatus(server, other.access_token), 200);
+    },
+  );
+  await t.step(
     "a live grant's token works; with KV gone it is refused 503, not let through",
     async () => {
       const tokens = await tokensFor(server, clientId, "steady");
