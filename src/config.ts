@@ -61,6 +61,11 @@ export interface Config {
   allowedOrigins: string[];
   /** Largest accepted `/mcp` request body, in bytes. */
   maxBodyBytes: number;
+  /**
+   * Longest a request body may go without a new chunk, ms; the whole body gets four times this.
+   * A body that stalls is answered 408.
+   */
+  bodyIdleTimeoutMs: number;
   /** Running on Deno Deploy (`DENO_DEPLOY` set). */
   onDeploy: boolean;
   /** Production rules apply (`DENO_DEPLOY` set or `APP_ENV=production`). */
@@ -133,6 +138,7 @@ const EnvSchema = z.object({
   AUTH_REQUIRED_SCOPES: optional(list),
   ALLOWED_ORIGINS: optional(list),
   MAX_BODY_BYTES: optional(z.coerce.number().int().min(1024).max(16 * 1024 * 1024)),
+  BODY_IDLE_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000)),
   ACCESS_TOKEN_TTL: optional(z.coerce.number().int().min(60).max(24 * 3600)),
   REFRESH_TOKEN_TTL: optional(z.coerce.number().int().min(3600).max(365 * 24 * 3600)),
   DCR_MAX_PER_HOUR: optional(z.coerce.number().int().min(1).max(100_000)),
@@ -240,6 +246,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     requiredScopes: e.AUTH_REQUIRED_SCOPES ?? [DEFAULT_SCOPE],
     allowedOrigins: e.ALLOWED_ORIGINS ?? [],
     maxBodyBytes: e.MAX_BODY_BYTES ?? 1024 * 1024,
+    bodyIdleTimeoutMs: e.BODY_IDLE_TIMEOUT_MS ?? 30_000,
     onDeploy,
     production,
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : `${dataDir}/kv.sqlite3`),

@@ -30,6 +30,7 @@ import { memoryRules } from "./tools/memory.ts";
 import { buildToolRegistry } from "./tools/registry.ts";
 import type { LogSink } from "./observability/request_log.ts";
 import { malformedRequestResponse } from "./http/request_shape.ts";
+import { readBodyWithin } from "./http/body_reader.ts";
 
 /** A listening server. */
 export interface RunningServer {
@@ -63,7 +64,17 @@ export async function startServer(
     () => new Response("Starting up", { status: 503, headers: { "retry-after": "1" } });
   const server = Deno.serve(
     { port: config.port, hostname: config.bindHost, onListen: () => {} },
-    (request, info) => malformedRequestResponse(request) ?? handle(request, info),
+    async (request, info) => {
+      const refused = malformedRequestResponse(request);
+      if (refused) return refused;
+      const buffered = await readBodyWithin(request, {
+        idleMs: config.bodyIdleTimeoutMs,
+        totalMs: 4 * config.bodyIdleTimeoutMs,
+        // The largest body any route accepts (/mcp's limit; the sign-in's 64 KiB).
+        maxBytes: Math.max(config.maxBodyBytes, 64 * 1024),
+      });
+      return buffered instanceof Response ? buffered : await handle(buffered, info);
+    },
   );
   let kv: KvHandle | undefined;
   let database: Database | undefined;

@@ -323,3 +323,96 @@ Deno.test("a client that leaves half way through its body leaves no error behind
   }
   assertEquals(errors.filter((line) => !line.startsWith("database:")), []);
 });
+
+Deno.test("a client that leaves half way through a chunked body leaves no error behind", async () => {
+  await using server = await startTestServer();
+  const token = await server.mint();
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => errors.push(args.map(String).join(" "));
+  try {
+    for (let i = 0; i < 5; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.config.port });
+      await conn.write(new TextEncoder().encode(
+        `POST /mcp HTTP/1.1\r\nHost: localhost:${server.config.port}\r\n` +
+          `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+          `Accept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n` +
+          `b\r\n{"jsonrpc":\r\n`,
+      ));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      conn.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const response = await server.post(INITIALIZE, { authorization: `Bearer ${token}` });
+    assertEquals(response.status, 200);
+    await response.body?.cancel();
+  } finally {
+    console.error = original;
+  }
+  assertEquals(errors.filter((line) => !line.startsWith("database:")), []);
+});
+
+Deno.test("a body that stops arriving is answered 408 and lets go of its handler", async (t) => {
+  await using server = await startTestServer({ BODY_IDLE_TIMEOUT_MS: "300" });
+  const token = await server.mint();
+  const head = (framing: string) =>
+    `POST /mcp HTTP/1.1\r\nHost: localhost:${server.config.port}\r\n` +
+    `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+    `Accept: application/json, text/event-stream\r\n${framing}\r\n\r\n`;
+  /** Opens a connection, sends `first`, then `trickle` byte by byte every `everyMs`; returns the reply and when it came. */
+  async function stalled(first: string, trickle = "", everyMs = 0) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.config.port });
+    const started = performance.now();
+    await conn.write(new TextEncoder().encode(first));
+    let sending = true;
+    const sender = (async () => {
+      for (const byte of trickle) {
+        if (!sending) break;
+        await new Promise((resolve) => setTimeout(resolve, everyMs));
+        await conn.write(new TextEncoder().encode(byte)).catch(() => (sending = false));
+      }
+    })();
+    // The answer's status line. (Deno.serve keeps the socket itself until the client closes it.)
+    const reply = new Uint8Array(512);
+    const read = await conn.read(reply);
+    const ms = performance.now() - started;
+    sending = false;
+    conn.close();
+    await sender;
+    return { status: new TextDecoder().decode(reply.subarray(0, read ?? 0)).split("\r\n")[0], ms };
+  }
+
+  await t.step("a body with Content-Length that stalls", async () => {
+    const { status, ms } = await stalled(`${head("Content-Length: 4000")}{"jsonrpc":`);
+    assertStringIncludes(status, "408");
+    assert(ms < 2_000, `answered after ${ms} ms`);
+  });
+  await t.step("a chunked body that stalls", async () => {
+    const { status } = await stalled(`${head("Transfer-Encoding: chunked")}b\r\n{"jsonrpc":\r\n`);
+    assertStringIncludes(status, "408");
+  });
+  await t.step("a trickle inside the idle bound still ends with the whole-body bound", async () => {
+    // One byte every 100 ms never trips the 300 ms idle bound; the body gets 4 × 300 ms in all.
+    const { status, ms } = await stalled(head("Content-Length: 4000"), "x".repeat(100), 100);
+    assertStringIncludes(status, "408");
+    assert(ms >= 1_100 && ms < 3_000, `answered after ${ms} ms`);
+  });
+  await t.step(
+    "300 stalled bodies at once are all cut off, and others are served meanwhile",
+    async () => {
+      const all = Array.from({ length: 300 }, () => stalled(`${head("Content-Length: 100")}{`));
+      const response = await server.post(INITIALIZE, { authorization: `Bearer ${token}` });
+      assertEquals(response.status, 200);
+      await response.body?.cancel();
+      const results = await Promise.all(all);
+      assertEquals(results.filter((r) => r.status.includes("408")).length, 300);
+    },
+  );
+  await t.step("a sign-in form that stalls is cut off the same way", async () => {
+    const { status } = await stalled(
+      `POST /token HTTP/1.1\r\nHost: localhost:${server.config.port}\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\ngrant_type=`,
+    );
+    assertStringIncludes(status, "408");
+  });
+});
