@@ -14,10 +14,11 @@ import {
 import type { Config } from "./config.ts";
 import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./http/guards.ts";
 import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
+import type { VerifiedAccess } from "./auth/identity.ts";
+import { openRequestsPerPerson, releasedWhenSent } from "./http/open_per_person.ts";
 import type { SigninContext } from "./signin/context.ts";
 import type { CoreServices } from "./pack/core_services.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
-import { withRawArgumentCheck } from "./tools/raw_arguments.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { landingRoutes } from "./landing/routes.ts";
 import { type LogSink, requestLog } from "./observability/request_log.ts";
@@ -50,6 +51,7 @@ export function createApp(
   const app = new Hono<{ Variables: BearerVariables }>();
   const mcpPath = new URL(config.resourceUrl).pathname;
   const mcp = createMcpEndpoint({ maxBodyBytes: config.maxBodyBytes, core, registry, store });
+  const openRequests = openRequestsPerPerson(config.maxOpenPerPerson);
   const resourceMetadataUrl = protectedResourceMetadataUrl(config.resourceUrl);
   const publicHost = new URL(config.publicUrl).hostname;
   const originHosts = [publicHost, ...config.allowedOrigins];
@@ -124,35 +126,59 @@ export function createApp(
       scopes: config.requiredScopes,
     }),
     async (c) => {
-      const authInfo = toAuthInfo(c.get("access"), config.resourceUrl);
-      // The body is parsed here once, so the tool arguments can be judged as they arrived (see
-      // raw_arguments.ts), and handed to the SDK parsed, which spares it a copy of the request.
-      let text: string;
+      const release = openRequests.enter(c.get("access").identity.sub);
+      if (!release) return tooManyOpen(openRequests.limit);
       try {
-        text = await c.req.text();
-      } catch {
-        // The client went away (or broke the stream) before its body arrived: nothing to serve.
-        return c.json({
-          jsonrpc: "2.0",
-          id: null,
-          error: { code: -32600, message: "The request body could not be read." },
-        }, 400);
+        return releasedWhenSent(await serveMcp(c.req.raw, c.get("access")), release);
+      } catch (error) {
+        release();
+        throw error;
       }
-      let parsedBody: unknown;
-      try {
-        parsedBody = text === "" ? undefined : JSON.parse(text);
-      } catch {
-        parsedBody = undefined;
-      }
-      if (parsedBody === undefined) {
-        // Not JSON: the SDK gives the protocol's own answer for that.
-        const { url, method, headers } = c.req.raw;
-        return mcp.fetch(new Request(url, { method, headers, body: text }), { authInfo });
-      }
-      return withRawArgumentCheck(parsedBody, () => mcp.fetch(c.req.raw, { authInfo, parsedBody }));
     },
   );
   return app;
+
+  async function serveMcp(raw: Request, access: VerifiedAccess): Promise<Response> {
+    const authInfo = toAuthInfo(access, config.resourceUrl);
+    // The body is parsed here once, so the tool arguments can be judged as they arrived (see
+    // raw_arguments.ts), and handed to the SDK parsed, which spares it a copy of the request.
+    let text: string;
+    try {
+      text = await raw.text();
+    } catch {
+      // The client went away (or broke the stream) before its body arrived: nothing to serve.
+      return Response.json({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32600, message: "The request body could not be read." },
+      }, { status: 400 });
+    }
+    let parsedBody: unknown;
+    try {
+      parsedBody = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      parsedBody = undefined;
+    }
+    if (parsedBody === undefined) {
+      // Not JSON: the SDK gives the protocol's own answer for that.
+      const { url, method, headers } = raw;
+      return mcp.fetch(new Request(url, { method, headers, body: text }), { authInfo });
+    }
+    return mcp.fetch(raw, { authInfo, parsedBody });
+  }
+}
+
+/** 429 for a person with too many requests open at once, in JSON-RPC's error shape. */
+function tooManyOpen(limit: number): Response {
+  return Response.json({
+    jsonrpc: "2.0",
+    id: null,
+    error: {
+      code: -32000,
+      message: `Too many requests at once for this person: at most ${limit} may be open. ` +
+        "Wait for an answer, then send again.",
+    },
+  }, { status: 429, headers: { "retry-after": "1" } });
 }
 
 function hostnameOf(origin: string): string {

@@ -66,6 +66,12 @@ export interface Config {
    * A body that stalls is answered 408.
    */
   bodyIdleTimeoutMs: number;
+  /**
+   * `/mcp` requests one person may have open at once (more are answered 429). The default, 8, is
+   * below the database pool's 10 connections: one person's calls waiting on their own row lock
+   * cannot take every connection from everyone else.
+   */
+  maxOpenPerPerson: number;
   /** Running on Deno Deploy (`DENO_DEPLOY` set). */
   onDeploy: boolean;
   /** Production rules apply (`DENO_DEPLOY` set or `APP_ENV=production`). */
@@ -139,6 +145,7 @@ const EnvSchema = z.object({
   ALLOWED_ORIGINS: optional(list),
   MAX_BODY_BYTES: optional(z.coerce.number().int().min(1024).max(16 * 1024 * 1024)),
   BODY_IDLE_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000)),
+  MCP_MAX_OPEN_PER_PERSON: optional(z.coerce.number().int().min(1).max(10_000)),
   ACCESS_TOKEN_TTL: optional(z.coerce.number().int().min(60).max(24 * 3600)),
   REFRESH_TOKEN_TTL: optional(z.coerce.number().int().min(3600).max(365 * 24 * 3600)),
   DCR_MAX_PER_HOUR: optional(z.coerce.number().int().min(1).max(100_000)),
@@ -247,6 +254,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     allowedOrigins: e.ALLOWED_ORIGINS ?? [],
     maxBodyBytes: e.MAX_BODY_BYTES ?? 1024 * 1024,
     bodyIdleTimeoutMs: e.BODY_IDLE_TIMEOUT_MS ?? 30_000,
+    maxOpenPerPerson: e.MCP_MAX_OPEN_PER_PERSON ?? 8,
     onDeploy,
     production,
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : `${dataDir}/kv.sqlite3`),

@@ -16,6 +16,7 @@ import {
 import type { Identity, VerifiedAccess } from "./auth/identity.ts";
 import type { CoreServices } from "./pack/core_services.ts";
 import { registerTools, type ToolRegistry } from "./tools/registry.ts";
+import { withRawArgumentCheck } from "./tools/raw_arguments.ts";
 import { SERVER_VERSION } from "./version.ts";
 
 /** What every request's server is built from. */
@@ -88,14 +89,30 @@ export interface McpEndpoint {
 }
 
 /**
+ * Most messages one 2025-era batch may hold. Each runs in turn, so a batch keeps at most one call
+ * in flight; the cap bounds how long it can hold its answer open.
+ */
+export const MAX_BATCH_MESSAGES = 20;
+
+/**
+ * Bytes of answers one batch collects. Calls after the answers reach it are not run and say so:
+ * without it, a small batch of large reads (exports) builds an answer far larger than its request.
+ */
+export const MAX_BATCH_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/**
  * The handler serving `/mcp`, stateless in both eras. 2026-07-28 requests go to the SDK's modern
  * path (one JSON body per call). A 2025-era request that is one JSON-RPC message is answered here
  * the way the SDK's own stateless fallback answers it, except that the answer is one
  * `application/json` body instead of a one-event SSE stream: the 2025-11-25 transport lets a server
  * answer a POST either way (clients must accept both), our tools send nothing before their result,
- * and the JSON body costs less per call than setting up a stream. Anything else of that era (a
- * batch, a body that is not JSON) takes the SDK's fallback as it is: a batch may cancel its own
- * request, which then never gets an answer, and only a stream can end without one.
+ * and the JSON body costs less per call than setting up a stream. A 2025-era batch is answered here
+ * too, one message at a time (see {@linkcode MAX_BATCH_MESSAGES}), as one JSON array that ends once
+ * every request in it is answered or cancelled by a `notifications/cancelled` in the same batch. A
+ * body of that era that is not a JSON-RPC message at all takes the SDK's fallback for its error.
+ *
+ * Tool arguments are judged per message as they arrived (see `raw_arguments.ts`): one bad call in
+ * a batch is refused alone.
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   // The name only: parse errors quote the request body, which may hold a session token or state.
@@ -110,17 +127,93 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const maxRequestBodySize = options.maxBodyBytes;
   const modern = createMcpHandler(factory, { legacy: "reject", maxRequestBodySize, onerror });
   const streamed = legacyStatelessFallback(factory, onerror, { maxRequestBodySize });
+  /** The SDK hands authInfo to the factory: it carries which tool, if one, the message calls. */
+  const forMessage = (verified: AuthInfo, message: unknown): AuthInfo => ({
+    ...verified,
+    extra: { ...verified.extra, only: calledTool(message) },
+  });
   return {
     async fetch(request, { authInfo: verified, parsedBody }) {
-      // The SDK hands authInfo to the factory: it carries which tool, if one, the body calls.
-      const authInfo = { ...verified, extra: { ...verified.extra, only: calledTool(parsedBody) } };
       if (!(await isLegacyRequest(request, parsedBody, { maxRequestBodySize }))) {
-        return modern.fetch(request, { authInfo, parsedBody });
+        const authInfo = forMessage(verified, parsedBody);
+        return await withRawArgumentCheck(
+          parsedBody,
+          () => modern.fetch(request, { authInfo, parsedBody }),
+        );
       }
-      if (!isSingleMessage(parsedBody)) return streamed(request, { authInfo, parsedBody });
-      return await answerAsJson(request, authInfo, parsedBody);
+      if (Array.isArray(parsedBody)) return await answerBatch(request, verified, parsedBody);
+      if (!isSingleMessage(parsedBody)) {
+        return streamed(request, { authInfo: forMessage(verified, parsedBody), parsedBody });
+      }
+      return await answerOne(request, verified, parsedBody);
     },
   };
+
+  function answerOne(
+    request: Request,
+    verified: AuthInfo,
+    message: Record<string, unknown>,
+  ): Promise<Response> {
+    return withRawArgumentCheck(
+      message,
+      () => answerAsJson(request, forMessage(verified, message), message),
+    );
+  }
+
+  /**
+   * Answers a 2025-era batch: each request in turn, a request cancelled inside the batch not at
+   * all (its answer would never be read), notifications for their effect only.
+   */
+  async function answerBatch(
+    request: Request,
+    verified: AuthInfo,
+    messages: unknown[],
+  ): Promise<Response> {
+    if (messages.length === 0 || messages.length > MAX_BATCH_MESSAGES) {
+      return Response.json({
+        jsonrpc: "2.0",
+        id: null,
+        error: {
+          code: -32600,
+          message: messages.length === 0
+            ? "Invalid Request: the batch is empty."
+            : `Invalid Request: a batch may hold at most ${MAX_BATCH_MESSAGES} messages; send the rest in another request.`,
+        },
+      }, { status: 400 });
+    }
+    const cancelled = new Set(
+      messages.filter(isCancellation).map((m) =>
+        (m as { params: { requestId: unknown } }).params.requestId
+      ),
+    );
+    const answers: string[] = [];
+    let bytes = 0;
+    for (const message of messages) {
+      if (request.signal.aborted) break;
+      if (!isSingleMessage(message)) {
+        answers.push(JSON.stringify(invalidMessage(null)));
+        continue;
+      }
+      const isRequest = typeof message.method === "string" && "id" in message;
+      if (isRequest && cancelled.has(message.id)) continue;
+      if (isCancellation(message) || typeof message.method !== "string") continue;
+      if (isRequest && bytes >= MAX_BATCH_ANSWER_BYTES) {
+        answers.push(JSON.stringify(notRun(message.id)));
+        continue;
+      }
+      const response = await answerOne(request, verified, message);
+      const text = response.status === 202 ? "" : await response.text();
+      if (isRequest && text !== "") {
+        answers.push(text);
+        bytes += text.length;
+      }
+    }
+    if (answers.length === 0) return new Response(null, { status: 202 });
+    return new Response(`[${answers.join(",")}]`, {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    });
+  }
 
   async function answerAsJson(
     request: Request,
@@ -159,6 +252,36 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       server?.close().catch(() => {});
     }
   }
+}
+
+/** Whether `message` is a `notifications/cancelled` naming a request id. */
+function isCancellation(message: unknown): boolean {
+  if (!isSingleMessage(message) || message.method !== "notifications/cancelled") return false;
+  const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof id === "string" || typeof id === "number";
+}
+
+function invalidMessage(id: unknown) {
+  return {
+    jsonrpc: "2.0",
+    id,
+    error: {
+      code: -32600,
+      message: "Invalid Request: each batch entry must be a JSON-RPC message.",
+    },
+  };
+}
+
+function notRun(id: unknown) {
+  return {
+    jsonrpc: "2.0",
+    id,
+    error: {
+      code: -32000,
+      message: `Not run: this batch's answers reached ${MAX_BATCH_ANSWER_BYTES} bytes, so this ` +
+        "request was not run and changed nothing. Send it again in a request of its own.",
+    },
+  };
 }
 
 /** Whether a parsed body is one JSON-RPC message (not a batch, not a bare value). */

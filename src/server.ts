@@ -14,6 +14,7 @@ import type { PackBrand } from "./pack/brand.ts";
 import { readinessCheck, sharedReadiness } from "./health/readiness.ts";
 import { createRateLimiter } from "./kv/rate_limit.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
+import { deletePersonRecords } from "./kv/person_keys.ts";
 import { createSessions, loadSessionSecret } from "./session/sessions.ts";
 import type { SigninContext } from "./signin/context.ts";
 import { isGrantRevoked } from "./signin/grants.ts";
@@ -111,7 +112,14 @@ export async function startServer(
       brand: pack.brand,
       stateMaxBytes: config.stateMaxBytes,
       readiness,
-      forget: (sub) => database!.forgetPerson(sub),
+      // The database first, then what KV holds of them: their sessions and session-start counts,
+      // and the development sign-in's grants, codes and pending sign-ins (refresh tokens refused
+      // at once, access tokens at /mcp within the 30 s grant check).
+      forget: async (sub) => {
+        await database!.forgetPerson(sub);
+        await kv!.use((db) => deletePersonRecords(db, sub));
+        await sessions.forgetStarts(sub);
+      },
     };
     const registry = buildToolRegistry(pack, {
       brand: pack.brand,

@@ -244,51 +244,69 @@ Deno.test("2025-era requests are answered with one JSON body, not an SSE stream"
       assert(answer.error !== undefined || answer.result.isError === true, said);
     },
   );
-  // Batches keep the SDK's stream: only a stream can end without an answer to a request the batch
-  // itself cancelled.
-  const messagesOf = async (response: Response) => {
-    const text = await response.text();
-    return text.split("\n").filter((line) => line.startsWith("data: "))
-      .map((line) => JSON.parse(line.slice(6)));
+  /** The whole answer to `batch`, or a failure if it is not complete within 5 s. */
+  const batchAnswer = async (batch: unknown[]) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the batch's answer never ended")), 5_000);
+    });
+    try {
+      return await Promise.race([
+        server.post(batch, auth).then(async (r) => ({ status: r.status, text: await r.text() })),
+        hung,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
-  await t.step("a batch of two requests gets both answers", async () => {
-    const response = await server.post([
+  const health = (id: number | string, args: Record<string, unknown> = {}) => ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name: "health", arguments: args },
+  });
+  const cancel = (requestId: number) => ({
+    jsonrpc: "2.0",
+    method: "notifications/cancelled",
+    params: { requestId },
+  });
+  await t.step("a batch of two requests gets both answers, in one JSON array", async () => {
+    const { status, text } = await batchAnswer([
       { jsonrpc: "2.0", id: 4, method: "tools/list" },
-      { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "health", arguments: {} } },
-    ], auth);
-    assertEquals(response.status, 200);
-    const ids = (await messagesOf(response)).flat().map((m: { id: number }) => m.id);
+      health(5),
+    ]);
+    assertEquals(status, 200);
+    const ids = JSON.parse(text).map((m: { id: number }) => m.id);
     assertEquals(ids.sort(), [4, 5]);
   });
-  await t.step("a batch that cancels its own request ends instead of hanging", async () => {
+  await t.step("a batch that cancels its own request ends, in either order", async () => {
+    // The SDK's stream for these stayed open for good, with a keep-alive every 15 s.
     for (
-      const batch of [
-        [
-          {
-            jsonrpc: "2.0",
-            id: 6,
-            method: "tools/call",
-            params: { name: "health", arguments: {} },
-          },
-          { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 6 } },
-        ],
-        [
-          { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 7 } },
-          { jsonrpc: "2.0", id: 7, method: "ping" },
-        ],
-      ]
+      const batch of [[health(6), cancel(6)], [cancel(7), {
+        jsonrpc: "2.0",
+        id: 7,
+        method: "ping",
+      }]]
     ) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const hung = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("the batch hung")), 5_000);
-      });
-      try {
-        const response = await Promise.race([server.post(batch, auth), hung]);
-        await response.body?.cancel();
-      } finally {
-        clearTimeout(timer);
-      }
+      const { status, text } = await batchAnswer(batch);
+      assertEquals([status, text], [202, ""]);
     }
+    const { text } = await batchAnswer([health(8), cancel(8), health(9)]);
+    assertEquals(JSON.parse(text).map((m: { id: number }) => m.id), [9]);
+  });
+  await t.step("one bad call in a batch is refused alone", async () => {
+    const { text } = await batchAnswer([health(10, { x: "a\u0000b" }), health(11)]);
+    const [bad, good] = JSON.parse(text);
+    assertEquals(bad.id, 10);
+    assertEquals(bad.result.isError, true);
+    assertStringIncludes(bad.result.content[0].text, "Request refused");
+    assertEquals(good.id, 11);
+    assertEquals(good.result.isError, undefined, JSON.stringify(good));
+  });
+  await t.step("a batch of more than 20 messages is refused as a whole, saying so", async () => {
+    const { status, text } = await batchAnswer(Array.from({ length: 21 }, (_, i) => health(i)));
+    assertEquals(status, 400);
+    assertStringIncludes(JSON.parse(text).error.message, "at most 20 messages");
   });
   await t.step("a body that is not JSON gets the protocol's parse error", async () => {
     const response = await server.post("{not json", auth);

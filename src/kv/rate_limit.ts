@@ -34,6 +34,8 @@ export interface RateLimiter {
   readonly limit: number;
   /** Counts one request for `key`: allowed (and counted) or refused (and not counted). */
   hit(key: string, options?: HitOptions): Promise<RateDecision>;
+  /** Deletes `key`'s live counts (this window's and the last), e.g. when the key is a person forgotten. */
+  forget(key: string, options?: { now?: number }): Promise<void>;
 }
 
 /** Compare-and-set attempts per request before it is refused (conflicts come from other instances). */
@@ -67,6 +69,19 @@ export function createRateLimiter(
 
   return {
     limit,
+    async forget(key, { now = Date.now() } = {}) {
+      const window = Math.floor(now / windowMs);
+      const bounded = await boundedKey(key);
+      for (const w of [window - 1, window]) {
+        full.delete(JSON.stringify(["rate", scope, bounded, w]));
+      }
+      await kv.use((db) =>
+        db.atomic()
+          .delete(["rate", scope, bounded, window - 1])
+          .delete(["rate", scope, bounded, window])
+          .commit()
+      );
+    },
     async hit(key, { now = Date.now(), with: extend } = {}) {
       const window = Math.floor(now / windowMs);
       const counterKey: Deno.KvKey = ["rate", scope, await boundedKey(key), window];

@@ -69,6 +69,12 @@ export interface ToolDefinition<
    * session holds.
    */
   checkBeside?: true;
+  /**
+   * The tool costs much more than a usual call (an export of everything, a report): the kit runs
+   * it at most once at a time per person and refuses a second one meanwhile, with what to do. Keep
+   * its answer bounded too (page it), so one call cannot make the server hold more than a few MB.
+   */
+  expensive?: true;
   run(args: z.infer<In>, ctx: ToolContext<Store>): Promise<CallToolResult>;
 }
 

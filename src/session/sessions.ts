@@ -10,6 +10,7 @@ import type { RateDecision, RateLimiter } from "../kv/rate_limit.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import { base64url } from "jose";
 import { SessionError } from "./errors.ts";
+import { indexForPerson } from "../kv/person_keys.ts";
 import { cachedSessionVerifier, sessionKey, signSessionToken } from "./session_token.ts";
 
 /** A session's KV record. `expiresAt` is checked on read: local KV expires keys lazily. */
@@ -50,6 +51,11 @@ export interface Sessions {
   end(token: string, identity: Identity): Promise<void>;
   /** Ends every session of `sub` started until now. */
   endAll(sub: string): Promise<void>;
+  /**
+   * Forgets `sub`'s session-start counts (their rate-limit counters name them). Their session
+   * records go with the rest of their KV records (see `person_keys.ts`).
+   */
+  forgetStarts(sub: string): Promise<void>;
   /**
    * A short-lived code confirming a step the person must ask for twice (forgetting), bound to
    * `purpose`, the person and the session: useless in another session, for another person, or late.
@@ -107,15 +113,16 @@ export function createSessions(
       )
     );
     const record = entry.value;
+    const cutOff = cutoff.value !== null && cutoff.value.expiresAt > Date.now();
+    // Forgetting a person deletes their session records after setting the cut-off: a session
+    // missing while the cut-off stands was ended, not never known.
+    if (!record && cutOff) throw new SessionError("revoked", "The session was ended");
     if (!record) throw new SessionError("unknown", "The session is not known");
     if (record.sub !== identity.sub) {
       throw new SessionError("foreign", "The session token belongs to another person");
     }
     if (record.revokedAt !== undefined) throw new SessionError("revoked", "The session was ended");
-    if (
-      cutoff.value && cutoff.value.expiresAt > Date.now() &&
-      (record.startedAt ?? 0) <= cutoff.value.at
-    ) {
+    if (cutOff && (record.startedAt ?? 0) <= cutoff.value!.at) {
       throw new SessionError("revoked", "The session was ended");
     }
     if (record.expiresAt <= Date.now()) {
@@ -138,7 +145,10 @@ export function createSessions(
         startedAt: Date.now(),
       };
       const recordWrite = (op: Deno.AtomicOperation) => {
-        op.set(sessionRecordKey(sessionId), record, { expireIn: ttlSeconds * 1000 + 60_000 });
+        const lifetime = { expireIn: ttlSeconds * 1000 + 60_000 };
+        op.set(sessionRecordKey(sessionId), record, lifetime);
+        // Indexed under the person (see person_keys.ts), so forgetting them deletes it.
+        indexForPerson(op, identity.sub, sessionRecordKey(sessionId), lifetime);
       };
       // The session record and the person's start count commit together: one KV transaction, and
       // a refused start writes nothing.
@@ -182,6 +192,14 @@ export function createSessions(
           expireIn: expiresAt - at,
         })
       );
+    },
+
+    async forgetStarts(sub) {
+      try {
+        await startsPerPerson?.forget(sub);
+      } catch (error) {
+        throw new SessionError("unavailable", "The session store is unavailable", { cause: error });
+      }
     },
 
     async confirmationCode(purpose, sub, sessionId, codeTtlSeconds) {

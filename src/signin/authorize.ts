@@ -16,6 +16,7 @@ import { issueAuthorizationCode } from "./grants.ts";
 import { securePageHeaders } from "../http/page_shell.ts";
 import { expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
 import { signinKeys } from "./kv_keys.ts";
+import { indexForPerson } from "../kv/person_keys.ts";
 import { type ClientView, consentPage, errorPage, type PageFrame, signInPage } from "./pages.ts";
 import type { SigninContext } from "./context.ts";
 
@@ -324,7 +325,12 @@ export async function developmentPerson(
 
 async function savePending(kv: Deno.Kv, id: string, pending: PendingRequest): Promise<void> {
   const expiresAt = Date.now() + PENDING_TTL_MS;
-  await kv.set(signinKeys.pendingRequest(id), { ...pending, expiresAt }, expiry(expiresAt));
+  const key = signinKeys.pendingRequest(id);
+  const op = kv.atomic().set(key, { ...pending, expiresAt }, expiry(expiresAt));
+  // Once someone has signed in on it, it names them: indexed so forgetting them reaches it.
+  if (pending.person) indexForPerson(op, pending.person.sub, key, expiry(expiresAt));
+  const result = await op.commit();
+  if (!result.ok) throw new Error("the sign-in request could not be stored");
 }
 
 /** `uri` with OAuth response parameters added, including `iss` (RFC 9207 mix-up defence). */

@@ -134,7 +134,7 @@ export interface RegistrationOptions {
   /** The caller's address: its own quota of new clients. */
   caller: string;
   /** Bounds on new clients: per caller address, and for everyone together (hourly windows). */
-  limits: { perAddress: RateLimiter; global: RateLimiter };
+  limits: { perAddress: RateLimiter; perNetwork?: RateLimiter; global: RateLimiter };
   /** The server key client secrets are derived with (`SigningKey.secretsKey`). */
   secretsKey: CryptoKey;
   /** Clock, for tests. */
@@ -236,6 +236,14 @@ async function admitNewRegistration(
     `Too many new client registrations from this address this hour (limit ${limits.perAddress.limit})`,
   );
   if (refusedMine) throw refusedMine;
+  if (limits.perNetwork) {
+    const ours = await limits.perNetwork.hit(networkOf(caller), { now });
+    const refusedOurs = tooMany(
+      ours,
+      `Too many new client registrations from this network this hour (limit ${limits.perNetwork.limit})`,
+    );
+    if (refusedOurs) throw refusedOurs;
+  }
   const key = signinKeys.client(client.clientId);
   try {
     const everyone = await limits.global.hit("all", {
@@ -258,6 +266,18 @@ async function admitNewRegistration(
     if (error instanceof AlreadyRegistered) return error.client;
     throw error;
   }
+}
+
+/**
+ * The network a caller address belongs to, as the per-network quota counts it: an IPv4 address's
+ * /24, an IPv6 /64 (as `clientAddress` gives it) widened to its /48.
+ */
+export function networkOf(caller: string): string {
+  const v4 = /^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/.exec(caller);
+  if (v4) return `${v4[1]}.0/24`;
+  const v6 = /^([0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}):[0-9a-f]{1,4}::\/64$/i.exec(caller);
+  if (v6) return `${v6[1]}::/48`;
+  return caller;
 }
 
 function isExpired(client: StoredClient, now: number): boolean {

@@ -9,6 +9,7 @@ import { CodedError } from "../errors.ts";
 import { successorRefreshToken } from "./derived_secrets.ts";
 import { type Expiring, expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
 import { signinKeys } from "./kv_keys.ts";
+import { indexForPerson } from "../kv/person_keys.ts";
 
 /** What a person approved: who, for which client, which scopes, which resource. */
 export interface Grant {
@@ -52,11 +53,12 @@ export async function issueAuthorizationCode(
 ): Promise<string> {
   const code = randomSecret();
   const expiresAt = Date.now() + CODE_TTL_MS;
-  await kv.set(
-    signinKeys.authorizationCode(await hashSecret(code)),
-    { ...grant, expiresAt },
-    expiry(expiresAt),
-  );
+  const key = signinKeys.authorizationCode(await hashSecret(code));
+  // Indexed under the person (see person_keys.ts), so forgetting them reaches it.
+  const op = kv.atomic().set(key, { ...grant, expiresAt }, expiry(expiresAt));
+  indexForPerson(op, grant.sub, key, expiry(expiresAt + REDEEMED_CODE_MEMORY_MS));
+  const result = await op.commit();
+  if (!result.ok) throw new Error("the authorization code could not be stored");
   return code;
 }
 
@@ -122,8 +124,13 @@ export async function redeemAuthorizationCode(
   const familyId = crypto.randomUUID();
   const familyExpiresAt = Date.now() + refreshTtlSeconds * 1000;
   const refreshToken = `rrt_${randomSecret()}`;
+  const refreshKey = signinKeys.refreshToken(await hashSecret(refreshToken));
+  const familyKey = signinKeys.tokenFamily(familyId);
   const redeemedUntil = Date.now() + REDEEMED_CODE_MEMORY_MS;
-  const result = await kv.atomic()
+  const op = kv.atomic();
+  indexForPerson(op, grant.sub, familyKey, expiry(familyExpiresAt));
+  indexForPerson(op, grant.sub, refreshKey, expiry(familyExpiresAt));
+  const result = await op
     .check(entry)
     .set(
       key,
@@ -131,15 +138,11 @@ export async function redeemAuthorizationCode(
       expiry(redeemedUntil),
     )
     .set(
-      signinKeys.tokenFamily(familyId),
+      familyKey,
       { ...grant, revoked: false, expiresAt: familyExpiresAt },
       expiry(familyExpiresAt),
     )
-    .set(
-      signinKeys.refreshToken(await hashSecret(refreshToken)),
-      { familyId, expiresAt: familyExpiresAt },
-      expiry(familyExpiresAt),
-    )
+    .set(refreshKey, { familyId, expiresAt: familyExpiresAt }, expiry(familyExpiresAt))
     .commit();
   if (!result.ok) throw new GrantError("invalid_grant", "The authorization code was already used");
   return { grant, refreshToken, familyId };
@@ -189,11 +192,11 @@ export async function rotateRefreshToken(
     }
     const { revoked: _revoked, expiresAt, ...grant } = family.value;
     if (rotatedAt !== undefined) return { grant, refreshToken: next, familyId };
-    const result = await kv.atomic()
+    const op = kv.atomic()
       .check(entry, family)
       .set(key, { ...entry.value, rotatedAt: now() }, expiry(expiresAt))
-      .set(nextKey, { familyId, expiresAt }, expiry(expiresAt))
-      .commit();
+      .set(nextKey, { familyId, expiresAt }, expiry(expiresAt));
+    const result = await indexForPerson(op, grant.sub, nextKey, expiry(expiresAt)).commit();
     if (result.ok) return { grant, refreshToken: next, familyId };
   }
   throw new GrantError("invalid_grant", "The refresh token is busy; try again");

@@ -13,8 +13,10 @@ export interface SigninLimits {
   authorize: RateLimiter;
   /** Registration requests per address per minute, new or repeated. */
   register: RateLimiter;
-  /** New clients per address per hour, so one caller cannot spend the global cap. */
+  /** New clients per address per hour, so a few callers cannot spend the global cap. */
   newClientsPerAddress: RateLimiter;
+  /** New clients per network (an IPv4 /24, an IPv6 /48) per hour: addresses come in blocks. */
+  newClientsPerNetwork: RateLimiter;
   /** New clients per hour for everyone together (`DCR_MAX_PER_HOUR`). */
   newClients: RateLimiter;
   /** Token requests per address per minute. */
@@ -33,7 +35,11 @@ export function createSigninLimits(kv: KvHandle, newClientsPerHour: number): Sig
   return {
     authorize: limiter("authorize", 60, MINUTE),
     register: limiter("register", 20, MINUTE),
-    newClientsPerAddress: limiter("register-new", Math.min(10, newClientsPerHour), HOUR),
+    // 5 per address and 10 per network: with the default cap of 100 it takes 20 addresses in 10
+    // networks to spend an hour's registrations, and a host registering afterwards still can
+    // (registering the same metadata again, as claude.ai does on every connect, costs nothing).
+    newClientsPerAddress: limiter("register-new", Math.min(5, newClientsPerHour), HOUR),
+    newClientsPerNetwork: limiter("register-new-net", Math.min(10, newClientsPerHour), HOUR),
     newClients: limiter("register-new-all", newClientsPerHour, HOUR),
     token: limiter("token", 600, MINUTE),
     metadataLookups: limiter("cimd-lookup", 10, MINUTE),

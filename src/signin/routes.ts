@@ -60,7 +60,11 @@ export function signinRoutes(ctx: SigninContext): Hono {
     try {
       const client = await registerClient(await ctx.kv.get(), body, {
         caller,
-        limits: { perAddress: ctx.limits.newClientsPerAddress, global: ctx.limits.newClients },
+        limits: {
+          perAddress: ctx.limits.newClientsPerAddress,
+          perNetwork: ctx.limits.newClientsPerNetwork,
+          global: ctx.limits.newClients,
+        },
         secretsKey: ctx.signingKey.secretsKey,
       });
       return c.json(client, 201, { "cache-control": "no-store" });

@@ -69,11 +69,11 @@ export interface HistoryEntry {
 /** Result of a restore: a save, or no such version kept. */
 export type RestoreOutcome = SaveOutcome | { outcome: "unknown_version"; current: SavedState };
 
-/** Everything kept about one person by the kit. */
-export interface PersonRecord {
-  profile: Profile;
-  saved: SavedState;
-  history: HistoryEntry[];
+/** One part of a person's history for an export: newest first, bounded in bytes. */
+export interface HistoryPart {
+  entries: HistoryEntry[];
+  /** Whether older entries remain (continue with `before` = the last entry's id). */
+  more: boolean;
 }
 
 /** People and their saved state, keyed by the verified subject. */
@@ -112,8 +112,12 @@ export interface UserStore {
   ): Promise<void>;
   /** How many changes are recorded for the person. */
   historyCount(sub: string): Promise<number>;
-  /** Everything the kit keeps about the person, or `null` if nothing. */
-  exportRecord(sub: string): Promise<PersonRecord | null>;
+  /**
+   * The person's history for an export, newest first, older than `before` when given: entries
+   * whose changes add up to about `maxBytes` (always at least one), so an answer stays bounded
+   * however much history is kept.
+   */
+  exportHistory(sub: string, options: { before?: number; maxBytes: number }): Promise<HistoryPart>;
 }
 
 /** Minimal SQL access both backends provide. */

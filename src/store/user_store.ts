@@ -191,14 +191,26 @@ export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStor
       return Number(row.n);
     },
 
-    async exportRecord(sub) {
-      const person = await this.getUser(sub);
-      if (!person) return null;
-      const rows = await sql.query<HistoryRow>(
-        `SELECT ${HISTORY_COLUMNS} FROM user_history WHERE user_id = $1 ORDER BY id DESC`,
-        [sub],
+    async exportHistory(sub, { before, maxBytes }) {
+      // Sizes are summed in the database, newest first, so only the part is sent over.
+      const rows = await sql.query<HistoryRow & { left_over: string | number }>(
+        `SELECT ${HISTORY_COLUMNS}, total - n AS left_over FROM (
+           SELECT ${HISTORY_COLUMNS},
+                  sum(octet_length(change::text)) OVER (ORDER BY id DESC) AS running,
+                  octet_length(change::text) AS own,
+                  row_number() OVER (ORDER BY id DESC) AS n,
+                  count(*) OVER () AS total
+             FROM user_history
+            WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2)) h
+          WHERE running - own < $3
+          ORDER BY id DESC`,
+        [sub, before ?? null, maxBytes],
       );
-      return { ...person, history: rows.map(entryFrom) };
+      const last = rows.at(-1);
+      return {
+        entries: rows.map(entryFrom),
+        more: last !== undefined && Number(last.left_over) > 0,
+      };
     },
   };
 }

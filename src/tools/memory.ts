@@ -20,8 +20,18 @@ import {
   WRITES,
 } from "../pack/schemas.ts";
 
-/** Version of the `user_export` document's shape. */
-export const EXPORT_SCHEMA_VERSION = 1;
+/**
+ * Version of the `user_export` document's shape. 2: the history comes in parts (`complete`,
+ * `nextCursor`); profile, state and domain data are in the first part.
+ */
+export const EXPORT_SCHEMA_VERSION = 2;
+
+/**
+ * Bytes of recorded changes in one part of an export (one change may take a part past it). An
+ * export answer carries its document twice (structured and as text), so one call holds about
+ * twice this, however much history is kept.
+ */
+export const EXPORT_PART_BYTES = 512 * 1024;
 
 /** How long a forget confirmation code stays valid. */
 const FORGET_CODE_SECONDS = 5 * 60;
@@ -173,42 +183,63 @@ export function memoryTools(pack: DomainPack) {
       name: "user_export",
       title: `Export everything kept about the ${who}`,
       description: `Returns everything the ${brand.productName} keeps about the signed-in ${who} ` +
-        "as one JSON document (profile, saved state, history of changes, and their " +
-        `${brand.productName} data), with its schema version. Use it when the person asks for a copy.`,
-      inputSchema: z.object({ session: sessionArg }).strict(),
+        "as JSON (profile, saved state, their " +
+        `${brand.productName} data and the history of changes), with its schema version. Use it ` +
+        "when the person asks for a copy. A long history comes in parts: while `complete` is " +
+        "false, call again with `cursor` set to the `nextCursor` it gave for the next part.",
+      inputSchema: z.object({
+        session: sessionArg,
+        cursor: z.number().int().min(1).optional().describe(
+          "The nextCursor of the previous part; omit for the first part",
+        ),
+      }).strict(),
       outputSchema: withReminder({
         export: z.object({
           schemaVersion: z.number().int(),
           exportedAt: z.string(),
-          profile: profileSchema(brand),
-          state: stateSchema(brand),
-          history: z.array(HistoryEntrySchema.extend({ change: z.unknown() })),
-          domain: z.record(z.string(), z.unknown()).describe(
-            `What the ${brand.productName} keeps for this ${who} in its own tables`,
+          profile: profileSchema(brand).optional().describe("In the first part only"),
+          state: stateSchema(brand).optional().describe("In the first part only"),
+          domain: z.record(z.string(), z.unknown()).optional().describe(
+            `What the ${brand.productName} keeps for this ${who} in its own tables (first part only)`,
+          ),
+          history: z.array(HistoryEntrySchema.extend({ change: z.unknown() })).describe(
+            "Recorded changes in this part, newest first",
+          ),
+          complete: z.boolean().describe("Whether this part ends the export"),
+          nextCursor: z.number().int().optional().describe(
+            "Pass as `cursor` to get the next part (present while complete is false)",
           ),
         }),
       }),
       annotations: READ_ONLY,
       access: "read",
-      run: async (_args, { core, store, identity, reply }) => {
-        const [record, domain] = await Promise.all([
-          core.users.exportRecord(identity.sub),
-          pack.export(store, identity.sub),
+      expensive: true,
+      run: async ({ cursor }, { core, store, identity, reply }) => {
+        const first = cursor === undefined;
+        const [person, part, domain] = await Promise.all([
+          first ? core.users.getUser(identity.sub) : Promise.resolve(undefined),
+          core.users.exportHistory(identity.sub, { before: cursor, maxBytes: EXPORT_PART_BYTES }),
+          first ? pack.export(store, identity.sub) : Promise.resolve(undefined),
         ]);
-        if (!record) return reply.failClosed(`the ${who}'s record is missing.`);
+        if (person === null) return reply.failClosed(`the ${who}'s record is missing.`);
+        const nextCursor = part.more ? part.entries.at(-1)?.id : undefined;
         const document = {
           schemaVersion: EXPORT_SCHEMA_VERSION,
           exportedAt: new Date().toISOString(),
-          profile: record.profile,
-          state: stateView(record.saved),
-          history: record.history.map((entry) => ({ ...entryView(entry), change: entry.change })),
-          domain,
+          ...(person ? { profile: person.profile, state: stateView(person.saved), domain } : {}),
+          history: part.entries.map((entry) => ({ ...entryView(entry), change: entry.change })),
+          complete: nextCursor === undefined,
+          ...(nextCursor === undefined ? {} : { nextCursor }),
         };
+        const heading = first
+          ? `Everything kept about ${person!.profile.email ?? person!.profile.id}`
+          : `More of the history of changes kept about this ${who}`;
+        const next = nextCursor === undefined
+          ? ""
+          : ` This is one part: call user_export again with cursor ${nextCursor} for the rest.`;
         return reply.success(
           { export: document },
-          `Everything kept about ${record.profile.email ?? record.profile.id}:\n${
-            JSON.stringify(document)
-          }`,
+          `${heading}.${next}\n${JSON.stringify(document)}`,
         );
       },
     }),

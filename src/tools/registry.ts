@@ -42,6 +42,8 @@ export interface RegisteredTool {
 export interface ToolRegistry {
   tools: readonly RegisteredTool[];
   reply: Reply;
+  /** People with an expensive tool running now (in this process), by verified subject. */
+  expensiveRunning: Set<string>;
 }
 
 /** A pack's tools break the contract; start-up stops with this. */
@@ -111,7 +113,7 @@ export function buildToolRegistry(pack: DomainPack, texts: ToolTexts): ToolRegis
       outputSchema: precompiled(definition.outputSchema),
     };
   });
-  return { tools, reply: createReply(pack.brand) };
+  return { tools, reply: createReply(pack.brand), expensiveRunning: new Set() };
 }
 
 function resolve(text: ToolText, texts: ToolTexts): string {
@@ -204,16 +206,26 @@ export function registerTools(
         // refused before anything runs.
         const problem = rawArgumentProblem() ??
           (args as { [SCHEMA_PROBLEM]?: string })[SCHEMA_PROBLEM] ?? null;
+        const run = definition.expensive
+          ? () =>
+            oneAtATime(
+              registry.expensiveRunning,
+              identity.sub,
+              reply,
+              tool.name,
+              () => definition.run(args, ctx),
+            )
+          : () => definition.run(args, ctx);
         const result = problem !== null
           ? reply.refused(problem)
           : definition.session === "none"
-          ? await guarded(gate, () => definition.run(args, ctx))
+          ? await guarded(gate, run)
           : await gated(
             gate,
             identity,
             args.session as string | undefined,
             definition.checkBeside && !tool.fromPack ? "beside" : "first",
-            () => definition.run(args, ctx),
+            run,
           );
         if (tool.fromPack && definition.access === "write" && result.isError !== true) {
           await recordDomainChange(core, identity, clientId, tool.name, args, result);
@@ -222,6 +234,32 @@ export function registerTools(
         return result;
       },
     );
+  }
+}
+
+/**
+ * Runs an expensive tool unless one is already running for this person: a host (or a batch)
+ * firing many at once would otherwise make the server build many large answers side by side and
+ * slow everyone else's calls. The second is refused, not queued, so nothing waits unbounded.
+ */
+async function oneAtATime(
+  running: Set<string>,
+  sub: string,
+  reply: Reply,
+  name: string,
+  work: () => Promise<CallToolResult>,
+): Promise<CallToolResult> {
+  if (running.has(sub)) {
+    return reply.refused(
+      `${name} is already running for this person (one at a time). Wait for its answer, then ` +
+        "call it again if it is still needed.",
+    );
+  }
+  running.add(sub);
+  try {
+    return await work();
+  } finally {
+    running.delete(sub);
   }
 }
 

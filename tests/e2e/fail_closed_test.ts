@@ -44,7 +44,10 @@ async function expectAllWork(chat: ReaderChat, session: string) {
 }
 
 Deno.test("Postgres unreachable, cut mid-run, or too slow: every tool fails closed, then recovers", async (t) => {
-  await using server = await startTestServer({ STORE_TIMEOUT_MS: "700" });
+  await using server = await startTestServer({
+    STORE_TIMEOUT_MS: "700",
+    MCP_MAX_OPEN_PER_PERSON: "64",
+  });
   const relay = server.database!.relay;
   await using chat = await openChat(server, "erin");
   const { session } = await chat.begin();

@@ -22,6 +22,8 @@ for (const database of ["postgres", "pglite"] as const) {
         HISTORY_KEEP: "50",
         HISTORY_DAYS: "0",
         HISTORY_MAX_BYTES: "262144",
+        // Writes go 10 at a time below: this is about the history, not the per-person cap.
+        MCP_MAX_OPEN_PER_PERSON: "64",
       },
       { database },
     );
@@ -106,7 +108,8 @@ for (const database of ["postgres", "pglite"] as const) {
       const exported = await call("user_export");
       assert(!exported.isError, exported.text);
       const doc = exported.data.export;
-      assertEquals(doc.schemaVersion, 1);
+      assertEquals(doc.schemaVersion, 2);
+      assertEquals([doc.complete, doc.nextCursor], [true, undefined]);
       assertEquals(doc.profile.id, sub);
       assertEquals(doc.state.data.name, "Ann");
       assertEquals(doc.history.length, 50);

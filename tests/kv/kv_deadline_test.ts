@@ -40,7 +40,10 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 
 Deno.test("KV write lock held by another process: tools fail closed within the deadline, then recover", async (t) => {
   const deadlineMs = 1_000;
-  await using server = await startTestServer({ STORE_TIMEOUT_MS: String(deadlineMs) });
+  await using server = await startTestServer({
+    STORE_TIMEOUT_MS: String(deadlineMs),
+    MCP_MAX_OPEN_PER_PERSON: "64",
+  });
   await using chat = await openChat(server, "kv-lock");
   const { session } = await chat.begin();
   const lock = await holdWriteLock(server.config.kvPath!);

@@ -1,10 +1,12 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { createRateLimiter } from "../../src/kv/rate_limit.ts";
 import { openKvHandle } from "../../src/kv/kv_handle.ts";
+import { createSigninLimits } from "../../src/signin/limits.ts";
 import {
   ClientError,
   findClient,
   keepClient,
+  networkOf,
   registerClient,
   UNUSED_CLIENT_TTL_MS,
 } from "../../src/signin/clients.ts";
@@ -121,15 +123,63 @@ Deno.test("a registration never authorized expires after a day; the first code k
 Deno.test("a server's /register applies the per-address quota of new clients", async () => {
   await using server = await startTestServer();
   const statuses: number[] = [];
-  for (let i = 0; i < 11; i++) {
+  for (let i = 0; i < 6; i++) {
     const response = await register(server, metadata(`Quota ${i}`));
     statuses.push(response.status);
-    if (i === 10) {
+    if (i === 5) {
       assertStringIncludes((await response.json()).error_description, "from this address");
     } else await response.body?.cancel();
   }
-  assertEquals(statuses, [...Array(10).fill(201), 429]);
+  assertEquals(statuses, [...Array(5).fill(201), 429]);
   const repeat = await register(server, metadata("Quota 0"));
   assertEquals(repeat.status, 201, "an existing client re-registers without counting");
   await repeat.body?.cancel();
+});
+
+Deno.test("a handful of addresses cannot spend the hour's registrations", async (t) => {
+  await withKv(async (handle) => {
+    const db = await handle.get();
+    const all = createSigninLimits(handle, 100);
+    const limits = {
+      perAddress: all.newClientsPerAddress,
+      perNetwork: all.newClientsPerNetwork,
+      global: all.newClients,
+    };
+    const registerAs = (caller: string, name: string) =>
+      registerClient(db, metadata(name), { caller, limits, now: T0, secretsKey });
+
+    await t.step("10 addresses in 10 networks, 12 new clients each: 5 each are taken", async () => {
+      let admitted = 0;
+      for (let a = 0; a < 10; a++) {
+        for (let i = 0; i < 12; i++) {
+          try {
+            await registerAs(`198.51.${a}.7`, `spend-${a}-${i}`);
+            admitted++;
+          } catch (error) {
+            assertEquals((error as ClientError).status, 429);
+          }
+        }
+      }
+      assertEquals(admitted, 50);
+    });
+    await t.step("a new address still registers", async () => {
+      const client = await registerAs("203.0.113.9", "a real host");
+      assert(typeof client.client_id === "string");
+    });
+    await t.step("addresses of one network share its quota", async () => {
+      let admitted = 0;
+      for (let a = 1; a <= 5; a++) {
+        for (let i = 0; i < 5; i++) {
+          await registerAs(`192.0.2.${a}`, `net-${a}-${i}`).then(() => admitted++, () => {});
+        }
+      }
+      assertEquals(admitted, 10);
+    });
+  });
+});
+
+Deno.test("networkOf groups an IPv4 /24 and an IPv6 /48", () => {
+  assertEquals(networkOf("198.51.100.7"), "198.51.100.0/24");
+  assertEquals(networkOf("2001:db8:1:2::/64"), "2001:db8:1::/48");
+  assertEquals(networkOf("unknown"), "unknown");
 });
