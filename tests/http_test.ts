@@ -315,60 +315,40 @@ Deno.test("2025-era requests are answered with one JSON body, not an SSE stream"
   });
 });
 
-Deno.test("a client that leaves half way through its body leaves no error behind", async () => {
-  await using server = await startTestServer();
-  const token = await server.mint();
-  const errors: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => errors.push(args.map(String).join(" "));
-  try {
-    for (let i = 0; i < 5; i++) {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.config.port });
-      await conn.write(new TextEncoder().encode(
-        `POST /mcp HTTP/1.1\r\nHost: localhost:${server.config.port}\r\n` +
-          `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
-          `Accept: application/json, text/event-stream\r\nContent-Length: 4000\r\n\r\n{"jsonrpc":`,
-      ));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      conn.close();
+for (
+  const [framing, partial] of [
+    ["Content-Length: 4000", '{"jsonrpc":'],
+    ["Transfer-Encoding: chunked", 'b\r\n{"jsonrpc":\r\n'],
+  ]
+) {
+  Deno.test(`a client that leaves half way through its body (${framing}) leaves no error behind`, async () => {
+    await using server = await startTestServer();
+    const token = await server.mint();
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args.map(String).join(" "));
+    try {
+      for (let i = 0; i < 5; i++) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.config.port });
+        await conn.write(new TextEncoder().encode(
+          `POST /mcp HTTP/1.1\r\nHost: localhost:${server.config.port}\r\n` +
+            `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+            `Accept: application/json, text/event-stream\r\n${framing}\r\n\r\n${partial}`,
+        ));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        conn.close();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const response = await server.post(INITIALIZE, { authorization: `Bearer ${token}` });
+      assertEquals(response.status, 200);
+      await response.body?.cancel();
+    } finally {
+      console.error = original;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const response = await server.post(INITIALIZE, { authorization: `Bearer ${token}` });
-    assertEquals(response.status, 200);
-    await response.body?.cancel();
-  } finally {
-    console.error = original;
-  }
-  assertEquals(errors.filter((line) => !line.startsWith("database:")), []);
-});
-
-Deno.test("a client that leaves half way through a chunked body leaves no error behind", async () => {
-  await using server = await startTestServer();
-  const token = await server.mint();
-  const errors: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => errors.push(args.map(String).join(" "));
-  try {
-    for (let i = 0; i < 5; i++) {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.config.port });
-      await conn.write(new TextEncoder().encode(
-        `POST /mcp HTTP/1.1\r\nHost: localhost:${server.config.port}\r\n` +
-          `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
-          `Accept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n` +
-          `b\r\n{"jsonrpc":\r\n`,
-      ));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      conn.close();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const response = await server.post(INITIALIZE, { authorization: `Bearer ${token}` });
-    assertEquals(response.status, 200);
-    await response.body?.cancel();
-  } finally {
-    console.error = original;
-  }
-  assertEquals(errors.filter((line) => !line.startsWith("database:")), []);
-});
+    // A chunked body broken off used to end as a 500 and "http: unanswered error (BadResource)".
+    assertEquals(errors.filter((line) => !line.startsWith("database:")), []);
+  });
+}
 
 Deno.test("a body that stops arriving is answered 408 and lets go of its handler", async (t) => {
   await using server = await startTestServer({ BODY_IDLE_TIMEOUT_MS: "300" });
