@@ -14,7 +14,6 @@ import {
 import type { Config } from "./config.ts";
 import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./http/guards.ts";
 import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
-import type { VerifiedAccess } from "./auth/identity.ts";
 import { openRequestsPerPerson, releasedWhenSent } from "./http/open_per_person.ts";
 import type { SigninContext } from "./signin/context.ts";
 import type { CoreServices } from "./pack/core_services.ts";
@@ -23,6 +22,9 @@ import { healthRoutes } from "./health/routes.ts";
 import { landingRoutes } from "./landing/routes.ts";
 import { type LogSink, requestLog } from "./observability/request_log.ts";
 import { signinRoutes } from "./signin/routes.ts";
+
+/** Listen streams one person may hold open at once (one per host window or two is plenty). */
+const LISTENS_PER_PERSON = 2;
 
 /** What the app is built from. */
 export interface AppDependencies {
@@ -52,6 +54,7 @@ export function createApp(
   const mcpPath = new URL(config.resourceUrl).pathname;
   const mcp = createMcpEndpoint({ maxBodyBytes: config.maxBodyBytes, core, registry, store });
   const openRequests = openRequestsPerPerson(config.maxOpenPerPerson);
+  const openListens = openRequestsPerPerson(LISTENS_PER_PERSON);
   const resourceMetadataUrl = protectedResourceMetadataUrl(config.resourceUrl);
   const publicHost = new URL(config.publicUrl).hostname;
   const originHosts = [publicHost, ...config.allowedOrigins];
@@ -119,17 +122,37 @@ export function createApp(
   });
   app.post(
     mcpPath,
-    limitBody(config.maxBodyBytes),
     requireBearer({
       verify: verifyAccess,
       resourceMetadataUrl,
       scopes: config.requiredScopes,
     }),
+    // Read only once the caller is known: nobody can make the server hold a body unsigned.
+    limitBody(config.maxBodyBytes, config.bodyIdleTimeoutMs),
     async (c) => {
-      const release = openRequests.enter(c.get("access").identity.sub);
-      if (!release) return tooManyOpen(openRequests.limit);
+      const access = c.get("access");
+      const authInfo = toAuthInfo(access, config.resourceUrl);
+      // The body (already read, within bounds) is parsed here once, so the tool arguments can be
+      // judged as they arrived (see raw_arguments.ts), and handed to the SDK parsed, which spares
+      // it a copy of the request.
+      const text = await c.req.raw.text();
+      let parsedBody: unknown;
       try {
-        return releasedWhenSent(await serveMcp(c.req.raw, c.get("access")), release);
+        parsedBody = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        parsedBody = undefined;
+      }
+      // A listen stream stays open as long as the host keeps it: counted apart, so a few of them
+      // cannot lock the person out of calls.
+      const counter = isListen(parsedBody) ? openListens : openRequests;
+      const release = counter.enter(access.identity.sub);
+      if (!release) return tooManyOpen(counter.limit);
+      try {
+        const response = parsedBody === undefined
+          // Not JSON: the SDK gives the protocol's own answer for that.
+          ? await mcp.fetch(new Request(c.req.raw, { body: text }), { authInfo })
+          : await mcp.fetch(c.req.raw, { authInfo, parsedBody });
+        return releasedWhenSent(response, release);
       } catch (error) {
         release();
         throw error;
@@ -137,35 +160,12 @@ export function createApp(
     },
   );
   return app;
+}
 
-  async function serveMcp(raw: Request, access: VerifiedAccess): Promise<Response> {
-    const authInfo = toAuthInfo(access, config.resourceUrl);
-    // The body is parsed here once, so the tool arguments can be judged as they arrived (see
-    // raw_arguments.ts), and handed to the SDK parsed, which spares it a copy of the request.
-    let text: string;
-    try {
-      text = await raw.text();
-    } catch {
-      // The client went away (or broke the stream) before its body arrived: nothing to serve.
-      return Response.json({
-        jsonrpc: "2.0",
-        id: null,
-        error: { code: -32600, message: "The request body could not be read." },
-      }, { status: 400 });
-    }
-    let parsedBody: unknown;
-    try {
-      parsedBody = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      parsedBody = undefined;
-    }
-    if (parsedBody === undefined) {
-      // Not JSON: the SDK gives the protocol's own answer for that.
-      const { url, method, headers } = raw;
-      return mcp.fetch(new Request(url, { method, headers, body: text }), { authInfo });
-    }
-    return mcp.fetch(raw, { authInfo, parsedBody });
-  }
+/** Whether a parsed body is one `subscriptions/listen` request (2026-07-28). */
+function isListen(body: unknown): boolean {
+  return body !== null && typeof body === "object" &&
+    (body as { method?: unknown }).method === "subscriptions/listen";
 }
 
 /** 429 for a person with too many requests open at once, in JSON-RPC's error shape. */

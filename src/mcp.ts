@@ -100,6 +100,8 @@ export const MAX_BATCH_MESSAGES = 20;
  */
 export const MAX_BATCH_ANSWER_BYTES = 4 * 1024 * 1024;
 
+const utf8 = new TextEncoder();
+
 /**
  * The handler serving `/mcp`, stateless in both eras. 2026-07-28 requests go to the SDK's modern
  * path (one JSON body per call). A 2025-era request that is one JSON-RPC message is answered here
@@ -205,7 +207,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const text = response.status === 202 ? "" : await response.text();
       if (isRequest && text !== "") {
         answers.push(text);
-        bytes += text.length;
+        bytes += utf8.encode(text).byteLength;
       }
     }
     if (answers.length === 0) return new Response(null, { status: 202 });

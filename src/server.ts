@@ -14,8 +14,9 @@ import type { PackBrand } from "./pack/brand.ts";
 import { readinessCheck, sharedReadiness } from "./health/readiness.ts";
 import { createRateLimiter } from "./kv/rate_limit.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
-import { deletePersonRecords } from "./kv/person_keys.ts";
-import { createSessions, loadSessionSecret } from "./session/sessions.ts";
+import { backfillPersonIndex, deletePersonRecords } from "./kv/person_keys.ts";
+import { SIGNIN_PERSON_RECORDS } from "./signin/person_records.ts";
+import { createSessions, loadSessionSecret, SESSION_PERSON_RECORDS } from "./session/sessions.ts";
 import type { SigninContext } from "./signin/context.ts";
 import { isGrantRevoked } from "./signin/grants.ts";
 import { createSigninLimits } from "./signin/limits.ts";
@@ -31,7 +32,6 @@ import { memoryRules } from "./tools/memory.ts";
 import { buildToolRegistry } from "./tools/registry.ts";
 import type { LogSink } from "./observability/request_log.ts";
 import { malformedRequestResponse } from "./http/request_shape.ts";
-import { readBodyWithin } from "./http/body_reader.ts";
 
 /** A listening server. */
 export interface RunningServer {
@@ -65,17 +65,7 @@ export async function startServer(
     () => new Response("Starting up", { status: 503, headers: { "retry-after": "1" } });
   const server = Deno.serve(
     { port: config.port, hostname: config.bindHost, onListen: () => {} },
-    async (request, info) => {
-      const refused = malformedRequestResponse(request);
-      if (refused) return refused;
-      const buffered = await readBodyWithin(request, {
-        idleMs: config.bodyIdleTimeoutMs,
-        totalMs: 4 * config.bodyIdleTimeoutMs,
-        // The largest body any route accepts (/mcp's limit; the sign-in's 64 KiB).
-        maxBytes: Math.max(config.maxBodyBytes, 64 * 1024),
-      });
-      return buffered instanceof Response ? buffered : await handle(buffered, info);
-    },
+    (request, info) => malformedRequestResponse(request) ?? handle(request, info),
   );
   let kv: KvHandle | undefined;
   let database: Database | undefined;
@@ -86,6 +76,10 @@ export async function startServer(
     // Read before anything opens: a bad content file stops the start, naming the problem.
     const content = pack.content && await loadFixedContent(pack.content);
     kv = await openKvHandle(config.kvPath, { timeoutMs: config.database.timeoutMs });
+    // Once per KV store: records from before forgetting had an index get their entries.
+    await kv.use((db) =>
+      backfillPersonIndex(db, [SESSION_PERSON_RECORDS, ...SIGNIN_PERSON_RECORDS])
+    );
     database = await openDatabase(config.database, {
       namespace: pack.id,
       migrations: pack.migrations,
@@ -125,7 +119,7 @@ export async function startServer(
       brand: pack.brand,
       sessionMinutes: Math.round(config.session.ttlSeconds / 60),
       stateMaxBytes: config.stateMaxBytes,
-    });
+    }, { callsPerPerson: config.maxOpenPerPerson });
     let signin: SigninContext | undefined;
     if (config.auth.kind === "development") {
       // Deno Deploy has no writable disk: there the key lives in KV.
@@ -145,6 +139,7 @@ export async function startServer(
         brand: pack.brand,
         warnOnPages: config.auth.warnOnPages,
         limits: createSigninLimits(kv, config.auth.registrationsPerHour),
+        bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
       };
     }
     // Tokens of the bundled issuer name their grant: once it is revoked they stop working at /mcp.

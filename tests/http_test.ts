@@ -414,3 +414,60 @@ Deno.test("a body that stops arriving is answered 408 and lets go of its handler
     assertStringIncludes(status, "408");
   });
 });
+
+Deno.test("a body sent as many one-byte chunks costs its bytes, not a buffer per chunk", async (t) => {
+  await using server = await startTestServer();
+  const token = await server.mint();
+  /** Sends `body` to `path` in one-byte chunks and returns the status line. */
+  async function inTinyChunks(path: string, headers: string, body: string): Promise<string> {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.config.port });
+    const chunks = Array.from(body, (ch) => `1\r\n${ch}\r\n`).join("");
+    await conn.write(new TextEncoder().encode(
+      `POST ${path} HTTP/1.1\r\nHost: localhost:${server.config.port}\r\n${headers}` +
+        `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunks}0\r\n\r\n`,
+    ));
+    const reply = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+    return reply.split("\r\n")[0];
+  }
+  const grownBy = async (work: () => Promise<void>) => {
+    const before = Deno.memoryUsage().rss;
+    await work();
+    return (Deno.memoryUsage().rss - before) / 1024 / 1024;
+  };
+  await t.step("20,000 chunks to /mcp", async () => {
+    const body = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "health", arguments: { pad: "x".repeat(19_900) } },
+    });
+    const mb = await grownBy(async () => {
+      const status = await inTinyChunks(
+        "/mcp",
+        `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+          `Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n`,
+        body,
+      );
+      assertStringIncludes(status, "200");
+    });
+    // Keeping each chunk held on to ≈ 64 KiB apiece: ≈ 1.2 GB for this body.
+    assert(mb < 200, `the server grew by ${mb.toFixed(0)} MB`);
+  });
+  await t.step("a registration of 60,000 chunks, before any sign-in", async () => {
+    const body = JSON.stringify({
+      redirect_uris: ["http://127.0.0.1:9/cb"],
+      pad: "y".repeat(59_950),
+    });
+    const mb = await grownBy(async () => {
+      assertStringIncludes(
+        await inTinyChunks("/register", "Content-Type: application/json\r\n", body),
+        "201",
+      );
+    });
+    assert(mb < 200, `the server grew by ${mb.toFixed(0)} MB`);
+  });
+  await t.step("an unsigned /mcp body is not read at all", async () => {
+    const status = await inTinyChunks("/mcp", "Content-Type: application/json\r\n", "{}");
+    assertStringIncludes(status, "401");
+  });
+});

@@ -1,11 +1,18 @@
 /**
- * Every request body is read in full, under time bounds, before any route sees it. A client that
- * stops sending half way (a slow-loris body) would otherwise hold its connection, its buffers and
- * a handler for as long as it liked; one that goes away mid-body would surface as a stream error
- * inside whichever route was reading.
+ * Request bodies are read in full, under a size bound and time bounds, before a route handles
+ * them. A client that stops sending half way (a slow-loris body) would otherwise hold its
+ * connection, its buffers and a handler for as long as it liked; one that goes away mid-body
+ * would surface as a stream error inside the route; and a body of many tiny chunks must not cost
+ * more than its bytes (each chunk Deno hands over may hold on to a much larger buffer, so chunks
+ * are copied into one buffer, never kept).
+ *
+ * Mounted per route, after the bearer check where there is one, so nobody can make the server
+ * read a body before they are known.
  *
  * @module
  */
+import type { Context, MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
 
 /** Bounds on reading one body. */
 export interface BodyBounds {
@@ -13,51 +20,76 @@ export interface BodyBounds {
   idleMs: number;
   /** Longest the whole body may take, ms: a trickle of one byte per `idleMs` still ends. */
   totalMs: number;
-  /**
-   * Bytes kept at most. Reading stops one byte past it, so the route's own size limit still
-   * answers (413, in its own format) without this reader holding more.
-   */
+  /** Bytes accepted at most. */
   maxBytes: number;
 }
 
 /**
- * Reads `request`'s body within `bounds` and returns the same request over the buffered bytes, or
- * the answer when the body did not arrive: 408 when it stalled or took too long, 400 when the
- * client broke it off (there is rarely anyone left to read that one).
+ * The body of `request` read within `bounds`: `{ body }` when it arrived whole, or why not —
+ * `too_large` (declared or sent past `maxBytes`; reading stops there), `timeout` (it stalled, or
+ * took longer than `totalMs`), `broken` (the client broke it off).
  */
 export async function readBodyWithin(
   request: Request,
   bounds: BodyBounds,
-): Promise<Request | Response> {
-  if (request.body === null) return request;
+): Promise<{ body: Uint8Array<ArrayBuffer> } | { problem: "too_large" | "timeout" | "broken" }> {
+  if (request.body === null) return { body: new Uint8Array(0) };
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > bounds.maxBytes) return { problem: "too_large" };
   const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
+  let buffer = new Uint8Array(Math.min(bounds.maxBytes, Number(declared) || 16 * 1024));
   let size = 0;
   const deadline = Date.now() + bounds.totalMs;
   try {
-    while (size <= bounds.maxBytes) {
+    for (;;) {
       const wait = Math.min(bounds.idleMs, deadline - Date.now());
       const next = wait > 0 ? await readWithin(reader, wait) : "timeout";
       if (next === "timeout") {
         reader.cancel().catch(() => {});
-        return refusal(408, "Request timeout: the request body stopped arriving.");
+        return { problem: "timeout" };
       }
       if (next.done) break;
-      chunks.push(next.value);
-      size += next.value.byteLength;
+      const end = size + next.value.byteLength;
+      if (end > bounds.maxBytes) {
+        reader.cancel().catch(() => {});
+        return { problem: "too_large" };
+      }
+      if (end > buffer.length) {
+        const grown = new Uint8Array(Math.min(bounds.maxBytes, Math.max(end, buffer.length * 2)));
+        grown.set(buffer.subarray(0, size));
+        buffer = grown;
+      }
+      buffer.set(next.value, size);
+      size = end;
     }
   } catch {
     reader.cancel().catch(() => {});
-    return refusal(400, "Bad request: the request body could not be read.");
+    return { problem: "broken" };
   }
-  if (size > bounds.maxBytes) reader.cancel().catch(() => {});
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new Request(request, { body });
+  return { body: buffer.subarray(0, size) };
+}
+
+/**
+ * Middleware that reads the body within `bounds` and hands the route a request over the bytes
+ * read: 408 when it stalled, 400 when it was broken off, `tooLarge(c)` when over the limit (each
+ * route answers that in its own format).
+ */
+export function boundedBody(
+  bounds: BodyBounds,
+  tooLarge: (c: Context) => Response,
+): MiddlewareHandler {
+  return createMiddleware(async (c, next) => {
+    if (c.req.raw.body === null) return await next();
+    const read = await readBodyWithin(c.req.raw, bounds);
+    if ("problem" in read) {
+      if (read.problem === "too_large") return tooLarge(c);
+      return read.problem === "timeout"
+        ? refusal(408, "Request timeout: the request body stopped arriving.")
+        : refusal(400, "Bad request: the request body could not be read.");
+    }
+    c.req.raw = new Request(c.req.raw, { body: read.body as Uint8Array<ArrayBuffer> });
+    await next();
+  });
 }
 
 function readWithin(

@@ -9,8 +9,8 @@ import {
   localhostAllowedHostnames,
   originValidationResponse,
 } from "@modelcontextprotocol/server";
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
+import { boundedBody } from "./body_reader.ts";
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
@@ -44,18 +44,18 @@ export function requireKnownOrigin(allowedHostnames: string[]) {
   });
 }
 
-/** Answers 413 with a plain explanation when a body exceeds `maxBytes`. */
-export function limitBody(maxBytes: number) {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: (c) =>
-      c.json({
-        jsonrpc: "2.0",
-        id: null,
-        error: {
-          code: -32600,
-          message: `Request body too large: the limit is ${maxBytes} bytes.`,
-        },
-      }, 413),
-  });
+/**
+ * Reads the body within `maxBytes` and the time bounds (see `body_reader.ts`); answers 413 with a
+ * plain explanation when it is larger.
+ */
+export function limitBody(maxBytes: number, idleMs: number) {
+  return boundedBody({ maxBytes, idleMs, totalMs: 4 * idleMs }, (c) =>
+    c.json({
+      jsonrpc: "2.0",
+      id: null,
+      error: {
+        code: -32600,
+        message: `Request body too large: the limit is ${maxBytes} bytes.`,
+      },
+    }, 413));
 }

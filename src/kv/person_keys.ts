@@ -53,3 +53,38 @@ async function commit(op: Deno.AtomicOperation): Promise<void> {
   const result = await op.commit();
   if (!result.ok) throw new Error("deleting a person's records did not commit");
 }
+
+/** Set once every record written before the index existed has its index entry. */
+const BACKFILLED: Deno.KvKey = [ROOT + "-backfilled", 1];
+
+/**
+ * Where records that name a person live, and how to read the person out of each: what
+ * {@linkcode backfillPersonIndex} walks. `sub` may be `null` when a record names no one yet.
+ */
+export interface PersonRecordKind {
+  prefix: Deno.KvKey;
+  sub(value: unknown, kv: Deno.Kv): Promise<string | null> | string | null;
+}
+
+/**
+ * Gives every existing record of the listed kinds its index entry, once per KV store: records
+ * written before the index existed (an upgraded server) would otherwise outlive forgetting. Runs
+ * again only if it did not finish. Index entries expire when their records would.
+ */
+export async function backfillPersonIndex(
+  kv: Deno.Kv,
+  kinds: readonly PersonRecordKind[],
+): Promise<void> {
+  if ((await kv.get(BACKFILLED)).value !== null) return;
+  for (const kind of kinds) {
+    for await (const entry of kv.list({ prefix: kind.prefix })) {
+      const sub = await kind.sub(entry.value, kv);
+      if (sub === null) continue;
+      const expiresAt = (entry.value as { expiresAt?: unknown }).expiresAt;
+      const left = typeof expiresAt === "number" ? expiresAt - Date.now() : undefined;
+      if (left !== undefined && left <= 0) continue;
+      await kv.set(personIndexKey(sub, entry.key), true, left ? { expireIn: left } : undefined);
+    }
+  }
+  await kv.set(BACKFILLED, true);
+}

@@ -10,7 +10,7 @@ import type { RateDecision, RateLimiter } from "../kv/rate_limit.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import { base64url } from "jose";
 import { SessionError } from "./errors.ts";
-import { indexForPerson } from "../kv/person_keys.ts";
+import { indexForPerson, type PersonRecordKind } from "../kv/person_keys.ts";
 import { cachedSessionVerifier, sessionKey, signSessionToken } from "./session_token.ts";
 
 /** A session's KV record. `expiresAt` is checked on read: local KV expires keys lazily. */
@@ -33,6 +33,15 @@ const sessionCutoffKey = (sub: string): Deno.KvKey => ["session-cutoff", sub];
 
 /** KV key of a session record. */
 export const sessionRecordKey = (sid: string): Deno.KvKey => ["session", sid];
+
+/** Session records name their person: what forgetting's index walks (see `kv/person_keys.ts`). */
+export const SESSION_PERSON_RECORDS: PersonRecordKind = {
+  prefix: ["session"],
+  sub: (value) => {
+    const sub = (value as { sub?: unknown } | null)?.sub;
+    return typeof sub === "string" ? sub : null;
+  },
+};
 
 /** A started session. */
 export interface StartedSession {
@@ -176,10 +185,14 @@ export function createSessions(
 
     async end(token, identity) {
       const { claims, entry } = await load(token, identity);
+      // Only over the record as read: if forgetting deleted it meanwhile, it stays deleted (a
+      // plain write would bring back a record naming the person, outside their index).
       await withKv((db) =>
-        db.set(sessionRecordKey(claims.sid), { ...entry.value!, revokedAt: Date.now() }, {
-          expireIn: Math.max(1, entry.value!.expiresAt - Date.now()) + 60_000,
-        })
+        db.atomic().check(entry).set(
+          sessionRecordKey(claims.sid),
+          { ...entry.value!, revokedAt: Date.now() },
+          { expireIn: Math.max(1, entry.value!.expiresAt - Date.now()) + 60_000 },
+        ).commit()
       );
     },
 

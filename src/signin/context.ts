@@ -33,4 +33,6 @@ export interface SigninContext {
   warnOnPages: boolean;
   /** Bounds per caller address and for everyone (see {@linkcode SigninLimits}). */
   limits: SigninLimits;
+  /** A form or registration body that sends nothing this long is answered 408 (ms). */
+  bodyIdleTimeoutMs: number;
 }

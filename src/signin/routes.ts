@@ -5,7 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { boundedBody } from "../http/body_reader.ts";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { clientAddress } from "../http/client_address.ts";
@@ -34,7 +34,11 @@ export function signinRoutes(ctx: SigninContext): Hono {
   for (const path of machinePaths) {
     app.use(path, cors({ origin: "*", allowMethods: ["GET", "POST", "OPTIONS"], maxAge: 600 }));
   }
-  const limit = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Request too large", 413) });
+  const idleMs = ctx.bodyIdleTimeoutMs;
+  const limit = boundedBody(
+    { maxBytes: 64 * 1024, idleMs, totalMs: 4 * idleMs },
+    (c) => c.text("Request too large", 413),
+  );
   for (const path of ["/register", "/token", "/revoke", "/authorize/*"]) app.use(path, limit);
 
   app.get("/.well-known/oauth-authorization-server", (c) => {

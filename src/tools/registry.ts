@@ -44,6 +44,10 @@ export interface ToolRegistry {
   reply: Reply;
   /** People with an expensive tool running now (in this process), by verified subject. */
   expensiveRunning: Set<string>;
+  /** Tool calls running now per person (in this process), by verified subject. */
+  callsRunning: Map<string, number>;
+  /** How many tool calls one person may have running at once. */
+  callsPerPerson: number;
 }
 
 /** A pack's tools break the contract; start-up stops with this. */
@@ -64,7 +68,11 @@ const DOMAIN_TOOL_NAME = /^domain_[a-z][a-z0-9_]{0,58}$/;
  * @throws {PackContractError} when a pack tool is misnamed, duplicated, lacks a session or an
  *   access declaration, or has no example call.
  */
-export function buildToolRegistry(pack: DomainPack, texts: ToolTexts): ToolRegistry {
+export function buildToolRegistry(
+  pack: DomainPack,
+  texts: ToolTexts,
+  { callsPerPerson = 8 }: { callsPerPerson?: number } = {},
+): ToolRegistry {
   for (const tool of pack.tools) {
     if (!DOMAIN_TOOL_NAME.test(tool.name)) {
       throw new PackContractError(pack.id, `tool "${tool.name}" must be named domain_<name>`);
@@ -113,7 +121,13 @@ export function buildToolRegistry(pack: DomainPack, texts: ToolTexts): ToolRegis
       outputSchema: precompiled(definition.outputSchema),
     };
   });
-  return { tools, reply: createReply(pack.brand), expensiveRunning: new Set() };
+  return {
+    tools,
+    reply: createReply(pack.brand),
+    expensiveRunning: new Set(),
+    callsRunning: new Map(),
+    callsPerPerson,
+  };
 }
 
 function resolve(text: ToolText, texts: ToolTexts): string {
@@ -216,17 +230,26 @@ export function registerTools(
               () => definition.run(args, ctx),
             )
           : () => definition.run(args, ctx);
+        // Counted while the work runs, not while its request is open: a client that drops its
+        // connection gets its request slot back at once, but not the call it left running.
+        const release = problem === null ? startCall(registry, identity.sub) : undefined;
+        if (release === null) {
+          return reply.refused(
+            `too many calls are running at once for this ${core.brand.userNoun} (at most ` +
+              `${registry.callsPerPerson}). Wait for an answer, then call again.`,
+          );
+        }
         const result = problem !== null
           ? reply.refused(problem)
           : definition.session === "none"
-          ? await guarded(gate, run)
+          ? await guarded(gate, run).finally(release)
           : await gated(
             gate,
             identity,
             args.session as string | undefined,
             definition.checkBeside && !tool.fromPack ? "beside" : "first",
             run,
-          );
+          ).finally(release);
         if (tool.fromPack && definition.access === "write" && result.isError !== true) {
           await recordDomainChange(core, identity, clientId, tool.name, args, result);
         }
@@ -235,6 +258,19 @@ export function registerTools(
       },
     );
   }
+}
+
+/** Counts one more running call of `sub`: its release, or `null` when that would pass the limit. */
+function startCall(registry: ToolRegistry, sub: string): (() => void) | null {
+  const { callsRunning, callsPerPerson } = registry;
+  const running = callsRunning.get(sub) ?? 0;
+  if (running >= callsPerPerson) return null;
+  callsRunning.set(sub, running + 1);
+  return () => {
+    const left = (callsRunning.get(sub) ?? 1) - 1;
+    if (left > 0) callsRunning.set(sub, left);
+    else callsRunning.delete(sub);
+  };
 }
 
 /**

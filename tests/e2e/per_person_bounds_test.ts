@@ -184,3 +184,100 @@ Deno.test("a batch of exports is bounded in bytes: calls past the bound are not 
   // In a batch the calls run one after another, so none met another export still running.
   assertEquals(answers.filter((a) => a.result).length + skipped.length, 20);
 });
+
+Deno.test("a call left running by a client that hung up still counts against the person", async () => {
+  await using server = await startTestServer({ STORE_TIMEOUT_MS: "15000" });
+  const sub = `hangup-${crypto.randomUUID()}`;
+  await using chat = await openChat(server, sub);
+  const { session } = await chat.begin();
+  const auth = { authorization: `Bearer ${await server.mint({ sub })}`, ...V2025 };
+  const unlock = await holdLock(server, "SELECT 1 FROM user_state WHERE user_id = $1 FOR UPDATE", [
+    sub,
+  ]);
+  try {
+    // Twelve saves, each abandoned by its client once sent: their requests end, their work
+    // (waiting on the row lock) does not.
+    for (let i = 0; i < 12; i++) {
+      const abandon = new AbortController();
+      const sent = fetch(server.mcpUrl, {
+        method: "POST",
+        headers: {
+          ...auth,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+        },
+        body: JSON.stringify(callMessage(i, "user_save_state", { session, patch: { i } })),
+        signal: abandon.signal,
+      }).then((r) => r.body?.cancel(), () => {});
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      abandon.abort();
+      await sent;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const response = await server.post(
+      callMessage(99, "user_save_state", { session, patch: { late: true } }),
+      auth,
+    );
+    const answer = response.status === 200 ? (await response.json()).result : undefined;
+    // The hung-up requests gave their request slots back; their calls still hold the call count.
+    assertEquals(response.status, 200);
+    assertStringIncludes(answer?.content?.[0]?.text ?? "", "too many calls are running at once");
+  } finally {
+    await unlock();
+  }
+});
+
+Deno.test("listen streams are counted apart: two per person, and calls still go through", async () => {
+  await using server = await startTestServer();
+  const sub = `listener-${crypto.randomUUID()}`;
+  const token = await server.mint({ sub });
+  const listen = (id: number) =>
+    fetch(server.mcpUrl, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "subscriptions/listen",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id,
+        method: "subscriptions/listen",
+        params: {
+          notifications: { toolsListChanged: true },
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": { name: "listener", version: "1" },
+            "io.modelcontextprotocol/clientCapabilities": {},
+          },
+        },
+      }),
+    });
+  const streams = [await listen(1), await listen(2)];
+  try {
+    for (const stream of streams) assertEquals(stream.status, 200);
+    const third = await listen(3);
+    assertEquals(third.status, 429);
+    await third.body?.cancel();
+    // Ten calls one after another, and eight at once, still go through beside the two streams.
+    const health = () =>
+      server.post(callMessage(1, "health", {}), { authorization: `Bearer ${token}`, ...V2025 });
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, health).map(async (r) => {
+        const response = await r;
+        await response.body?.cancel();
+        return response.status;
+      }),
+    );
+    assertEquals(statuses, Array(8).fill(200));
+  } finally {
+    for (const stream of streams) await stream.body?.cancel();
+  }
+  // A closed stream gives its place back.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const again = await listen(4);
+  assertEquals(again.status, 200);
+  await again.body?.cancel();
+});
