@@ -109,6 +109,7 @@ export async function startServer(
       // The database first, then what KV holds of them: their sessions and session-start counts,
       // and the development sign-in's grants, codes and pending sign-ins (refresh tokens refused
       // at once, access tokens at /mcp within the 30 s grant check).
+      atomically: (work) => database!.atomically(work),
       forget: async (sub) => {
         await database!.forgetPerson(sub);
         await kv!.use((db) => deletePersonRecords(db, sub));

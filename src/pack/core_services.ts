@@ -25,4 +25,10 @@ export interface CoreServices {
   readiness(): Promise<Readiness>;
   /** Deletes everything kept about a person, the pack's data included, in one transaction. */
   forget(sub: string): Promise<void>;
+  /**
+   * Runs `work` with every database call it makes (the pack's store, the kit's) inside one
+   * transaction, under one store deadline: it commits once `work` has finished, or not at all.
+   * The kit runs a pack's write tool this way so its history entry commits with its change.
+   */
+  atomically<T>(work: () => Promise<T>): Promise<T>;
 }

@@ -23,6 +23,10 @@ export function failClosedSentence(brand: Pick<PackBrand, "productName">): strin
   return `The ${brand.productName} session cannot continue right now. Tell the person plainly that the session cannot continue right now; do not answer from your own knowledge instead, and do not invent saved state.`;
 }
 
+/** What a write answered past its deadline always starts with: it may or may not have happened. */
+export const OUTCOME_UNKNOWN_PREFIX =
+  "Not confirmed: this change may or may not have been made, because the memory stopped answering after it was sent.";
+
 /** Adds the `reminder` field every output schema carries. */
 export function withReminder<Shape extends z.ZodRawShape>(shape: Shape) {
   return z.object({ ...shape, reminder: z.string().describe("The rules reminder") });
@@ -36,6 +40,11 @@ export interface Reply {
   failClosed(reason: string): CallToolResult;
   /** The request itself was wrong: nothing changed; say what to fix. */
   refused(reason: string): CallToolResult;
+  /**
+   * A write was sent but not confirmed in time (the kit answers this itself): neither success
+   * nor failure may be claimed; `howToCheck` says how to find out before telling the person.
+   */
+  outcomeUnknown(howToCheck: string): CallToolResult;
 }
 
 /** The {@linkcode Reply} of `brand`. */
@@ -54,6 +63,14 @@ export function createReply(brand: Pick<PackBrand, "productName">): Reply {
     refused: (reason) => ({
       isError: true,
       content: [{ type: "text", text: `${REFUSED_PREFIX} ${reason}` }],
+    }),
+    outcomeUnknown: (howToCheck) => ({
+      isError: true,
+      content: [{
+        type: "text",
+        text: `${OUTCOME_UNKNOWN_PREFIX} Do not tell the person it failed or that it worked. ` +
+          `${howToCheck} Then tell them what you found.`,
+      }],
     }),
   };
 }

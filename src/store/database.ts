@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { DatabaseConfig } from "../config.ts";
 import { withDeadline } from "../deadline.ts";
 import {
@@ -45,6 +46,12 @@ export interface Database {
   forgetPerson(sub: string): Promise<void>;
   /** Answers when the database is reachable and the schema is in place. */
   ping(): Promise<void>;
+  /**
+   * Runs `work` with every call made through {@linkcode Database.sql} inside it joined into one
+   * transaction under one deadline (a transaction opened inside becomes a savepoint): all of it
+   * commits when `work` has finished, or none of it.
+   */
+  atomically<T>(work: () => Promise<T>): Promise<T>;
   /** The backend's own client, for fault-injection tests only. */
   raw: SqlClient;
   close(): Promise<void>;
@@ -108,12 +115,25 @@ export function databaseOver(
    * deadline covers waiting for a backend that is reopening (the embedded database after a
    * restart): a call then fails closed in time, and the calls after the reopen succeed.
    */
-  async function bounded<T>(work: () => Promise<T>): Promise<T> {
+  async function bounded<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // At the deadline the backend is told to give up for real (see CallOptions): it stops the
+    // call and says at once whether it can have taken effect. The outer deadline, a little
+    // later, only guards against a backend that does not answer its signal.
+    const giveUp = new AbortController();
+    const timer = setTimeout(() => giveUp.abort(), timeoutMs);
+    const late = () => new StoreError("timeout", `no answer within ${timeoutMs} ms`);
     try {
-      return await withDeadline(
-        (raw.ready?.() ?? Promise.resolve()).then(() => prepare()).then(work),
+      // Waiting for the backend to open or the schema to be prepared sends nothing of the call.
+      await withDeadline(
+        (raw.ready?.() ?? Promise.resolve()).then(() => prepare()),
         timeoutMs,
-        () => new StoreError("timeout", `no answer within ${timeoutMs} ms`),
+        late,
+      );
+      if (giveUp.signal.aborted) throw late();
+      return await withDeadline(
+        work(giveUp.signal),
+        timeoutMs + 1_000,
+        () => new StoreError("outcome_unknown", `no answer within ${timeoutMs} ms`),
       );
     } catch (error) {
       // A failure after preparation can mean the backend was restarted (an in-memory database
@@ -122,12 +142,24 @@ export function databaseOver(
       if (prepared) ready = undefined;
       if (error instanceof StoreError) throw error;
       throw new StoreError("unavailable", (error as Error).message, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
+  /** The transaction `atomically` has open for the calls of this async context, if any. */
+  const joined = new AsyncLocalStorage<{ tx: SqlTransaction; savepoints: number }>();
   const sql: SqlClient = {
-    query: <Row>(text: string, params?: unknown[]) => bounded(() => raw.query<Row>(text, params)),
-    transaction: <T>(fn: (tx: SqlTransaction) => Promise<T>) => bounded(() => raw.transaction(fn)),
+    query: <Row>(text: string, params?: unknown[]) => {
+      const open = joined.getStore();
+      if (open) return mapped(() => open.tx.query<Row>(text, params));
+      return bounded((signal) => raw.query<Row>(text, params, { signal }));
+    },
+    transaction: <T>(fn: (tx: SqlTransaction) => Promise<T>) => {
+      const open = joined.getStore();
+      if (open) return mapped(() => withSavepoint(open, fn));
+      return bounded((signal) => raw.transaction(fn, { signal }));
+    },
     close: () => raw.close(),
   };
   return {
@@ -151,10 +183,43 @@ export function databaseOver(
         }
       }
     },
-    ping: () => bounded(() => raw.query("SELECT 1")).then(() => {}),
+    ping: () => bounded((signal) => raw.query("SELECT 1", [], { signal })).then(() => {}),
+    atomically: <T>(work: () => Promise<T>) => {
+      if (joined.getStore()) return work();
+      return bounded((signal) =>
+        raw.transaction((tx) => joined.run({ tx, savepoints: 0 }, work), { signal })
+      );
+    },
     raw,
     close: () => raw.close(),
   };
+}
+
+/** A failure inside a joined transaction as every other store failure: a {@linkcode StoreError}. */
+async function mapped<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new StoreError("unavailable", (error as Error).message, { cause: error });
+  }
+}
+
+/** `fn` as a savepoint of the joined transaction: its own part rolls back if it fails. */
+async function withSavepoint<T>(
+  open: { tx: SqlTransaction; savepoints: number },
+  fn: (tx: SqlTransaction) => Promise<T>,
+): Promise<T> {
+  const name = `kit_${++open.savepoints}`;
+  await open.tx.query(`SAVEPOINT ${name}`);
+  try {
+    const result = await fn(open.tx);
+    await open.tx.query(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (error) {
+    await open.tx.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => {});
+    throw error;
+  }
 }
 
 /** Whether a store failure was PostgreSQL breaking a deadlock (SQLSTATE 40P01). */

@@ -6,7 +6,21 @@
  */
 import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import { CoalescingWebSocket } from "./coalescing_websocket.ts";
-import type { SqlClient } from "./types.ts";
+import { type CallOptions, type SqlClient, StoreError } from "./types.ts";
+
+const notSent = () => new StoreError("timeout", "given up on before it took effect");
+const sentUnknown = () =>
+  new StoreError("outcome_unknown", "given up on after the statement was sent");
+const commitUnknown = () => new StoreError("outcome_unknown", "given up on after COMMIT was sent");
+
+/** A promise that rejects with `error()` when `signal` aborts, and a way to stop listening. */
+function abortion(signal: AbortSignal, error: () => Error) {
+  const { promise, reject } = Promise.withResolvers<never>();
+  promise.catch(() => {});
+  const onAbort = () => reject(error());
+  signal.addEventListener("abort", onAbort, { once: true });
+  return { promise, dispose: () => signal.removeEventListener("abort", onAbort) };
+}
 
 // One WebSocket frame per query, without the driver's timer (see coalescing_websocket.ts).
 neonConfig.webSocketConstructor = CoalescingWebSocket;
@@ -63,27 +77,97 @@ export function openNeon(options: NeonOptions): SqlClient {
       ).catch(() => {});
     });
   }
+  /**
+   * A connection in use reports its end (the server went away, or it was destroyed after a
+   * deadline) as an `error` event; the pool listens only while it is idle. Unheard, that event
+   * would be an uncaught exception: the call it broke already fails on its own.
+   */
+  const listening = new WeakSet<PoolClient>();
+  const guarded = (client: PoolClient): PoolClient => {
+    if (!listening.has(client)) {
+      listening.add(client);
+      client.on("error", () => {});
+    }
+    return client;
+  };
+  /**
+   * A pooled connection for one call that `signal` can take back: aborted while waiting for it,
+   * the call fails `timeout` (nothing sent) and a connection that arrives later goes straight back.
+   */
+  const connect = async (signal?: AbortSignal): Promise<PoolClient> => {
+    if (signal?.aborted) throw notSent();
+    if (!signal) return guarded(await pool.connect());
+    const connecting = pool.connect().then(guarded);
+    const gaveUp = abortion(signal, notSent);
+    try {
+      return await Promise.race([connecting, gaveUp.promise]);
+    } catch (error) {
+      connecting.then((client) => client.release(), () => {});
+      throw error;
+    } finally {
+      gaveUp.dispose();
+    }
+  };
+  /**
+   * Runs one statement on `client`; if `signal` aborts first, the connection is destroyed (the
+   * server ends whatever it was running, and rolls back an open transaction) and the call fails
+   * with `whenSent()`.
+   */
+  const run = async <Row>(
+    client: PoolClient,
+    sql: string,
+    params: unknown[] | undefined,
+    signal: AbortSignal | undefined,
+    whenSent: () => StoreError,
+  ): Promise<Row[]> => {
+    if (!signal) return (await client.query(sql, params)).rows as Row[];
+    if (signal.aborted) throw notSent();
+    const gaveUp = abortion(signal, whenSent);
+    try {
+      const running = client.query(sql, params);
+      running.catch(() => {});
+      return (await Promise.race([running, gaveUp.promise])).rows as Row[];
+    } finally {
+      gaveUp.dispose();
+    }
+  };
   return {
-    query: async <Row>(sql: string, params?: unknown[]) =>
-      (await pool.query(sql, params)).rows as Row[],
-    transaction: async (fn) => {
-      const client = await pool.connect();
+    query: async <Row>(sql: string, params?: unknown[], options?: CallOptions) => {
+      const client = await connect(options?.signal);
+      let broken: StoreError | undefined;
       try {
-        await client.query("BEGIN");
-        const result = await fn({
-          query: async <Row>(sql: string, params?: unknown[]) =>
-            (await client.query(sql, params)).rows as Row[],
-          exec: async (script: string) => {
-            await client.query(script);
-          },
-        });
-        await client.query("COMMIT");
-        return result;
+        return await run<Row>(client, sql, params, options?.signal, sentUnknown);
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
+        broken = error instanceof StoreError ? error : undefined;
         throw error;
       } finally {
-        client.release();
+        // A connection given up on mid-statement is destroyed, never reused.
+        client.release(broken);
+      }
+    },
+    transaction: async (fn, options) => {
+      const signal = options?.signal;
+      const client = await connect(signal);
+      let broken: StoreError | undefined;
+      try {
+        await run(client, "BEGIN", undefined, signal, notSent);
+        const result = await fn({
+          // Inside the transaction nothing is final before COMMIT: given up on, it rolls back.
+          query: <Row>(sql: string, params?: unknown[]) =>
+            run<Row>(client, sql, params, signal, notSent),
+          exec: async (script: string) => {
+            await run(client, script, undefined, signal, notSent);
+          },
+        });
+        // Never sent once the caller has given up: the transaction then rolls back.
+        await run(client, "COMMIT", undefined, signal, commitUnknown);
+        return result;
+      } catch (error) {
+        if (error instanceof StoreError) broken = error;
+        else await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release(broken);
       }
     },
     close: () => pool.end(),

@@ -9,7 +9,12 @@
  * @module
  */
 import type { WorkerReply, WorkerRequest } from "./pglite_worker.ts";
-import { type SqlClient, type SqlTransaction, StoreError } from "./types.ts";
+import { type CallOptions, type SqlClient, type SqlTransaction, StoreError } from "./types.ts";
+
+const notSent = () => new StoreError("timeout", "given up on before it took effect");
+const sentUnknown = () =>
+  new StoreError("outcome_unknown", "given up on after the statement was sent");
+const commitUnknown = () => new StoreError("outcome_unknown", "given up on after COMMIT was sent");
 
 /** Options of {@linkcode openPglite}. */
 export interface PgliteOptions {
@@ -71,23 +76,31 @@ class PgliteWorkerClient implements SqlClient {
     return this.#opening;
   }
 
-  async query<Row>(sql: string, params?: unknown[]): Promise<Row[]> {
+  async query<Row>(sql: string, params?: unknown[], options?: CallOptions): Promise<Row[]> {
+    const signal = options?.signal;
     await this.ready();
     return await this.#exclusive(async () => {
       await this.ready();
-      return await this.#request({ op: "query", sql, params }, this.#generation) as Row[];
-    });
+      const request = { op: "query", sql, params } as const;
+      return await this.#request(request, this.#generation, signal, sentUnknown) as Row[];
+    }, signal);
   }
 
-  async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  async transaction<T>(
+    fn: (tx: SqlTransaction) => Promise<T>,
+    options?: CallOptions,
+  ): Promise<T> {
+    const signal = options?.signal;
     await this.ready();
     // PGlite is one connection: the transaction holds the lock from BEGIN to COMMIT or ROLLBACK.
     return await this.#exclusive(async () => {
       await this.ready();
       // Bound to this worker: after a restart, the rest of the transaction must fail rather than
-      // run outside it on the fresh database.
+      // run outside it on the fresh database. Given up on before COMMIT, the worker is stopped
+      // (or the rest never sent) and the transaction is lost with it.
       const generation = this.#generation;
-      const send = (request: Request) => this.#request(request, generation);
+      const send = (request: Request, whenSent = notSent) =>
+        this.#request(request, generation, signal, whenSent);
       await send({ op: "query", sql: "BEGIN" });
       try {
         const result = await fn({
@@ -97,13 +110,13 @@ class PgliteWorkerClient implements SqlClient {
             await send({ op: "exec", sql });
           },
         });
-        await send({ op: "query", sql: "COMMIT" });
+        await send({ op: "query", sql: "COMMIT" }, commitUnknown);
         return result;
       } catch (error) {
-        await send({ op: "query", sql: "ROLLBACK" }).catch(() => {});
+        await this.#request({ op: "query", sql: "ROLLBACK" }, generation).catch(() => {});
         throw error;
       }
-    });
+    }, signal);
   }
 
   async close(): Promise<void> {
@@ -125,7 +138,7 @@ class PgliteWorkerClient implements SqlClient {
         // Creating the database (initdb) leaves ≈ 350 MB behind in the worker that serving it
         // never needs; an isolate does not give it back. Reopening the new files in a fresh worker
         // takes about a second and starts from ≈ 250 MB.
-        await this.#request({ op: "close" }, generation, this.#openTimeoutMs);
+        await this.#request({ op: "close" }, generation, undefined, notSent, this.#openTimeoutMs);
         const creator = this.#worker!;
         // Nothing it still has queued may reach (and stop) the fresh worker of the same generation.
         creator.onmessage = creator.onerror = creator.onmessageerror = null;
@@ -154,26 +167,54 @@ class PgliteWorkerClient implements SqlClient {
     worker.onmessageerror = () =>
       this.#stop(generation, new StoreError("unavailable", "embedded database sent garbage"));
     this.#worker = worker;
-    return this.#request({ op: "open", dir: this.#dir }, generation, this.#openTimeoutMs);
+    return this.#request(
+      { op: "open", dir: this.#dir },
+      generation,
+      undefined,
+      () =>
+        new StoreError("timeout", `embedded database: not open within ${this.#openTimeoutMs} ms`),
+      this.#openTimeoutMs,
+    );
   }
 
-  /** Sends one request to the worker of `generation`, failing it (and restarting) past the deadline. */
-  #request(request: Request, generation: number, timeoutMs = this.#timeoutMs): Promise<unknown[]> {
+  /**
+   * Sends one request to the worker of `generation`, failing it (and restarting) past the deadline
+   * or when `signal` aborts: the worker is stopped, so nothing more of the statement runs, and the
+   * request fails with `whenSent()` (whether what was sent can have taken effect).
+   */
+  #request(
+    request: Request,
+    generation: number,
+    signal?: AbortSignal,
+    whenSent: () => StoreError = sentUnknown,
+    timeoutMs = this.#timeoutMs,
+  ): Promise<unknown[]> {
     const worker = this.#worker;
     if (!worker || generation !== this.#generation) {
       return Promise.reject(
         new StoreError("timeout", "embedded database restarted before the statement was sent"),
       );
     }
+    if (signal?.aborted) return Promise.reject(notSent());
     const id = ++this.#nextId;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#stop(
-          generation,
-          new StoreError("timeout", `embedded database: no answer within ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
-      this.#inFlight.set(id, { resolve, reject, timer });
+      const giveUp = () => this.#stop(generation, whenSent());
+      // Without a signal (the client used on its own), the worker's own deadline says so plainly.
+      const timer = setTimeout(
+        signal ? giveUp : () =>
+          this.#stop(
+            generation,
+            new StoreError("timeout", `embedded database: no answer within ${timeoutMs} ms`),
+          ),
+        timeoutMs,
+      );
+      signal?.addEventListener("abort", giveUp, { once: true });
+      const done = () => signal?.removeEventListener("abort", giveUp);
+      this.#inFlight.set(id, {
+        resolve: (rows) => (done(), resolve(rows)),
+        reject: (error) => (done(), reject(error)),
+        timer,
+      });
       worker.postMessage({ ...request, id } as WorkerRequest);
     });
   }
@@ -211,10 +252,10 @@ class PgliteWorkerClient implements SqlClient {
    * Runs `work` when no other call holds the lock. A call that waited longer than the deadline for
    * its turn is dropped unsent: its caller has given up, and a late write would surprise them.
    */
-  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+  #exclusive<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const queued = performance.now();
     const run = this.#lockTail.then(() => {
-      if (performance.now() - queued > this.#timeoutMs) {
+      if (signal?.aborted || performance.now() - queued > this.#timeoutMs) {
         throw new StoreError("timeout", "embedded database busy past the deadline");
       }
       return work();

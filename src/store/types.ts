@@ -120,12 +120,27 @@ export interface UserStore {
   exportHistory(sub: string, options: { before?: number; maxBytes: number }): Promise<HistoryPart>;
 }
 
+/**
+ * How a backend call is given up on. When `signal` aborts, the backend stops the call for real —
+ * it drops the connection or the statements not yet sent, so nothing more of it runs and an open
+ * transaction rolls back — and rejects at once with {@linkcode StoreError}: `timeout` when nothing
+ * of it can have taken effect (never sent, or a transaction stopped before its `COMMIT`),
+ * `outcome_unknown` when it may have (a statement or a `COMMIT` already sent).
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 /** Minimal SQL access both backends provide. */
 export interface SqlClient {
   /** Runs one parameterised statement and returns its rows. */
-  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    options?: CallOptions,
+  ): Promise<Row[]>;
   /** Runs `fn` in a transaction; `exec` runs a multi-statement script without parameters. */
-  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>, options?: CallOptions): Promise<T>;
   /** Closes the client. */
   close(): Promise<void>;
   /**
@@ -142,5 +157,11 @@ export interface SqlTransaction {
   exec(script: string): Promise<void>;
 }
 
-/** The store failed: unreachable, failing, or slower than the deadline. */
-export class StoreError extends CodedError<"unavailable" | "timeout"> {}
+/**
+ * The store failed: unreachable or failing (`unavailable`), or slower than the deadline. Past the
+ * deadline, `timeout` means the call did not take effect (it was never sent, or its transaction
+ * was stopped before `COMMIT`); `outcome_unknown` means a write may have taken effect after all (a
+ * statement or `COMMIT` was already sent when the caller gave up): the caller must say so, not
+ * report a failure.
+ */
+export class StoreError extends CodedError<"unavailable" | "timeout" | "outcome_unknown"> {}

@@ -35,16 +35,33 @@ function sessionReason(code: SessionError["code"], brand: PackBrand): string {
   }
 }
 
-/** Turns a failure into the fail-closed result; unexpected errors are logged without details leaking. */
-export function failureResult(error: unknown, reply: Reply, brand: PackBrand): CallToolResult {
+/**
+ * Turns a failure into the fail-closed result; unexpected errors are logged without details
+ * leaking. A write (`writes`) given up on after it was sent is not a failure but an unknown
+ * outcome, answered as such: reporting it failed could be false (it may commit).
+ */
+export function failureResult(
+  error: unknown,
+  reply: Reply,
+  brand: PackBrand,
+  writes = false,
+): CallToolResult {
   // Starting sessions too fast is the caller's doing, not an outage: refused, with when to retry.
   if (error instanceof SessionError && error.code === "too_many") {
     return reply.refused(error.message);
   }
   if (error instanceof SessionError) return reply.failClosed(sessionReason(error.code, brand));
+  if (error instanceof StoreError && error.code === "outcome_unknown" && writes) {
+    return reply.outcomeUnknown(
+      `Find out first: read the current state again (user_get_profile for saved state, or the ` +
+        `${brand.productName}'s own read tools); to try again, send the very same request (with ` +
+        "the same idempotency key or expected_version, where the tool takes one), which cannot " +
+        "apply it twice.",
+    );
+  }
   if (error instanceof StoreError) {
     return reply.failClosed(
-      error.code === "timeout"
+      error.code !== "unavailable"
         ? `the ${brand.memoryName} did not answer in time.`
         : `the ${brand.memoryName} (database) is unavailable.`,
     );
@@ -67,11 +84,12 @@ export interface GateContext {
 export async function guarded(
   gate: GateContext,
   work: () => Promise<CallToolResult>,
+  writes = false,
 ): Promise<CallToolResult> {
   try {
     return await work();
   } catch (error) {
-    return failureResult(error, gate.reply, gate.brand);
+    return failureResult(error, gate.reply, gate.brand, writes);
   }
 }
 
@@ -88,6 +106,7 @@ export function gated(
   token: string | undefined,
   order: "first" | "beside",
   work: () => Promise<CallToolResult>,
+  writes = false,
 ): Promise<CallToolResult> {
   return guarded(gate, async () => {
     if (order === "first") {
@@ -101,5 +120,5 @@ export function gated(
     if (check.status === "rejected") throw check.reason;
     if (result.status === "rejected") throw result.reason;
     return result.value;
-  });
+  }, writes);
 }

@@ -220,16 +220,21 @@ export function registerTools(
         // refused before anything runs.
         const problem = rawArgumentProblem() ??
           (args as { [SCHEMA_PROBLEM]?: string })[SCHEMA_PROBLEM] ?? null;
-        const run = definition.expensive
+        // A pack's write and its history entry commit together, or neither does.
+        const recorded = tool.fromPack && definition.access === "write";
+        const work = recorded
           ? () =>
-            oneAtATime(
-              registry.expensiveRunning,
-              identity.sub,
-              reply,
-              tool.name,
-              () => definition.run(args, ctx),
-            )
+            core.atomically(async () => {
+              const result = await definition.run(args, ctx);
+              if (result.isError !== true) {
+                await recordDomainChange(core, identity, clientId, tool.name, args, result);
+              }
+              return result;
+            })
           : () => definition.run(args, ctx);
+        const run = definition.expensive
+          ? () => oneAtATime(registry.expensiveRunning, identity.sub, reply, tool.name, work)
+          : work;
         // Counted while the work runs, not while its request is open: a client that drops its
         // connection gets its request slot back at once, but not the call it left running.
         const release = problem === null ? startCall(registry, identity.sub) : undefined;
@@ -242,17 +247,15 @@ export function registerTools(
         const result = problem !== null
           ? reply.refused(problem)
           : definition.session === "none"
-          ? await guarded(gate, run).finally(release)
+          ? await guarded(gate, run, definition.access === "write").finally(release)
           : await gated(
             gate,
             identity,
             args.session as string | undefined,
             definition.checkBeside && !tool.fromPack ? "beside" : "first",
             run,
+            definition.access === "write",
           ).finally(release);
-        if (tool.fromPack && definition.access === "write" && result.isError !== true) {
-          await recordDomainChange(core, identity, clientId, tool.name, args, result);
-        }
         noteToolCall(tool.name, result.isError === true);
         return result;
       },
@@ -301,8 +304,9 @@ async function oneAtATime(
 
 /**
  * A pack's write changed the person's data: it goes into their history, with its arguments (less
- * the session token) and the first line of its answer. The change itself has happened, so a
- * history that cannot be written is logged rather than turned into a failure the model would retry.
+ * the session token) and the first line of its answer — in the write's own transaction (see
+ * `CoreServices.atomically`), so a history that cannot be written undoes the write and the call
+ * fails closed, instead of a change kept with no record of it.
  */
 async function recordDomainChange(
   core: CoreServices,
@@ -315,12 +319,8 @@ async function recordDomainChange(
   const { session: _session, ...rest } = args;
   const first = result.content?.[0];
   const text = first && first.type === "text" ? first.text.split("\n")[0].slice(0, 200) : tool;
-  try {
-    await core.users.recordChange(identity.sub, { tool, clientId }, {
-      arguments: rest,
-      summary: text,
-    });
-  } catch (error) {
-    console.error(`history: a change could not be recorded (${(error as Error).name})`);
-  }
+  await core.users.recordChange(identity.sub, { tool, clientId }, {
+    arguments: rest,
+    summary: text,
+  });
 }

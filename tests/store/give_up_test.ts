@@ -1,0 +1,104 @@
+/**
+ * Giving up on a backend call (its signal aborts at the store deadline) stops it for real, on both
+ * backends: a transaction stopped before its COMMIT leaves nothing, and the call says at once
+ * whether it can have taken effect (`timeout`) or may have (`outcome_unknown`).
+ *
+ * @module
+ */
+import { assertEquals, assertRejects } from "@std/assert";
+import { openPglite } from "../../src/store/pglite.ts";
+import { type SqlClient, StoreError } from "../../src/store/types.ts";
+import { createTestDatabase } from "../helpers/postgres.ts";
+
+async function codeOf(call: Promise<unknown>): Promise<string> {
+  const error = await assertRejects(() => call, StoreError);
+  return (error as StoreError).code;
+}
+
+async function runGiveUpSteps(t: Deno.TestContext, sql: SqlClient): Promise<void> {
+  await sql.query("CREATE TABLE given_up (x int)");
+
+  await t.step("a transaction given up on before COMMIT leaves nothing and says so", async () => {
+    const giveUp = new AbortController();
+    const call = sql.transaction(async (tx) => {
+      await tx.query("INSERT INTO given_up VALUES (1)");
+      giveUp.abort();
+      await tx.query("INSERT INTO given_up VALUES (2)");
+    }, { signal: giveUp.signal });
+    assertEquals(await codeOf(call), "timeout");
+    assertEquals(await sql.query("SELECT count(*)::int AS n FROM given_up"), [{ n: 0 }]);
+  });
+  await t.step("given up on before it is sent, a statement never runs", async () => {
+    const giveUp = new AbortController();
+    giveUp.abort();
+    const call = sql.query("INSERT INTO given_up VALUES (3)", [], { signal: giveUp.signal });
+    assertEquals(await codeOf(call), "timeout");
+    assertEquals(await sql.query("SELECT count(*)::int AS n FROM given_up"), [{ n: 0 }]);
+  });
+  await t.step(
+    "a statement given up on while it runs is stopped, its outcome unknown",
+    async () => {
+      const giveUp = new AbortController();
+      setTimeout(() => giveUp.abort(), 200);
+      const started = performance.now();
+      const call = sql.query("SELECT pg_sleep(5)", [], { signal: giveUp.signal });
+      assertEquals(await codeOf(call), "outcome_unknown");
+      const took = performance.now() - started;
+      if (took > 1_500) throw new Error(`answered after ${took} ms`);
+      // The client is usable right after.
+      assertEquals(await sql.query("SELECT 41 + 1 AS n"), [{ n: 42 }]);
+    },
+  );
+  await t.step("a call not given up on is untouched", async () => {
+    const giveUp = new AbortController();
+    await sql.transaction(async (tx) => {
+      await tx.query("INSERT INTO given_up VALUES (4)");
+    }, { signal: giveUp.signal });
+    giveUp.abort();
+    assertEquals(await sql.query("SELECT x FROM given_up"), [{ x: 4 }]);
+  });
+}
+
+Deno.test("giving up stops the call: PostgreSQL through the Neon driver", async (t) => {
+  await using db = await createTestDatabase();
+  const sql = db.connect();
+  try {
+    await runGiveUpSteps(t, sql);
+    await t.step("a transaction whose bytes are held past the deadline never happens", async () => {
+      db.relay.setPaused(true);
+      const giveUp = new AbortController();
+      setTimeout(() => giveUp.abort(), 200);
+      const call = sql.transaction(async (tx) => {
+        await tx.query("INSERT INTO given_up VALUES (5)");
+      }, { signal: giveUp.signal });
+      assertEquals(await codeOf(call), "timeout");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      db.relay.setPaused(false);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assertEquals(await sql.query("SELECT x FROM given_up ORDER BY x"), [{ x: 4 }]);
+    });
+    await t.step("a single statement held past the deadline is not confirmed", async () => {
+      // Sent, so it may still run (a database that resumes reads what reached it): unknown.
+      db.relay.setPaused(true);
+      const giveUp = new AbortController();
+      setTimeout(() => giveUp.abort(), 200);
+      const call = sql.query("INSERT INTO given_up VALUES (6)", [], { signal: giveUp.signal });
+      assertEquals(await codeOf(call), "outcome_unknown");
+      db.relay.setPaused(false);
+    });
+  } finally {
+    await sql.close();
+  }
+});
+
+Deno.test("giving up stops the call: embedded PGlite", async (t) => {
+  // A file database: stopping a statement restarts the worker, and the table must outlive that.
+  const dir = await Deno.makeTempDir({ prefix: "give-up-" });
+  const sql = await openPglite({ dir, timeoutMs: 10_000 });
+  try {
+    await runGiveUpSteps(t, sql);
+  } finally {
+    await sql.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
