@@ -7,8 +7,14 @@ import { withDeadline } from "../deadline.ts";
 import { type KvHandle, KvTimeoutError } from "../kv/kv_handle.ts";
 import { StoreError } from "../store/types.ts";
 
-/** Outcome of one dependency check. */
-export type CheckOutcome = "ok" | "failed" | "timeout";
+/**
+ * Outcome of one dependency check. `replaced`: the KV file was deleted or replaced under the
+ * server within the last minute (it reopened at the path; what was written meanwhile is gone).
+ */
+export type CheckOutcome = "ok" | "failed" | "timeout" | "replaced";
+
+/** How long a KV file found replaced keeps readiness failing, so an operator sees it. */
+const REPLACED_SHOWS_MS = 60_000;
 
 /** The readiness report. */
 export interface Readiness {
@@ -47,10 +53,14 @@ export function readinessCheck(
     lastWrite = now();
   };
   return async () => {
-    const [database, kv] = await Promise.all([
+    const [database, probed] = await Promise.all([
       within(timeoutMs, () => deps.database.ping()),
       within(timeoutMs, probeKv),
     ]);
+    const replacedAt = await deps.kv.checkFile().catch(() => undefined);
+    const kv = replacedAt !== undefined && now() - replacedAt < REPLACED_SHOWS_MS
+      ? "replaced"
+      : probed;
     return { ready: database === "ok" && kv === "ok", checks: { database, kv } };
   };
 }

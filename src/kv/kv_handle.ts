@@ -22,6 +22,11 @@ export interface KvHandle {
   discard(kv: Deno.Kv): void;
   /** Runs `work` on the connection (a shorthand for `work(await get())`). */
   use<T>(work: (kv: Deno.Kv) => Promise<T>): Promise<T>;
+  /**
+   * Checks now that the KV file is still the one opened (not deleted or replaced), reopening at
+   * the path if not. Resolves with when that last happened (ms since the epoch), if ever.
+   */
+  checkFile(): Promise<number | undefined>;
   /** Closes the connection for good. */
   close(): void;
 }
@@ -37,8 +42,41 @@ export async function openKvHandle(
   const timeoutMs = options.timeoutMs ?? DEFAULT_KV_TIMEOUT_MS;
   let current: Promise<Deno.Kv> | undefined;
   let closed = false;
+  /** The identity of the file the connection has open (local KV only). */
+  let opened: string | undefined;
+  let checkedAt = -Infinity;
+  let replacedAt: number | undefined;
+  const identity = async () => {
+    if (!path) return undefined;
+    try {
+      const stat = await Deno.stat(path);
+      return `${stat.dev}:${stat.ino}`;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return "missing";
+      throw error;
+    }
+  };
+  /**
+   * A KV file deleted or replaced under an open connection goes unnoticed by SQLite: writes land in
+   * the ghost, lost at the next start and invisible to any other process on the path. So the file
+   * is checked (a stat, at most once a second on the way to a call) and reopened when it changed.
+   */
+  const checkFile = async () => {
+    checkedAt = Date.now();
+    if (!path || !current) return replacedAt;
+    const now = await identity();
+    if (opened !== undefined && now !== opened) {
+      replacedAt = Date.now();
+      console.error("kv: the KV file was deleted or replaced under the server; reopened it");
+      const stale = current;
+      current = undefined;
+      stale.then((kv) => kv.close(), () => {});
+    }
+    return replacedAt;
+  };
   const open = () => {
-    current ??= Deno.openKv(path).then((raw) => {
+    current ??= Deno.openKv(path).then(async (raw) => {
+      opened = await identity();
       // Whoever makes a call that finds the connection gone, the next `get` reopens it.
       const kv: Deno.Kv = boundedKv(raw, timeoutMs, (error) => {
         if (isConnectionLost(error)) discard(kv);
@@ -48,7 +86,11 @@ export async function openKvHandle(
     current.catch(() => (current = undefined));
     return current;
   };
-  const get = () => closed ? Promise.reject(new Error("KV handle closed")) : open();
+  const get = async () => {
+    if (closed) throw new Error("KV handle closed");
+    if (path && Date.now() - checkedAt > 1_000) await checkFile();
+    return await open();
+  };
   const discard = (kv: Deno.Kv) => {
     current?.then((open) => {
       if (open === kv) current = undefined;
@@ -65,6 +107,7 @@ export async function openKvHandle(
     async use(work) {
       return await work(await get());
     },
+    checkFile,
     close: () => {
       closed = true;
       current?.then((kv) => {

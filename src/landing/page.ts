@@ -48,6 +48,7 @@ const LABELS = {
   ok: "answering",
   failed: "unavailable",
   timeout: "not answering in time",
+  replaced: "lost its file just now (reopened; sessions begun before are gone)",
 } as const;
 
 /** Renders the page. */

@@ -11,7 +11,7 @@ import { PROTOCOL_REVISIONS, SERVER_VERSION } from "../version.ts";
 import { defineTool } from "../pack/tool.ts";
 import { READ_ONLY } from "../pack/schemas.ts";
 
-const Check = z.enum(["ok", "failed", "timeout"]);
+const Check = z.enum(["ok", "failed", "timeout", "replaced"]);
 
 const HealthOutput = z.object({
   status: z.enum(["ok", "degraded"]).describe("degraded: a store is not answering"),
@@ -25,7 +25,12 @@ const HealthOutput = z.object({
   ),
 });
 
-const WORDS = { ok: "answering", failed: "unavailable", timeout: "not answering in time" } as const;
+const WORDS = {
+  ok: "answering",
+  failed: "unavailable",
+  timeout: "not answering in time",
+  replaced: "lost its file just now (reopened; sessions begun before are gone)",
+} as const;
 
 /** `health`, in `brand`'s words. */
 export function healthTool(brand: PackBrand) {
