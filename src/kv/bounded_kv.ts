@@ -32,12 +32,21 @@ export function boundedKv(
   onFailure: (error: unknown) => void = () => {},
 ): Deno.Kv {
   const call = <T>(operation: string, start: () => Promise<T>): Promise<T> => {
-    let pending: Promise<T>;
-    try {
-      pending = start();
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
+    const deadline = Date.now() + timeoutMs;
+    const attempt = async (tries: number): Promise<T> => {
+      try {
+        return await start();
+      } catch (error) {
+        // Another process holds the file's write lock just now: SQLite answers "database is
+        // locked" at once instead of waiting. That is contention, not an outage, so the call is
+        // tried again after a jittered pause, for as long as its deadline allows.
+        const pause = Math.min(100, 2 ** tries) * (0.5 + Math.random());
+        if (!isLocked(error) || Date.now() + pause >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        return await attempt(tries + 1);
+      }
+    };
+    const pending = attempt(0);
     pending.catch(onFailure);
     return withDeadline(pending, timeoutMs, () => new KvTimeoutError(operation, timeoutMs));
   };
@@ -71,4 +80,9 @@ function boundedAtomic(
     },
   });
   return proxy;
+}
+
+/** Whether `error` is SQLite's answer to a write lock held by another process. */
+export function isLocked(error: unknown): boolean {
+  return error instanceof Error && /database is locked|SQLITE_BUSY/i.test(error.message);
 }

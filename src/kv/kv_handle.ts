@@ -46,10 +46,12 @@ export async function openKvHandle(
   let opened: string | undefined;
   let checkedAt = -Infinity;
   let replacedAt: number | undefined;
+  // A networked KV (a URL) or an in-memory one has no file to lose.
+  const file = path && !/^(https?:|:memory:)/.test(path) ? path : undefined;
   const identity = async () => {
-    if (!path) return undefined;
+    if (!file) return undefined;
     try {
-      const stat = await Deno.stat(path);
+      const stat = await Deno.stat(file);
       return `${stat.dev}:${stat.ino}`;
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return "missing";
@@ -63,7 +65,7 @@ export async function openKvHandle(
    */
   const checkFile = async () => {
     checkedAt = Date.now();
-    if (!path || !current) return replacedAt;
+    if (!file || !current) return replacedAt;
     const now = await identity();
     if (opened !== undefined && now !== opened) {
       replacedAt = Date.now();
@@ -88,7 +90,7 @@ export async function openKvHandle(
   };
   const get = async () => {
     if (closed) throw new Error("KV handle closed");
-    if (path && Date.now() - checkedAt > 1_000) await checkFile();
+    if (file && Date.now() - checkedAt > 1_000) await checkFile();
     return await open();
   };
   const discard = (kv: Deno.Kv) => {

@@ -38,7 +38,10 @@ export interface RateLimiter {
   forget(key: string, options?: { now?: number }): Promise<void>;
 }
 
-/** Compare-and-set attempts per request before it is refused (conflicts come from other instances). */
+/**
+ * Compare-and-set attempts per request at least; after them a request keeps trying while the KV
+ * deadline allows (conflicts come from other instances sharing the store).
+ */
 const MAX_ATTEMPTS = 8;
 /** Keys longer than this (UTF-8 bytes) are hashed: Deno KV keys are limited to 2 KiB. */
 const MAX_PLAIN_KEY_BYTES = 128;
@@ -91,7 +94,8 @@ export function createRateLimiter(
       }
       return await takeTurn(id, maxWaitMs, () =>
         kv.use(async (db): Promise<RateDecision> => {
-          for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          const giveUpAt = Date.now() + kv.timeoutMs;
+          for (let attempt = 0; attempt < MAX_ATTEMPTS || Date.now() < giveUpAt; attempt++) {
             const entry = await db.get<number>(counterKey, { consistency: "strong" });
             const count = entry.value ?? 0;
             if (count >= limit) {
@@ -104,11 +108,15 @@ export function createRateLimiter(
             });
             await extend?.(op, db);
             if ((await op.commit()).ok) return { allowed: true };
-            // Another instance counted first (or the caller's own check failed): read again.
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+            // Another instance counted first (or the caller's own check failed): read again, after
+            // a jittered pause, for as long as the KV deadline allows.
+            await new Promise((resolve) =>
+              setTimeout(resolve, Math.random() * 5 * Math.min(attempt + 1, 10))
+            );
           }
-          // Contention this heavy is itself a flood: refusing is the safe answer.
-          return { allowed: false, retryAfterSeconds: 1 };
+          // Contention outlasted the deadline: not "too many" (the count is not known to be over),
+          // and never let through — the store did not answer in time.
+          throw new KvTimeoutError("rate limit count", kv.timeoutMs);
         }));
     },
   };
