@@ -47,6 +47,9 @@ export async function openBackend(store: Store): Promise<Backend> {
       SESSION_TTL: "3600",
       // wrk repeats one reader's begin_session thousands of times a minute.
       SESSION_STARTS_PER_MINUTE: "1000000",
+      // wrk and the soak drive one reader over up to 256 requests at once: the per-person cap on
+      // open requests (8 by default) would answer most of them 429 and measure nothing else.
+      MCP_MAX_OPEN_PER_PERSON: "1000",
       HOME: Deno.env.get("HOME") ?? "/root",
     };
     if (store === "postgres") {

@@ -42,51 +42,62 @@ export async function openKvHandle(
   const timeoutMs = options.timeoutMs ?? DEFAULT_KV_TIMEOUT_MS;
   let current: Promise<Deno.Kv> | undefined;
   let closed = false;
-  /** The identity of the file the connection has open (local KV only). */
-  let opened: string | undefined;
   let checkedAt = -Infinity;
   let replacedAt: number | undefined;
+  /** The identity of the file each connection opened (local KV only), once known. */
+  const openedFile = new WeakMap<Promise<Deno.Kv>, string>();
   // A networked KV (a URL) or an in-memory one has no file to lose.
   const file = path && !/^(https?:|:memory:)/.test(path) ? path : undefined;
+  /** `dev:inode` of the file at the path, "missing", or `undefined` when it cannot be told. */
   const identity = async () => {
     if (!file) return undefined;
     try {
       const stat = await Deno.stat(file);
       return `${stat.dev}:${stat.ino}`;
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return "missing";
-      throw error;
+      return error instanceof Deno.errors.NotFound ? "missing" : undefined;
     }
   };
   /**
    * A KV file deleted or replaced under an open connection goes unnoticed by SQLite: writes land in
    * the ghost, lost at the next start and invisible to any other process on the path. So the file
    * is checked (a stat, at most once a second on the way to a call) and reopened when it changed.
+   * Checks running together share one; a connection still opening is not judged.
    */
-  const checkFile = async () => {
-    checkedAt = Date.now();
-    if (!file || !current) return replacedAt;
-    const now = await identity();
-    if (opened !== undefined && now !== opened) {
-      replacedAt = Date.now();
-      console.error("kv: the KV file was deleted or replaced under the server; reopened it");
-      const stale = current;
-      current = undefined;
-      stale.then((kv) => kv.close(), () => {});
-    }
-    return replacedAt;
+  let checking: Promise<number | undefined> | undefined;
+  const checkFile = () => {
+    checking ??= (async () => {
+      checkedAt = Date.now();
+      const connection = current;
+      const was = connection && openedFile.get(connection);
+      if (!file || !connection || was === undefined) return replacedAt;
+      const now = await identity();
+      if (now !== undefined && now !== was && current === connection) {
+        replacedAt = Date.now();
+        console.error("kv: the KV file was deleted or replaced under the server; reopened it");
+        current = undefined;
+        connection.then((kv) => kv.close(), () => {});
+      }
+      return replacedAt;
+    })().finally(() => (checking = undefined));
+    return checking;
   };
   const open = () => {
-    current ??= Deno.openKv(path).then(async (raw) => {
-      opened = await identity();
+    if (current) return current;
+    const opening: Promise<Deno.Kv> = Deno.openKv(path).then(async (raw) => {
+      const opened = await identity();
+      if (opened !== undefined) openedFile.set(opening, opened);
       // Whoever makes a call that finds the connection gone, the next `get` reopens it.
       const kv: Deno.Kv = boundedKv(raw, timeoutMs, (error) => {
         if (isConnectionLost(error)) discard(kv);
       });
       return kv;
     });
-    current.catch(() => (current = undefined));
-    return current;
+    current = opening;
+    opening.catch(() => {
+      if (current === opening) current = undefined;
+    });
+    return opening;
   };
   const get = async () => {
     if (closed) throw new Error("KV handle closed");

@@ -38,11 +38,6 @@ export interface RateLimiter {
   forget(key: string, options?: { now?: number }): Promise<void>;
 }
 
-/**
- * Compare-and-set attempts per request at least; after them a request keeps trying while the KV
- * deadline allows (conflicts come from other instances sharing the store).
- */
-const MAX_ATTEMPTS = 8;
 /** Keys longer than this (UTF-8 bytes) are hashed: Deno KV keys are limited to 2 KiB. */
 const MAX_PLAIN_KEY_BYTES = 128;
 /** Full windows remembered in this process, so a flood against a full window costs no KV read. */
@@ -86,6 +81,8 @@ export function createRateLimiter(
       );
     },
     async hit(key, { now = Date.now(), with: extend } = {}) {
+      // Counting gives up at one KV deadline from here, however long the turn took to come.
+      const giveUpAt = Date.now() + kv.timeoutMs;
       const window = Math.floor(now / windowMs);
       const counterKey: Deno.KvKey = ["rate", scope, await boundedKey(key), window];
       const id = JSON.stringify(counterKey);
@@ -94,8 +91,7 @@ export function createRateLimiter(
       }
       return await takeTurn(id, maxWaitMs, () =>
         kv.use(async (db): Promise<RateDecision> => {
-          const giveUpAt = Date.now() + kv.timeoutMs;
-          for (let attempt = 0; attempt < MAX_ATTEMPTS || Date.now() < giveUpAt; attempt++) {
+          for (let attempt = 0; attempt === 0 || Date.now() < giveUpAt; attempt++) {
             const entry = await db.get<number>(counterKey, { consistency: "strong" });
             const count = entry.value ?? 0;
             if (count >= limit) {

@@ -144,20 +144,23 @@ export function databaseOver(
       throw new StoreError("unavailable", (error as Error).message, { cause: error });
     } finally {
       clearTimeout(timer);
+      // Settled: anything of it still arriving late (a straggler of a joined transaction) must
+      // not run on a connection that has since gone back to the pool.
+      giveUp.abort();
     }
   }
 
   /** The transaction `atomically` has open for the calls of this async context, if any. */
-  const joined = new AsyncLocalStorage<{ tx: SqlTransaction; savepoints: number }>();
+  const joined = new AsyncLocalStorage<Joined>();
   const sql: SqlClient = {
     query: <Row>(text: string, params?: unknown[]) => {
       const open = joined.getStore();
-      if (open) return mapped(() => open.tx.query<Row>(text, params));
+      if (open) return inTurn(open, () => mapped(() => open.tx.query<Row>(text, params)));
       return bounded((signal) => raw.query<Row>(text, params, { signal }));
     },
     transaction: <T>(fn: (tx: SqlTransaction) => Promise<T>) => {
       const open = joined.getStore();
-      if (open) return mapped(() => withSavepoint(open, fn));
+      if (open) return inTurn(open, () => mapped(() => withSavepoint(open, fn)));
       return bounded((signal) => raw.transaction(fn, { signal }));
     },
     close: () => raw.close(),
@@ -184,15 +187,53 @@ export function databaseOver(
       }
     },
     ping: () => bounded((signal) => raw.query("SELECT 1", [], { signal })).then(() => {}),
-    atomically: <T>(work: () => Promise<T>) => {
-      if (joined.getStore()) return work();
-      return bounded((signal) =>
-        raw.transaction((tx) => joined.run({ tx, savepoints: 0 }, work), { signal })
-      );
+    atomically: async <T>(work: () => Promise<T>) => {
+      if (joined.getStore()) return await work();
+      // What `work` itself throws (not a store failure) comes out as it is, after the rollback.
+      let thrown: { error: unknown } | undefined;
+      const own = async () => {
+        try {
+          return await work();
+        } catch (error) {
+          if (!(error instanceof StoreError)) thrown = { error };
+          throw error;
+        }
+      };
+      try {
+        return await bounded((signal) =>
+          raw.transaction(
+            (tx) => joined.run({ tx, savepoints: 0, turn: Promise.resolve() }, own),
+            { signal },
+          )
+        );
+      } catch (error) {
+        if (thrown) throw thrown.error;
+        throw error;
+      }
     },
     raw,
     close: () => raw.close(),
   };
+}
+
+/** A transaction `atomically` opened, as the calls joining it share it. */
+interface Joined {
+  tx: SqlTransaction;
+  savepoints: number;
+  /** The last call joined: calls take turns, so savepoints of parallel calls never interleave. */
+  turn: Promise<unknown>;
+}
+
+/** Set while a joined call runs: what it calls in turn is part of it, not queued behind it. */
+const inCall = new AsyncLocalStorage<true>();
+
+/** Runs `call` on the joined transaction once every call joined before it has settled. */
+function inTurn<T>(open: Joined, call: () => Promise<T>): Promise<T> {
+  if (inCall.getStore()) return call();
+  const run = () => inCall.run(true, call);
+  const mine = open.turn.then(run, run);
+  open.turn = mine.catch(() => {});
+  return mine;
 }
 
 /** A failure inside a joined transaction as every other store failure: a {@linkcode StoreError}. */
@@ -207,7 +248,7 @@ async function mapped<T>(call: () => Promise<T>): Promise<T> {
 
 /** `fn` as a savepoint of the joined transaction: its own part rolls back if it fails. */
 async function withSavepoint<T>(
-  open: { tx: SqlTransaction; savepoints: number },
+  open: Joined,
   fn: (tx: SqlTransaction) => Promise<T>,
 ): Promise<T> {
   const name = `kit_${++open.savepoints}`;

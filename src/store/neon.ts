@@ -13,6 +13,16 @@ const sentUnknown = () =>
   new StoreError("outcome_unknown", "given up on after the statement was sent");
 const commitUnknown = () => new StoreError("outcome_unknown", "given up on after COMMIT was sent");
 
+/**
+ * Whether `error` is the connection ending rather than the statement failing: no SQLSTATE at all,
+ * or a connection-exception (08…) or operator-intervention (57P…) one such as a backend killed.
+ */
+function connectionEnded(error: unknown): boolean {
+  if (error instanceof StoreError) return false;
+  const code = (error as { code?: unknown })?.code;
+  return typeof code !== "string" || /^(08|57P)/.test(code);
+}
+
 /** A promise that rejects with `error()` when `signal` aborts, and a way to stop listening. */
 function abortion(signal: AbortSignal, error: () => Error) {
   const { promise, reject } = Promise.withResolvers<never>();
@@ -120,15 +130,21 @@ export function openNeon(options: NeonOptions): SqlClient {
     signal: AbortSignal | undefined,
     whenSent: () => StoreError,
   ): Promise<Row[]> => {
-    if (!signal) return (await client.query(sql, params)).rows as Row[];
-    if (signal.aborted) throw notSent();
-    const gaveUp = abortion(signal, whenSent);
+    if (signal?.aborted) throw notSent();
+    const gaveUp = signal && abortion(signal, whenSent);
     try {
       const running = client.query(sql, params);
       running.catch(() => {});
-      return (await Promise.race([running, gaveUp.promise])).rows as Row[];
+      return (await (gaveUp ? Promise.race([running, gaveUp.promise]) : running)).rows as Row[];
+    } catch (error) {
+      // The connection ended under a statement already sent (a backend killed, the network
+      // gone): the server may have finished it, a write as much as a COMMIT. Said as such.
+      if (whenSent !== notSent && connectionEnded(error)) {
+        throw Object.assign(whenSent(), { cause: error });
+      }
+      throw error;
     } finally {
-      gaveUp.dispose();
+      gaveUp?.dispose();
     }
   };
   return {
@@ -163,8 +179,14 @@ export function openNeon(options: NeonOptions): SqlClient {
         await run(client, "COMMIT", undefined, signal, commitUnknown);
         return result;
       } catch (error) {
-        if (error instanceof StoreError) broken = error;
-        else await client.query("ROLLBACK").catch(() => {});
+        // Given up on (or the connection is gone): the connection is destroyed, which rolls back.
+        // Any other failure (an SQL error, the pack's own): an ordinary ROLLBACK, connection kept.
+        const gone = signal?.aborted ||
+          (error instanceof StoreError && error.code !== "unavailable");
+        if (gone) broken = error as StoreError;
+        else {await client.query("ROLLBACK").catch(
+            () => (broken = new StoreError("unavailable", "rollback failed")),
+          );}
         throw error;
       } finally {
         client.release(broken);

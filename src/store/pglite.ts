@@ -37,6 +37,8 @@ interface InFlight {
   resolve(rows: unknown[]): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
+  /** What this call failed as if the worker stops under it (whether it can have taken effect). */
+  sent: () => StoreError;
 }
 
 /** The main thread's side of the worker: deadlines, restarts, and one statement at a time. */
@@ -78,9 +80,9 @@ class PgliteWorkerClient implements SqlClient {
 
   async query<Row>(sql: string, params?: unknown[], options?: CallOptions): Promise<Row[]> {
     const signal = options?.signal;
-    await this.ready();
+    await this.#readyWithin(signal);
     return await this.#exclusive(async () => {
-      await this.ready();
+      await this.#readyWithin(signal);
       const request = { op: "query", sql, params } as const;
       return await this.#request(request, this.#generation, signal, sentUnknown) as Row[];
     }, signal);
@@ -91,10 +93,10 @@ class PgliteWorkerClient implements SqlClient {
     options?: CallOptions,
   ): Promise<T> {
     const signal = options?.signal;
-    await this.ready();
+    await this.#readyWithin(signal);
     // PGlite is one connection: the transaction holds the lock from BEGIN to COMMIT or ROLLBACK.
     return await this.#exclusive(async () => {
-      await this.ready();
+      await this.#readyWithin(signal);
       // Bound to this worker: after a restart, the rest of the transaction must fail rather than
       // run outside it on the fresh database. Given up on before COMMIT, the worker is stopped
       // (or the rest never sent) and the transaction is lost with it.
@@ -117,6 +119,20 @@ class PgliteWorkerClient implements SqlClient {
         throw error;
       }
     }, signal);
+  }
+
+  /** `ready()`, given up on (nothing sent) when `signal` aborts first. */
+  async #readyWithin(signal?: AbortSignal): Promise<void> {
+    if (!signal) return await this.ready();
+    if (signal.aborted) throw notSent();
+    const { promise, reject } = Promise.withResolvers<never>();
+    const onAbort = () => reject(notSent());
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await Promise.race([this.ready(), promise]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   async close(): Promise<void> {
@@ -159,9 +175,11 @@ class PgliteWorkerClient implements SqlClient {
     // An uncaught error in the worker would otherwise end the whole process.
     worker.onerror = (event) => {
       event.preventDefault();
+      // Whatever it was running may or may not have reached the file: each call says which.
       this.#stop(
         generation,
         new StoreError("unavailable", `embedded database failed: ${event.message}`),
+        true,
       );
     };
     worker.onmessageerror = () =>
@@ -198,7 +216,7 @@ class PgliteWorkerClient implements SqlClient {
     if (signal?.aborted) return Promise.reject(notSent());
     const id = ++this.#nextId;
     return new Promise((resolve, reject) => {
-      const giveUp = () => this.#stop(generation, whenSent());
+      const giveUp = () => this.#stop(generation, whenSent(), true);
       // Without a signal (the client used on its own), the worker's own deadline says so plainly.
       const timer = setTimeout(
         signal ? giveUp : () =>
@@ -214,6 +232,7 @@ class PgliteWorkerClient implements SqlClient {
         resolve: (rows) => (done(), resolve(rows)),
         reject: (error) => (done(), reject(error)),
         timer,
+        sent: whenSent,
       });
       worker.postMessage({ ...request, id } as WorkerRequest);
     });
@@ -232,7 +251,7 @@ class PgliteWorkerClient implements SqlClient {
    * Ends the worker of `generation` (once): terminates it, fails everything sent to it, and, if it
    * had been serving, starts a fresh one so the next call does not wait for the whole open.
    */
-  #stop(generation: number, error: Error): void {
+  #stop(generation: number, error: Error, labelled = false): void {
     if (generation !== this.#generation) return;
     this.#generation++;
     this.#worker?.terminate();
@@ -242,7 +261,7 @@ class PgliteWorkerClient implements SqlClient {
     this.#isOpen = false;
     for (const call of this.#inFlight.values()) {
       clearTimeout(call.timer);
-      call.reject(error);
+      call.reject(labelled ? call.sent() : error);
     }
     this.#inFlight.clear();
     if (wasOpen && !this.#closed) this.ready().catch(() => {});

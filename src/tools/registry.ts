@@ -226,10 +226,13 @@ export function registerTools(
           ? () =>
             core.atomically(async () => {
               const result = await definition.run(args, ctx);
-              if (result.isError !== true) {
-                await recordDomainChange(core, identity, clientId, tool.name, args, result);
-              }
+              // A refusal changes nothing: whatever the tool wrote before it is rolled back.
+              if (result.isError === true) throw new Unchanged(result);
+              await recordDomainChange(core, identity, clientId, tool.name, args, result);
               return result;
+            }).catch((error) => {
+              if (error instanceof Unchanged) return error.result;
+              throw error;
             })
           : () => definition.run(args, ctx);
         const run = definition.expensive
@@ -260,6 +263,13 @@ export function registerTools(
         return result;
       },
     );
+  }
+}
+
+/** Carries a pack write's refusal out of its transaction, rolling the transaction back. */
+class Unchanged extends Error {
+  constructor(readonly result: CallToolResult) {
+    super("refused");
   }
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { assert, assertStringIncludes } from "@std/assert";
+import { OUTCOME_UNKNOWN_PREFIX } from "../../src/pack/reply.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { FAIL_CLOSED_SENTENCE } from "../helpers/voice.ts";
@@ -44,8 +45,11 @@ Deno.test("backends killed under load: calls fail closed or succeed, nothing is 
     await new Promise((resolve) => setTimeout(resolve, 150));
     running = false;
     await Promise.all(load);
+    // A save whose connection ended after it was sent may have committed: "not confirmed".
     for (const outcome of outcomes.filter((o) => o.isError)) {
-      assertStringIncludes(outcome.text, FAIL_CLOSED_SENTENCE);
+      if (!outcome.text.startsWith(OUTCOME_UNKNOWN_PREFIX)) {
+        assertStringIncludes(outcome.text, FAIL_CLOSED_SENTENCE);
+      }
     }
     assert(outcomes.some((o) => !o.isError), "nothing succeeded");
     // Served again once the faults stop.

@@ -6,6 +6,7 @@
  * @module
  */
 import { assertEquals, assertRejects } from "@std/assert";
+import { databaseOver } from "../../src/store/database.ts";
 import { openPglite } from "../../src/store/pglite.ts";
 import { type SqlClient, StoreError } from "../../src/store/types.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
@@ -100,5 +101,31 @@ Deno.test("giving up stops the call: embedded PGlite", async (t) => {
   } finally {
     await sql.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("calls joined into one transaction take turns, so one failing does not undo another", async () => {
+  await using db = await createTestDatabase();
+  const database = databaseOver(db.connect(), { namespace: "joined", migrations: [] }, 5_000);
+  try {
+    await database.sql.query("CREATE TABLE joined_t (x int)");
+    const outcome = await database.atomically(async () => {
+      // Two transactions at once inside one write: each becomes a savepoint, in turn.
+      const [first, second] = await Promise.allSettled([
+        database.sql.transaction(async (tx) => {
+          await tx.query("INSERT INTO joined_t VALUES (1)");
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          throw new Error("the first part fails");
+        }),
+        database.sql.transaction(async (tx) => {
+          await tx.query("INSERT INTO joined_t VALUES (2)");
+        }),
+      ]);
+      return [first.status, second.status];
+    });
+    assertEquals(outcome, ["rejected", "fulfilled"]);
+    assertEquals(await database.sql.query("SELECT x FROM joined_t"), [{ x: 2 }]);
+  } finally {
+    await database.close();
   }
 });

@@ -288,6 +288,10 @@ export function createBookingStore(sql: SqlClient, venue: Venue): BookingStore {
 
     cancel(sub, id, feeFor) {
       return sql.transaction(async (tx): Promise<CancelOutcome> => {
+        // The person's row first, as booking and forgetting take it: the history entry this
+        // cancel records (in its own transaction) needs it too, and the other order deadlocks
+        // against a forget deleting the reservation.
+        await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [sub]);
         const rows = await tx.query<ReservationRow & { now_ms: number }>(
           `${
             reservationSelect("(extract(epoch FROM now()) * 1000)::float8 AS now_ms,")
