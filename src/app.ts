@@ -13,6 +13,7 @@ import {
 } from "./auth/protected_resource.ts";
 import type { Config } from "./config.ts";
 import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./http/guards.ts";
+import { bodyRead } from "./http/body_reader.ts";
 import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
 import { openRequestsPerPerson, releasedWhenSent } from "./http/open_per_person.ts";
 import type { SigninContext } from "./signin/context.ts";
@@ -22,6 +23,8 @@ import { healthRoutes } from "./health/routes.ts";
 import { landingRoutes } from "./landing/routes.ts";
 import { type LogSink, requestLog } from "./observability/request_log.ts";
 import { signinRoutes } from "./signin/routes.ts";
+
+const utf8 = new TextDecoder();
 
 /** Listen streams one person may hold open at once (one per host window or two is plenty). */
 const LISTENS_PER_PERSON = 2;
@@ -135,7 +138,7 @@ export function createApp(
       // The body (already read, within bounds) is parsed here once, so the tool arguments can be
       // judged as they arrived (see raw_arguments.ts), and handed to the SDK parsed, which spares
       // it a copy of the request.
-      const text = await c.req.raw.text();
+      const text = utf8.decode(bodyRead(c.req.raw));
       let parsedBody: unknown;
       try {
         parsedBody = text === "" ? undefined : JSON.parse(text);
@@ -150,7 +153,10 @@ export function createApp(
       try {
         const response = parsedBody === undefined
           // Not JSON: the SDK gives the protocol's own answer for that.
-          ? await mcp.fetch(new Request(c.req.raw, { body: text }), { authInfo })
+          ? await mcp.fetch(
+            new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body: text }),
+            { authInfo },
+          )
           : await mcp.fetch(c.req.raw, { authInfo, parsedBody });
         return releasedWhenSent(response, release);
       } catch (error) {

@@ -77,6 +77,7 @@ export async function readBodyWithin(
 export function boundedBody(
   bounds: BodyBounds,
   tooLarge: (c: Context) => Response,
+  { keepAside = false }: { keepAside?: boolean } = {},
 ): MiddlewareHandler {
   return createMiddleware(async (c, next) => {
     if (c.req.raw.body === null) return await next();
@@ -87,9 +88,18 @@ export function boundedBody(
         ? refusal(408, "Request timeout: the request body stopped arriving.")
         : refusal(400, "Bad request: the request body could not be read.");
     }
-    c.req.raw = new Request(c.req.raw, { body: read.body as Uint8Array<ArrayBuffer> });
+    // A route that takes the bytes itself (see `bodyRead`) is spared a second request object.
+    if (keepAside) readBodies.set(c.req.raw, read.body);
+    else c.req.raw = new Request(c.req.raw, { body: read.body as Uint8Array<ArrayBuffer> });
     await next();
   });
+}
+
+const readBodies = new WeakMap<Request, Uint8Array>();
+
+/** The body `boundedBody(…, { keepAside: true })` read for `request` (empty if there was none). */
+export function bodyRead(request: Request): Uint8Array {
+  return readBodies.get(request) ?? new Uint8Array(0);
 }
 
 function readWithin(

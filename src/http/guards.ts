@@ -49,13 +49,18 @@ export function requireKnownOrigin(allowedHostnames: string[]) {
  * plain explanation when it is larger.
  */
 export function limitBody(maxBytes: number, idleMs: number) {
-  return boundedBody({ maxBytes, idleMs, totalMs: 4 * idleMs }, (c) =>
-    c.json({
-      jsonrpc: "2.0",
-      id: null,
-      error: {
-        code: -32600,
-        message: `Request body too large: the limit is ${maxBytes} bytes.`,
-      },
-    }, 413));
+  return boundedBody(
+    { maxBytes, idleMs, totalMs: 4 * idleMs },
+    (c) =>
+      c.json({
+        jsonrpc: "2.0",
+        id: null,
+        error: {
+          code: -32600,
+          message: `Request body too large: the limit is ${maxBytes} bytes.`,
+        },
+      }, 413),
+    // `/mcp` parses the bytes itself (see `bodyRead`).
+    { keepAside: true },
+  );
 }
