@@ -141,6 +141,9 @@ export interface RegistrationOptions {
   now?: number;
 }
 
+/** New registrations being admitted in this process, by client id. */
+const admitting = new Map<string, Promise<StoredClient>>();
+
 /** Thrown inside a registration's commit when the same client appeared meanwhile. */
 class AlreadyRegistered extends Error {
   constructor(readonly client: StoredClient) {
@@ -181,6 +184,10 @@ export async function registerClient(
   const clientId = `rr-${(await hashSecret(canonical)).slice(0, 32)}`;
   const now = options.now ?? Date.now();
 
+  // Identical registrations arriving together (claude.ai registers twice per connect) wait for the
+  // first: only one of them may be counted as new, and the others then find it.
+  const earlier = admitting.get(clientId);
+  if (earlier) await earlier.catch(() => {});
   let stored = (await readClient(kv, clientId, now))?.value;
   if (!stored) {
     stored = {
@@ -193,7 +200,13 @@ export async function registerClient(
       issuedAt: Math.floor(now / 1000),
       expiresAt: now + UNUSED_CLIENT_TTL_MS,
     };
-    stored = await admitNewRegistration(stored, options, now);
+    const admission = admitNewRegistration(stored, options, now);
+    admitting.set(clientId, admission);
+    try {
+      stored = await admission;
+    } finally {
+      if (admitting.get(clientId) === admission) admitting.delete(clientId);
+    }
   }
   return {
     client_id: stored.clientId,
