@@ -172,16 +172,16 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     messages: unknown[],
   ): Promise<Response> {
     if (messages.length === 0 || messages.length > MAX_BATCH_MESSAGES) {
-      return Response.json({
-        jsonrpc: "2.0",
-        id: null,
-        error: {
-          code: -32600,
-          message: messages.length === 0
+      return Response.json(
+        rpcError(
+          null,
+          -32600,
+          messages.length === 0
             ? "Invalid Request: the batch is empty."
             : `Invalid Request: a batch may hold at most ${MAX_BATCH_MESSAGES} messages; send the rest in another request.`,
-        },
-      }, { status: 400 });
+        ),
+        { status: 400 },
+      );
     }
     const cancelled = new Set(
       messages.filter(isCancellation).map((m) =>
@@ -193,14 +193,21 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     for (const message of messages) {
       if (request.signal.aborted) break;
       if (!isSingleMessage(message)) {
-        answers.push(JSON.stringify(invalidMessage(null)));
+        answers.push(JSON.stringify(
+          rpcError(null, -32600, "Invalid Request: each batch entry must be a JSON-RPC message."),
+        ));
         continue;
       }
       const isRequest = typeof message.method === "string" && "id" in message;
       if (isRequest && cancelled.has(message.id)) continue;
       if (isCancellation(message) || typeof message.method !== "string") continue;
       if (isRequest && bytes >= MAX_BATCH_ANSWER_BYTES) {
-        answers.push(JSON.stringify(notRun(message.id)));
+        answers.push(JSON.stringify(rpcError(
+          message.id,
+          -32000,
+          `Not run: this batch's answers reached ${MAX_BATCH_ANSWER_BYTES} bytes, so this ` +
+            "request was not run and changed nothing. Send it again in a request of its own.",
+        )));
         continue;
       }
       const response = await answerOne(request, verified, message);
@@ -244,10 +251,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const id = typeof parsedBody.id === "string" || typeof parsedBody.id === "number"
         ? parsedBody.id
         : null;
-      return Response.json(
-        { jsonrpc: "2.0", id, error: { code: -32603, message: "Internal server error" } },
-        { status: 500 },
-      );
+      return Response.json(rpcError(id, -32603, "Internal server error"), { status: 500 });
     } finally {
       request.signal.removeEventListener("abort", onAbort);
       transport.close().catch(() => {});
@@ -263,27 +267,9 @@ function isCancellation(message: unknown): boolean {
   return typeof id === "string" || typeof id === "number";
 }
 
-function invalidMessage(id: unknown) {
-  return {
-    jsonrpc: "2.0",
-    id,
-    error: {
-      code: -32600,
-      message: "Invalid Request: each batch entry must be a JSON-RPC message.",
-    },
-  };
-}
-
-function notRun(id: unknown) {
-  return {
-    jsonrpc: "2.0",
-    id,
-    error: {
-      code: -32000,
-      message: `Not run: this batch's answers reached ${MAX_BATCH_ANSWER_BYTES} bytes, so this ` +
-        "request was not run and changed nothing. Send it again in a request of its own.",
-    },
-  };
+/** A JSON-RPC error answer to `id`. */
+function rpcError(id: unknown, code: number, message: string) {
+  return { jsonrpc: "2.0", id, error: { code, message } };
 }
 
 /** Whether a parsed body is one JSON-RPC message (not a batch, not a bare value). */

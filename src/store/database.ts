@@ -124,11 +124,14 @@ export function databaseOver(
     const late = () => new StoreError("timeout", `no answer within ${timeoutMs} ms`);
     try {
       // Waiting for the backend to open or the schema to be prepared sends nothing of the call.
-      await withDeadline(
-        (raw.ready?.() ?? Promise.resolve()).then(() => prepare()),
-        timeoutMs,
-        late,
-      );
+      // Prepared, and with no backend to wait for (PostgreSQL), there is nothing to wait on.
+      if (!(prepared && ready && !raw.ready)) {
+        await withDeadline(
+          (raw.ready?.() ?? Promise.resolve()).then(() => prepare()),
+          timeoutMs,
+          late,
+        );
+      }
       if (giveUp.signal.aborted) throw late();
       return await withDeadline(
         work(giveUp.signal),

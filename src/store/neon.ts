@@ -6,12 +6,14 @@
  */
 import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import { CoalescingWebSocket } from "./coalescing_websocket.ts";
-import { type CallOptions, type SqlClient, StoreError } from "./types.ts";
-
-const notSent = () => new StoreError("timeout", "given up on before it took effect");
-const sentUnknown = () =>
-  new StoreError("outcome_unknown", "given up on after the statement was sent");
-const commitUnknown = () => new StoreError("outcome_unknown", "given up on after COMMIT was sent");
+import {
+  type CallOptions,
+  givenUpAtCommit as commitUnknown,
+  givenUpSent as sentUnknown,
+  givenUpUnsent as notSent,
+  type SqlClient,
+  StoreError,
+} from "./types.ts";
 
 /**
  * Whether `error` is the connection ending rather than the statement failing: no SQLSTATE at all,

@@ -9,12 +9,15 @@
  * @module
  */
 import type { WorkerReply, WorkerRequest } from "./pglite_worker.ts";
-import { type CallOptions, type SqlClient, type SqlTransaction, StoreError } from "./types.ts";
-
-const notSent = () => new StoreError("timeout", "given up on before it took effect");
-const sentUnknown = () =>
-  new StoreError("outcome_unknown", "given up on after the statement was sent");
-const commitUnknown = () => new StoreError("outcome_unknown", "given up on after COMMIT was sent");
+import {
+  type CallOptions,
+  givenUpAtCommit as commitUnknown,
+  givenUpSent as sentUnknown,
+  givenUpUnsent as notSent,
+  type SqlClient,
+  type SqlTransaction,
+  StoreError,
+} from "./types.ts";
 
 /** Options of {@linkcode openPglite}. */
 export interface PgliteOptions {

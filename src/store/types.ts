@@ -165,3 +165,15 @@ export interface SqlTransaction {
  * report a failure.
  */
 export class StoreError extends CodedError<"unavailable" | "timeout" | "outcome_unknown"> {}
+
+/** Given up on before it could take effect (never sent, or its transaction stopped before COMMIT). */
+export const givenUpUnsent = (): StoreError =>
+  new StoreError("timeout", "given up on before it took effect");
+
+/** Given up on after its statement was sent: it may have taken effect. */
+export const givenUpSent = (): StoreError =>
+  new StoreError("outcome_unknown", "given up on after the statement was sent");
+
+/** Given up on after COMMIT was sent: it may have taken effect. */
+export const givenUpAtCommit = (): StoreError =>
+  new StoreError("outcome_unknown", "given up on after COMMIT was sent");

@@ -14,6 +14,7 @@ import { z } from "zod";
 import type { Identity } from "../auth/identity.ts";
 import type { DomainPack } from "../pack/domain_pack.ts";
 import { noteToolCall } from "../observability/request_context.ts";
+import { type OpenRequests, openRequestsPerPerson } from "../http/open_per_person.ts";
 import { behaviourTools } from "./behaviour.ts";
 import type { CoreServices } from "../pack/core_services.ts";
 import type { ToolDefinition, ToolText, ToolTexts } from "../pack/tool.ts";
@@ -45,9 +46,7 @@ export interface ToolRegistry {
   /** People with an expensive tool running now (in this process), by verified subject. */
   expensiveRunning: Set<string>;
   /** Tool calls running now per person (in this process), by verified subject. */
-  callsRunning: Map<string, number>;
-  /** How many tool calls one person may have running at once. */
-  callsPerPerson: number;
+  callsRunning: OpenRequests;
 }
 
 /** A pack's tools break the contract; start-up stops with this. */
@@ -125,8 +124,7 @@ export function buildToolRegistry(
     tools,
     reply: createReply(pack.brand),
     expensiveRunning: new Set(),
-    callsRunning: new Map(),
-    callsPerPerson,
+    callsRunning: openRequestsPerPerson(callsPerPerson),
   };
 }
 
@@ -240,11 +238,11 @@ export function registerTools(
           : work;
         // Counted while the work runs, not while its request is open: a client that drops its
         // connection gets its request slot back at once, but not the call it left running.
-        const release = problem === null ? startCall(registry, identity.sub) : undefined;
+        const release = problem === null ? registry.callsRunning.enter(identity.sub) : undefined;
         if (release === null) {
           return reply.refused(
             `too many calls are running at once for this ${core.brand.userNoun} (at most ` +
-              `${registry.callsPerPerson}). Wait for an answer, then call again.`,
+              `${registry.callsRunning.limit}). Wait for an answer, then call again.`,
           );
         }
         const result = problem !== null
@@ -271,19 +269,6 @@ class Unchanged extends Error {
   constructor(readonly result: CallToolResult) {
     super("refused");
   }
-}
-
-/** Counts one more running call of `sub`: its release, or `null` when that would pass the limit. */
-function startCall(registry: ToolRegistry, sub: string): (() => void) | null {
-  const { callsRunning, callsPerPerson } = registry;
-  const running = callsRunning.get(sub) ?? 0;
-  if (running >= callsPerPerson) return null;
-  callsRunning.set(sub, running + 1);
-  return () => {
-    const left = (callsRunning.get(sub) ?? 1) - 1;
-    if (left > 0) callsRunning.set(sub, left);
-    else callsRunning.delete(sub);
-  };
 }
 
 /**
