@@ -161,7 +161,7 @@ const EnvSchema = z.object({
   APP_ENV: optional(z.enum(["development", "production"])),
   DENO_DEPLOY: optional(z.string()),
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
-  DOMAIN: optional(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a pack id like reading_room")),
+  DOMAIN: optional(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a pack id like my_pack")),
   HISTORY_KEEP: optional(z.coerce.number().int().min(1).max(10_000)),
   HISTORY_DAYS: optional(z.coerce.number().int().min(0).max(3650)),
   HISTORY_MAX_BYTES: optional(z.coerce.number().int().min(64 * 1024).max(256 * 1024 * 1024)),

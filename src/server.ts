@@ -183,7 +183,7 @@ export async function startServer(
 
 /** A key for hashing subjects in logs, derived from the session secret but not equal to it. */
 async function logSubjectKey(secret: Uint8Array): Promise<Uint8Array> {
-  const label = new TextEncoder().encode("reading-room:log-subject-hash:");
+  const label = new TextEncoder().encode("kit:log-subject-hash:");
   const material = new Uint8Array(label.length + secret.length);
   material.set(label);
   material.set(secret, label.length);

@@ -30,4 +30,10 @@ export interface VerifiedAccess {
  * Private claim in which the bundled development issuer names the grant (refresh-token family) an
  * access token belongs to, so the resource server can refuse tokens of a revoked grant.
  */
-export const GRANT_ID_CLAIM = "rr_grant";
+export const GRANT_ID_CLAIM = "kit_grant";
+
+/**
+ * The name the claim had before the kit spoke of no pack: access tokens issued then (they live up
+ * to `ACCESS_TOKEN_TTL`) are still read, so their grant is still checked.
+ */
+export const EARLIER_GRANT_ID_CLAIM = "rr_grant";

@@ -5,7 +5,7 @@
  */
 import { errors, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { AuthError } from "./errors.ts";
-import { GRANT_ID_CLAIM, type VerifiedAccess } from "./identity.ts";
+import { EARLIER_GRANT_ID_CLAIM, GRANT_ID_CLAIM, type VerifiedAccess } from "./identity.ts";
 
 /**
  * Signature algorithms we accept. Asymmetric only: `none` would accept unsigned tokens, and any
@@ -98,7 +98,7 @@ export async function verifyAccessToken(
     : typeof payload.azp === "string"
     ? payload.azp
     : undefined;
-  const grantId = payload[GRANT_ID_CLAIM];
+  const grantId = payload[GRANT_ID_CLAIM] ?? payload[EARLIER_GRANT_ID_CLAIM];
   return {
     identity: email ? { sub, email } : { sub },
     scopes,

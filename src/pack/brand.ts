@@ -9,7 +9,7 @@
 export interface PackBrand {
   /** The product's name, as people and models read it. */
   productName: string;
-  /** Its machine name (MCP server name, suggested connector name): "reading-room". */
+  /** Its machine name (MCP server name, suggested connector name), e.g. "my-pack". */
   serverName: string;
   /** What a signed-in person is called here: "reader". */
   userNoun: string;

@@ -8,8 +8,10 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 import { SessionError } from "./errors.ts";
 
-const AUDIENCE = "reading-room:session";
-const TYPE = "rr-session+jwt";
+// Sessions last minutes: tokens of the earlier names ("reading-room:session", "rr-session+jwt")
+// are refused after an upgrade, and the model is told to call begin_session again.
+const AUDIENCE = "kit:session";
+const TYPE = "kit-session+jwt";
 
 /** What a session token says. */
 export interface SessionClaims {

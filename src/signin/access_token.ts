@@ -4,7 +4,7 @@
  * @module
  */
 import { importJWK, jwtVerify, SignJWT } from "jose";
-import { GRANT_ID_CLAIM } from "../auth/identity.ts";
+import { EARLIER_GRANT_ID_CLAIM, GRANT_ID_CLAIM } from "../auth/identity.ts";
 import type { SigningKey } from "./signing_key.ts";
 
 /** What goes into an access token. */
@@ -75,7 +75,7 @@ export async function accessTokenGrant(
       // Checked as of the epoch: expiry does not matter here (see above), the rest is verified.
       currentDate: new Date(0),
     });
-    const grantId = payload[GRANT_ID_CLAIM];
+    const grantId = payload[GRANT_ID_CLAIM] ?? payload[EARLIER_GRANT_ID_CLAIM];
     const clientId = payload.client_id;
     if (typeof grantId !== "string" || typeof clientId !== "string") return null;
     return { grantId, clientId };

@@ -34,7 +34,13 @@ interface PendingRequest {
 }
 
 const PENDING_TTL_MS = 10 * 60_000;
-const CSRF_COOKIE = "rr_signin_csrf";
+/**
+ * The label development subjects are derived under. Frozen as first shipped: every person signed in
+ * through the development issuer is `dev-` + a hash under it, so another label would make each of
+ * them a stranger to their own saved state.
+ */
+const DEV_SUBJECT_LABEL = "reading-room-dev:";
+const CSRF_COOKIE = "kit_signin_csrf";
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 /** The shape of our pending-request ids (`randomSecret(24)`); anything else is never looked up. */
 const REQUEST_ID = /^[A-Za-z0-9_-]{32}$/;
@@ -315,7 +321,7 @@ export async function developmentPerson(
   // The person is the text exactly as typed (so a name written with ZWNJ stays the same person);
   // only what is shown and kept as an email is cleaned of format and control characters, so the
   // label cannot reorder the consent line it is shown on.
-  const sub = `dev-${(await hashSecret(`reading-room-dev:${normalized}`)).slice(0, 24)}`;
+  const sub = `dev-${(await hashSecret(`${DEV_SUBJECT_LABEL}${normalized}`)).slice(0, 24)}`;
   const label = displayText(identity);
   const email = label === identity && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(identity)
     ? normalized

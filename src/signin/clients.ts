@@ -181,7 +181,8 @@ export async function registerClient(
     client_uri: metadata.client_uri ?? null,
     ...(confidential ? { auth: "client_secret" } : {}),
   });
-  const clientId = `rr-${(await hashSecret(canonical)).slice(0, 32)}`;
+  // Clients registered under the earlier prefix (`rr-`) stay stored and keep working.
+  const clientId = `kit-${(await hashSecret(canonical)).slice(0, 32)}`;
   const now = options.now ?? Date.now();
 
   // Identical registrations arriving together (claude.ai registers twice per connect) wait for the

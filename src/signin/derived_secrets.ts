@@ -7,6 +7,7 @@
  * @module
  */
 import { base64url } from "jose";
+import { REFRESH_TOKEN_PREFIX } from "./kv_records.ts";
 
 /** The labels; one per purpose. */
 const CLIENT_SECRET = "client-secret";
@@ -53,5 +54,5 @@ export async function clientSecretMatches(
  * refresh within the grace gets the same successor back although only hashes are stored.
  */
 export async function successorRefreshToken(key: CryptoKey, tokenHash: string): Promise<string> {
-  return `rrt_${base64url.encode(await mac(key, REFRESH_SUCCESSOR, tokenHash))}`;
+  return `${REFRESH_TOKEN_PREFIX}${base64url.encode(await mac(key, REFRESH_SUCCESSOR, tokenHash))}`;
 }

@@ -7,7 +7,14 @@
  */
 import { CodedError } from "../errors.ts";
 import { successorRefreshToken } from "./derived_secrets.ts";
-import { type Expiring, expiry, hashSecret, randomSecret, readFresh } from "./kv_records.ts";
+import {
+  type Expiring,
+  expiry,
+  hashSecret,
+  randomSecret,
+  readFresh,
+  REFRESH_TOKEN_PREFIX,
+} from "./kv_records.ts";
 import { signinKeys } from "./kv_keys.ts";
 import { indexForPerson } from "../kv/person_keys.ts";
 
@@ -123,7 +130,7 @@ export async function redeemAuthorizationCode(
   };
   const familyId = crypto.randomUUID();
   const familyExpiresAt = Date.now() + refreshTtlSeconds * 1000;
-  const refreshToken = `rrt_${randomSecret()}`;
+  const refreshToken = `${REFRESH_TOKEN_PREFIX}${randomSecret()}`;
   const refreshKey = signinKeys.refreshToken(await hashSecret(refreshToken));
   const familyKey = signinKeys.tokenFamily(familyId);
   const redeemedUntil = Date.now() + REDEEMED_CODE_MEMORY_MS;

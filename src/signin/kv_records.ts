@@ -31,6 +31,14 @@ export async function hashSecret(secret: string): Promise<string> {
   return base64url.encode(new Uint8Array(digest));
 }
 
+/** What refresh tokens start with, so `/revoke` tells them from access tokens. */
+export const REFRESH_TOKEN_PREFIX = "kit_rt_";
+
+/** Whether `token` has the form of a refresh token (the earlier prefix `rrt_` included). */
+export function looksLikeRefreshToken(token: string): boolean {
+  return token.startsWith(REFRESH_TOKEN_PREFIX) || token.startsWith("rrt_");
+}
+
 /** A fresh random secret: `bytes` random bytes, base64url. */
 export function randomSecret(bytes = 32): string {
   return base64url.encode(crypto.getRandomValues(new Uint8Array(bytes)));

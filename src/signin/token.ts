@@ -8,6 +8,7 @@
 import type { Context, Hono } from "hono";
 import { clientAddress } from "../http/client_address.ts";
 import { accessTokenGrant, issueAccessToken } from "./access_token.ts";
+import { looksLikeRefreshToken } from "./kv_records.ts";
 import { authenticateClient, presentedCredentials } from "./client_auth.ts";
 import { ClientError, type FindClientOptions } from "./clients.ts";
 import type { SigninContext } from "./context.ts";
@@ -126,7 +127,7 @@ async function revoke(c: Context, ctx: SigninContext): Promise<Response> {
   // Either token revokes the grant it belongs to (its refresh-token family): the refresh tokens at
   // once, the access tokens at /mcp within 30 s (the resource server checks the grant id they
   // carry). Revoking only the one access token would leave it working for its whole lifetime.
-  if (tokenValue.startsWith("rrt_")) {
+  if (looksLikeRefreshToken(tokenValue)) {
     await revokeRefreshToken(await ctx.kv.get(), tokenValue, clientId);
   } else {
     const grant = await accessTokenGrant(ctx.signingKey, tokenValue, ctx.issuer);

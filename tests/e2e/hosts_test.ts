@@ -375,6 +375,6 @@ Deno.test("a client that asks for offline_access (and authenticates with client_
     }),
   );
   assertEquals(tokens.scope, "mcp");
-  assertMatch(tokens.refresh_token, /^rrt_/);
+  assertMatch(tokens.refresh_token, /^kit_rt_/);
   await beginSession2025(server, tokens.access_token);
 });

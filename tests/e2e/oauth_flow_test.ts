@@ -84,7 +84,7 @@ Deno.test("a host connects end to end through the development sign-in", async (t
   await t.step("with dynamic client registration", async () => {
     const provider = new MemoryOAuthProvider(CALLBACK);
     const { sub, clientId } = await connectLikeAHost(server, provider, "Alice Reader");
-    assert(clientId.startsWith("rr-"), clientId);
+    assert(clientId.startsWith("kit-"), clientId);
     assertEquals(provider.clientInformation()?.client_id, clientId);
     // The same person signing in again is the same reader.
     const again = await connectLikeAHost(server, new MemoryOAuthProvider(CALLBACK), "alice reader");

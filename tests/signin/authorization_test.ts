@@ -363,7 +363,7 @@ Deno.test("the token endpoint binds codes and rotates refresh tokens", async (t)
       assertEquals(ok.headers.get("cache-control"), "no-store");
       const tokens = await ok.json();
       assertEquals([tokens.token_type, tokens.expires_in, tokens.scope], ["Bearer", 86400, "mcp"]);
-      assertMatch(tokens.refresh_token, /^rrt_/);
+      assertMatch(tokens.refresh_token, /^kit_rt_/);
       await expectError(
         await exchange(server, { ...base, code, code_verifier: verifier }),
         "invalid_grant",
@@ -393,7 +393,7 @@ Deno.test("the token endpoint binds codes and rotates refresh tokens", async (t)
       assertEquals(retried.refresh_token, second.refresh_token, "the retry got the same successor");
       assertNotEquals(retried.access_token, second.access_token);
       const third = await (await refresh(second.refresh_token)).json();
-      assertMatch(third.refresh_token, /^rrt_/);
+      assertMatch(third.refresh_token, /^kit_rt_/);
       // The successor was used: the old token is now a replay, and the whole family ends.
       await expectError(await refresh(first.refresh_token), "invalid_grant");
       const body = await expectError(await refresh(third.refresh_token), "invalid_grant");
