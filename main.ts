@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { ConfigError } from "./src/config.ts";
-import { selectPack, UnknownPackError } from "./src/domains/registry.ts";
+import { selectPack } from "./src/domains/registry.ts";
+import { describeStartupError, StartupError } from "./src/errors.ts";
 import { installLastResortGuard } from "./src/observability/last_resort.ts";
 import { flushLogLines } from "./src/observability/log_output.ts";
 import { startServer } from "./src/server.ts";
@@ -13,28 +13,29 @@ import { startServer } from "./src/server.ts";
 /** In-flight requests get this long to finish after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-// A stray rejection in one request must not end the process for everyone (logged by name only).
-installLastResortGuard();
-
-const env = Deno.env.toObject();
 let server;
-let pack;
 try {
-  pack = await selectPack(env.DOMAIN);
-  server = await startServer(env, { pack });
+  server = await startServer({ choosePack: selectPack });
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof UnknownPackError) {
-    console.error(error.message);
-    Deno.exit(1);
-  }
-  throw error;
+  // A start that fails says why and exits non-zero: a supervisor (or a builder) must see it.
+  console.error(
+    error instanceof StartupError
+      ? describeStartupError(error)
+      : `Cannot start: ${
+        error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+      }`,
+  );
+  Deno.exit(1);
 }
+// Once serving, a stray rejection in one request must not end the process for everyone (logged by
+// name only).
+installLastResortGuard();
 
 const { config, listening } = server;
 const issuer = config.auth.kind === "development"
   ? "development sign-in (built in; anyone can sign in as anyone — local use only)"
   : config.auth.issuer;
-const { brand } = pack;
+const { brand } = server;
 console.log(
   `${brand.productName} connector is listening on http://${listening.hostname}:${listening.port}.
 

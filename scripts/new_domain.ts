@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { StartupError } from "../src/errors.ts";
 import { pathExists } from "../src/path_exists.ts";
 
 /** What a pack id must look like: it names the folder, the `DOMAIN` value, the table prefix. */
@@ -15,11 +16,10 @@ export const PACK_ID = /^[a-z][a-z0-9_]{1,39}$/;
 const RESERVED = new Set(["core", "kit", "domain", "domains"]);
 
 /** A refusal the script reports as is. */
-export class NewDomainError extends Error {
+export class NewDomainError extends StartupError<"new_domain_refused"> {
   /** Creates the error. */
   constructor(message: string) {
-    super(message);
-    this.name = "NewDomainError";
+    super("new_domain_refused", message);
   }
 }
 
@@ -56,7 +56,7 @@ export function packFiles(id: string): Record<string, string> {
  * @module
  */
 import { z } from "zod";
-import { definePack } from "../../pack/domain_pack.ts";
+import { definePack } from "../../pack/mod.ts";
 import { create${store}, type Item, ITEMS_CONTENT, type ${store} } from "./store.ts";
 import { ${c}Tools } from "./tools.ts";
 
@@ -132,8 +132,7 @@ CREATE TABLE ${id}_list (
  * @module
  */
 import { z } from "zod";
-import type { FixedContent } from "../../pack/fixed_content.ts";
-import type { SqlClient } from "../../store/types.ts";
+import type { FixedContent, SqlClient } from "../../pack/mod.ts";
 
 const ItemSchema = z.object({
   id: z.string().min(1).max(64),
@@ -227,9 +226,7 @@ export function create${store}(sql: SqlClient, items: readonly Item[]): ${store}
  * @module
  */
 import { z } from "zod";
-import { defineTool } from "../../pack/tool.ts";
-import { withReminder } from "../../pack/reply.ts";
-import { READ_ONLY, sessionArg, WRITES } from "../../pack/schemas.ts";
+import { defineTool, READ_ONLY, sessionArg, withReminder, WRITES } from "../../pack/mod.ts";
 import type { ${store} } from "./store.ts";
 
 const ItemSchema = z.object({ id: z.string(), title: z.string(), body: z.string() });
@@ -340,7 +337,7 @@ You are ${name}'s assistant: friendly, brief and precise.
  */
 import { assertEquals } from "@std/assert";
 import { ${c}Pack } from "../../../src/domains/${id}/pack.ts";
-import { ITEMS_CONTENT } from "../../../src/domains/${id}/store.ts";
+import { create${store}, ITEMS_CONTENT } from "../../../src/domains/${id}/store.ts";
 import { databaseOver } from "../../../src/store/database.ts";
 import { createTestDatabase } from "../../helpers/postgres.ts";
 
@@ -353,7 +350,7 @@ Deno.test("${id} store: search, get, a person's list", async () => {
     content: { hash: "test", seed: (tx) => ITEMS_CONTENT.seed(tx, items) },
   }, 10_000);
   try {
-    const store = ${c}Pack.createStore(database.sql, items);
+    const store = create${store}(database.sql, items);
     assertEquals((await store.search("first")).map((i) => i.id), ["item-1"]);
     assertEquals((await store.get("item-2"))?.title, "A second entry");
     assertEquals(await store.get("nope"), null);
@@ -373,7 +370,7 @@ Deno.test("${id} store: search, get, a person's list", async () => {
 
 /** The registry line that loads the pack `id`. */
 export function registryEntry(id: string): string {
-  return `  ${id}: async () => (await import("./${id}/pack.ts")).${camel(id)}Pack as DomainPack,`;
+  return `  ${id}: async () => (await import("./${id}/pack.ts")).${camel(id)}Pack,`;
 }
 
 /** Adds the pack's one entry to the registry's source. */

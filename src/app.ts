@@ -17,7 +17,8 @@ import { bodyRead } from "./http/body_reader.ts";
 import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
 import { openRequestsPerPerson, releasedWhenSent } from "./http/open_per_person.ts";
 import type { SigninContext } from "./signin/context.ts";
-import type { CoreServices } from "./pack/core_services.ts";
+import type { CoreServices } from "./tools/kit_tool.ts";
+import type { OpenPack } from "./pack/mod.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { landingRoutes } from "./landing/routes.ts";
@@ -39,8 +40,8 @@ export interface AppDependencies {
   core: CoreServices;
   /** The tools, built from the kit's and the pack's. */
   registry: ToolRegistry;
-  /** The pack's store. */
-  store: unknown;
+  /** The served pack, its store open. */
+  pack: OpenPack;
   /** The development issuer, when it is the issuer in use. */
   signin?: SigninContext;
   /** Key for hashing `sub` in logs. */
@@ -51,11 +52,11 @@ export interface AppDependencies {
 
 /** Builds the whole HTTP surface. */
 export function createApp(
-  { config, verifyAccess, core, registry, store, signin, subjectKey, logSink }: AppDependencies,
+  { config, verifyAccess, core, registry, pack, signin, subjectKey, logSink }: AppDependencies,
 ): Hono<{ Variables: BearerVariables }> {
   const app = new Hono<{ Variables: BearerVariables }>();
   const mcpPath = new URL(config.resourceUrl).pathname;
-  const mcp = createMcpEndpoint({ maxBodyBytes: config.maxBodyBytes, core, registry, store });
+  const mcp = createMcpEndpoint({ maxBodyBytes: config.maxBodyBytes, core, registry, pack });
   const openRequests = openRequestsPerPerson(config.maxOpenPerPerson);
   const openListens = openRequestsPerPerson(LISTENS_PER_PERSON);
   const resourceMetadataUrl = protectedResourceMetadataUrl(config.resourceUrl);

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { StartupError } from "./errors.ts";
 
 /** Scope every access token must carry to use `/mcp`, unless `AUTH_REQUIRED_SCOPES` says otherwise. */
 export const DEFAULT_SCOPE = "mcp";
@@ -43,6 +44,8 @@ export type IssuerConfig =
 
 /** The validated configuration of one running server. */
 export interface Config {
+  /** The domain pack to serve (`DOMAIN`); `undefined` means the build's default pack. */
+  domain?: string;
   /** TCP port to listen on. */
   port: number;
   /** Interface to bind. Loopback by default so a development server is not reachable from the LAN. */
@@ -117,11 +120,10 @@ export interface SessionConfig {
 }
 
 /** Raised when the environment does not describe a valid configuration. */
-export class ConfigError extends Error {
+export class ConfigError extends StartupError<"invalid_configuration"> {
   /** Creates the error; `message` names the offending variables. */
   constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
+    super("invalid_configuration", message);
   }
 }
 
@@ -244,6 +246,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     };
   const dataDir = e.DATA_DIR ?? ".data";
   return {
+    domain: e.DOMAIN,
     port,
     bindHost: e.BIND_HOST ?? "127.0.0.1",
     publicUrl,
@@ -280,7 +283,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
-/** Reads the process environment once and parses it. */
+/** The process environment, read once: the only read of it in the server. */
+export function processEnvironment(): Record<string, string> {
+  return Deno.env.toObject();
+}
+
+/** Reads the process environment and parses it. */
 export function loadConfig(): Config {
-  return parseConfig(Deno.env.toObject());
+  return parseConfig(processEnvironment());
 }

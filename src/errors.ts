@@ -17,3 +17,15 @@ export class CodedError<Code extends string = string> extends Error {
     this.code = code;
   }
 }
+
+/**
+ * Why the server (or one of the kit's scripts) cannot start: the configuration, the chosen pack,
+ * the pack's contract. Its message says what is wrong and how to fix it, for the person starting
+ * it; {@linkcode describeStartupError} is the one place it is formatted.
+ */
+export class StartupError<Code extends string = string> extends CodedError<Code> {}
+
+/** The lines a start-up failure prints: what is wrong and how to fix it. */
+export function describeStartupError(error: StartupError): string {
+  return `Cannot start (${error.code}):\n${error.message}`;
+}

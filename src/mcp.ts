@@ -14,7 +14,8 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import type { Identity, VerifiedAccess } from "./auth/identity.ts";
-import type { CoreServices } from "./pack/core_services.ts";
+import type { CoreServices } from "./tools/kit_tool.ts";
+import type { OpenPack } from "./pack/mod.ts";
 import { registerTools, type ToolRegistry } from "./tools/registry.ts";
 import { withRawArgumentCheck } from "./tools/raw_arguments.ts";
 import { SERVER_VERSION } from "./version.ts";
@@ -24,8 +25,8 @@ export interface McpEndpointOptions {
   maxBodyBytes: number;
   core: CoreServices;
   registry: ToolRegistry;
-  /** The pack's store. */
-  store: unknown;
+  /** The served pack, its store open. */
+  pack: OpenPack;
 }
 
 /**
@@ -68,7 +69,7 @@ export function createServer(
   );
   registerTools(server, options.registry, {
     core: options.core,
-    store: options.store,
+    pack: options.pack,
     identity,
     clientId,
     only,

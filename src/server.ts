@@ -6,11 +6,9 @@
 import { createAccessVerifier } from "./auth/access_verifier.ts";
 import { createApp } from "./app.ts";
 import { preparePrivateDataDir } from "./data_dir.ts";
-import { type Config, parseConfig } from "./config.ts";
-import type { DomainPack } from "./pack/domain_pack.ts";
-import { loadFixedContent } from "./pack/fixed_content.ts";
+import { type Config, parseConfig, processEnvironment } from "./config.ts";
+import type { Pack, PackBrand } from "./pack/mod.ts";
 import { type Guidance, loadGuidance } from "./guidance.ts";
-import type { PackBrand } from "./pack/brand.ts";
 import { readinessCheck, sharedReadiness } from "./health/readiness.ts";
 import { createRateLimiter } from "./kv/rate_limit.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
@@ -27,8 +25,8 @@ import {
 } from "./signin/signing_key.ts";
 import { type Database, openDatabase } from "./store/database.ts";
 import type { SqlClient } from "./store/types.ts";
-import type { CoreServices } from "./pack/core_services.ts";
-import { memoryRules } from "./tools/memory.ts";
+import type { CoreServices } from "./tools/kit_tool.ts";
+import { memoryRules } from "./tools/kit/user/mod.ts";
 import { buildToolRegistry } from "./tools/registry.ts";
 import type { LogSink } from "./observability/request_log.ts";
 import { malformedRequestResponse } from "./http/request_shape.ts";
@@ -37,6 +35,8 @@ import { malformedRequestResponse } from "./http/request_shape.ts";
 export interface RunningServer {
   /** The effective configuration (with the real port when `PORT=0`). */
   config: Config;
+  /** How the served pack names itself. */
+  brand: PackBrand;
   /** Process-wide resources, exposed for fault-injection tests. */
   resources: { kv: KvHandle; database: Database; sql: SqlClient };
   /** Where the server actually listens. */
@@ -47,20 +47,34 @@ export interface RunningServer {
   finished: Promise<void>;
 }
 
+/** What a server is started from. */
+export interface ServerOptions {
+  /** Variables by name; the process environment when absent. */
+  env?: Record<string, string | undefined>;
+  /** The pack to serve; when absent, `choosePack` picks it by the configuration's `domain`. */
+  pack?: Pack;
+  /** Loads the pack a `DOMAIN` value names (`undefined`: the default pack). */
+  choosePack?: (domain: string | undefined) => Promise<Pack>;
+  /** Where request logs go (stdout by default). */
+  logSink?: LogSink;
+}
+
 /**
- * Parses `env`, opens what the app needs, and serves `pack` with it. With `PORT=0` the system picks
- * a free port and the default `PUBLIC_URL` follows it, which is how tests start real servers side
- * by side.
+ * Parses the environment, opens what the app needs, and serves the pack with it. With `PORT=0` the
+ * system picks a free port and the default `PUBLIC_URL` follows it, which is how tests start real
+ * servers side by side.
  *
  * @throws {ConfigError} when the environment is invalid.
+ * @throws {UnknownPackError} when `DOMAIN` names no pack.
  * @throws {PackContractError} when the pack's tools break the contract.
  */
-export async function startServer(
-  env: Record<string, string | undefined>,
-  options: { pack: DomainPack; logSink?: LogSink },
-): Promise<RunningServer> {
-  const { pack } = options;
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const env = options.env ?? processEnvironment();
   let config = parseConfig(env);
+  if (!options.pack && !options.choosePack) {
+    throw new TypeError("startServer needs pack or choosePack");
+  }
+  const pack = options.pack ?? await options.choosePack!(config.domain);
   let handle: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response> =
     () => new Response("Starting up", { status: 503, headers: { "retry-after": "1" } });
   const server = Deno.serve(
@@ -74,7 +88,7 @@ export async function startServer(
     // Deno Deploy has no local files; everywhere else the data directory is private from the start.
     if (!config.onDeploy) await preparePrivateDataDir(config.dataDir, config.kvPath);
     // Read before anything opens: a bad content file stops the start, naming the problem.
-    const content = pack.content && await loadFixedContent(pack.content);
+    const loaded = await pack.load();
     kv = await openKvHandle(config.kvPath, { timeoutMs: config.database.timeoutMs });
     // Once per KV store: records from before forgetting had an index get their entries.
     await kv.use((db) =>
@@ -83,8 +97,7 @@ export async function startServer(
     database = await openDatabase(config.database, {
       namespace: pack.id,
       migrations: pack.migrations,
-      content: content &&
-        { hash: content.hash, seed: (tx) => pack.content!.seed(tx, content.value) },
+      content: loaded.content,
       forget: pack.forget,
     }, config.history);
     const sessionSecret = await loadSessionSecret(config.session.signingSecret, config.dataDir);
@@ -155,7 +168,7 @@ export async function startServer(
       verifyAccess,
       core,
       registry,
-      store: pack.createStore(database.sql, content?.value),
+      pack: loaded.open(database.sql),
       signin,
       subjectKey: await logSubjectKey(sessionSecret),
       logSink: options.logSink,
@@ -178,7 +191,14 @@ export async function startServer(
     await resources.database.close();
   };
   const listening = { hostname: server.addr.hostname, port: server.addr.port };
-  return { config, resources, listening, shutdown, finished: server.finished };
+  return {
+    config,
+    brand: pack.brand,
+    resources,
+    listening,
+    shutdown,
+    finished: server.finished,
+  };
 }
 
 /** A key for hashing subjects in logs, derived from the session secret but not equal to it. */

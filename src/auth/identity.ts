@@ -3,14 +3,9 @@
  *
  * @module
  */
+import type { Identity } from "../pack/identity.ts";
 
-/** Who is calling, proven by a verified access token. Never built from tool arguments. */
-export interface Identity {
-  /** The token's `sub`: the person's stable id. */
-  readonly sub: string;
-  /** The token's `email`, when the issuer put one in. */
-  readonly email?: string;
-}
+export type { Identity };
 
 /** What a verified access token grants, as the HTTP layer sees it. */
 export interface VerifiedAccess {

@@ -8,27 +8,28 @@
  *
  * @module
  */
-import type { DomainPack } from "../pack/domain_pack.ts";
+import { StartupError } from "../errors.ts";
+import type { Pack } from "../pack/mod.ts";
 
 /** The packs, by the id `DOMAIN` selects them with: each entry imports its pack. */
-export const PACKS: Readonly<Record<string, () => Promise<DomainPack>>> = {
-  reading_room: async () => (await import("./reading_room/pack.ts")).readingRoomPack as DomainPack,
-  booking: async () => (await import("./booking/pack.ts")).bookingPack as DomainPack,
+export const PACKS: Readonly<Record<string, () => Promise<Pack>>> = {
+  reading_room: async () => (await import("./reading_room/pack.ts")).readingRoomPack,
+  booking: async () => (await import("./booking/pack.ts")).bookingPack,
 };
 
 /** The pack `DOMAIN` names when it is unset. */
 export const DEFAULT_PACK = "reading_room";
 
 /** An unknown `DOMAIN`. */
-export class UnknownPackError extends Error {
+export class UnknownPackError extends StartupError<"unknown_pack"> {
   /** Creates the error, listing the packs there are. */
   constructor(id: string) {
     super(
+      "unknown_pack",
       `Invalid configuration:\n  DOMAIN: no domain pack "${id}"; known packs: ${
         Object.keys(PACKS).join(", ")
       }`,
     );
-    this.name = "UnknownPackError";
   }
 }
 
@@ -37,13 +38,13 @@ export class UnknownPackError extends Error {
  *
  * @throws {UnknownPackError} when there is no such pack.
  */
-export async function selectPack(id: string | undefined): Promise<DomainPack> {
+export async function selectPack(id: string | undefined): Promise<Pack> {
   const chosen = id === undefined || id === "" ? DEFAULT_PACK : id;
   if (!Object.hasOwn(PACKS, chosen)) throw new UnknownPackError(chosen);
   return await PACKS[chosen]();
 }
 
 /** Loads every pack (for tests that walk them all). */
-export async function allPacks(): Promise<DomainPack[]> {
+export async function allPacks(): Promise<Pack[]> {
   return await Promise.all(Object.values(PACKS).map((load) => load()));
 }

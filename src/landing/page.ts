@@ -7,7 +7,7 @@
  */
 import { html } from "hono/html";
 import { pageShell } from "../http/page_shell.ts";
-import type { PackBrand } from "../pack/brand.ts";
+import type { PackBrand } from "../pack/mod.ts";
 import type { Readiness } from "../health/readiness.ts";
 import type { RegisteredTool } from "../tools/registry.ts";
 import { SERVER_VERSION } from "../version.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
-import type { PackBrand } from "../pack/brand.ts";
+import type { PackBrand } from "../pack/mod.ts";
 import type { Readiness } from "../health/readiness.ts";
 import type { RegisteredTool } from "../tools/registry.ts";
 import { securePageHeaders } from "../http/page_shell.ts";

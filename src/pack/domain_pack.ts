@@ -7,16 +7,16 @@
  * (migrations under its own id), its fixed content (loaded once, served from memory, copied into
  * its tables when it changes), a store over the kit's SQL client, and its
  * `domain_*` tools with an example call each (the kit's contract tests run every pack through
- * them). The kit never imports a pack; `main.ts` picks one from `src/domains/registry.ts`.
+ * them). The kit never imports a pack; the configuration's `DOMAIN` picks one from
+ * `src/domains/registry.ts`. A pack imports nothing of the kit but this folder (`pack/mod.ts`).
  *
  * @example A minimal pack
  * ```ts
  * import { z } from "zod";
- * import { type DomainPack } from "../../pack/domain_pack.ts";
- * import { defineTool } from "../../pack/tool.ts";
+ * import { definePack, defineTool, READ_ONLY, sessionArg, withReminder } from "../../pack/mod.ts";
  *
  * type Store = { count(): Promise<number> };
- * export const pack: DomainPack<Store> = {
+ * export const counterPack = definePack({
  *   id: "counter",
  *   brand: {
  *     productName: "Counter",
@@ -39,9 +39,9 @@
  *     title: "Count",
  *     description: "Returns the count.",
  *     access: "read",
- *     inputSchema: z.object({ session: z.string() }).strict(),
- *     outputSchema: z.object({ count: z.number(), reminder: z.string() }),
- *     annotations: { readOnlyHint: true },
+ *     inputSchema: z.object({ session: sessionArg }).strict(),
+ *     outputSchema: withReminder({ count: z.number() }),
+ *     annotations: READ_ONLY,
  *     run: async (_args, { store, reply }) => {
  *       const count = await store.count();
  *       return reply.success({ count }, `The count is ${count}.`);
@@ -50,20 +50,19 @@
  *   examples: { domain_count: {} },
  *   export: async () => ({}),
  *   forget: async () => {},
- * };
+ * });
  * ```
  *
  * @module
  */
-import type { ToolDefinition } from "./tool.ts";
-import type { Migration } from "../store/migrations.ts";
-import type { SqlClient, SqlTransaction } from "../store/types.ts";
-import type { Identity } from "../auth/identity.ts";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { PackBrand } from "./brand.ts";
-import type { FixedContent } from "./fixed_content.ts";
-
-export type { FixedContent, PackBrand };
+import { type FixedContent, loadFixedContent } from "./fixed_content.ts";
+import type { Identity } from "./identity.ts";
+import type { Migration } from "./migration.ts";
+import type { SqlClient, SqlTransaction } from "./sql.ts";
+import type { ToolContext, ToolDeclaration, ToolDefinition } from "./tool.ts";
 
 /** What `begin_session` adds for the pack: the person's domain data the model should start from. */
 export interface SessionContribution<Store> {
@@ -74,10 +73,10 @@ export interface SessionContribution<Store> {
 }
 
 /**
- * A domain pack. `Store` is whatever its `createStore` returns; its tools receive it. `Content` is
- * its fixed content, if it has any.
+ * A domain pack as its author writes it. `Store` is whatever its `createStore` returns; its tools
+ * receive it. `Content` is its fixed content, if it has any.
  */
-export interface DomainPack<Store = unknown, Content = unknown> {
+export interface DomainPack<Store, Content = undefined> {
   /** Lower-case id, `[a-z][a-z0-9_]*`: the `DOMAIN` value, the migration namespace, the seed folder. */
   id: string;
   /** Names and voice. */
@@ -121,9 +120,86 @@ export interface DomainPack<Store = unknown, Content = unknown> {
   forget(tx: SqlTransaction, sub: string): Promise<void>;
 }
 
-/** Declares a pack with its store type checked against its tools (and its content, if any). */
-export function definePack<Store, Content = undefined>(
-  pack: DomainPack<Store, Content>,
-): DomainPack<Store, Content> {
-  return pack;
+/**
+ * A pack as the kit holds it: what it declares, with its store and content types kept inside (the
+ * kit never needs to know them, so nothing is cast on the way).
+ */
+export interface Pack {
+  readonly id: string;
+  readonly brand: PackBrand;
+  readonly guidanceDir: URL;
+  readonly migrations: readonly Migration[];
+  /** The `domain_*` tools' declarations (what they do is reached through {@linkcode OpenPack}). */
+  readonly tools: readonly ToolDeclaration[];
+  readonly examples: Readonly<Record<string, Record<string, unknown>>>;
+  /** The shape of `begin_session`'s `domain` field, when the pack adds one. */
+  readonly sessionSchema?: z.ZodObject;
+  /** Deletes every row the pack keeps about one person, inside the kit's transaction. */
+  forget(tx: SqlTransaction, sub: string): Promise<void>;
+  /** Loads the fixed content (once, at start-up): a problem with it rejects, naming it. */
+  load(): Promise<LoadedPack>;
+}
+
+/** A pack with its fixed content loaded. */
+export interface LoadedPack {
+  /** The content's copy for the pack's tables: its hash, and how to write it. Absent without content. */
+  content?: { hash: string; seed(tx: SqlTransaction): Promise<void> };
+  /** Builds the pack's store over `sql`. */
+  open(sql: SqlClient): OpenPack;
+}
+
+/** A pack with its store built: what the kit's tools call. */
+export interface OpenPack {
+  /** Runs the pack tool `name` (arguments already validated) for the verified caller. */
+  call(
+    name: string,
+    args: Record<string, unknown>,
+    ctx: Omit<ToolContext, "store">,
+  ): Promise<CallToolResult>;
+  /** Everything the pack keeps about `sub`, for `user_export`. */
+  export(sub: string): Promise<Record<string, unknown>>;
+  /** The pack's part of `begin_session`; `undefined` when it adds none. */
+  beginSession(
+    identity: Identity,
+  ): Promise<{ data: Record<string, unknown>; text: string } | undefined>;
+}
+
+/**
+ * Declares a pack with its store type checked against its tools (and its content, if any), and
+ * hands the kit the {@linkcode Pack} it serves.
+ */
+export function definePack<Store, Content = undefined>(pack: DomainPack<Store, Content>): Pack {
+  const byName = new Map(pack.tools.map((tool) => [tool.name, tool]));
+  const declarations = pack.tools.map(({ run: _run, ...declaration }) => declaration);
+  return {
+    id: pack.id,
+    brand: pack.brand,
+    guidanceDir: pack.guidanceDir,
+    migrations: pack.migrations,
+    tools: declarations,
+    examples: pack.examples,
+    sessionSchema: pack.session?.schema,
+    forget: (tx, sub) => pack.forget(tx, sub),
+    load: async () => {
+      const loaded = pack.content && await loadFixedContent(pack.content);
+      const content = pack.content;
+      return {
+        content: loaded && content &&
+          { hash: loaded.hash, seed: (tx) => content.seed(tx, loaded.value) },
+        open: (sql) => {
+          // Without fixed content `Content` is `undefined`, which is what the store gets.
+          const store = pack.createStore(sql, loaded?.value as Content);
+          return {
+            call: (name, args, ctx) => {
+              const tool = byName.get(name);
+              if (!tool) throw new Error(`pack "${pack.id}" has no tool "${name}"`);
+              return tool.run(args, { ...ctx, store });
+            },
+            export: (sub) => pack.export(store, sub),
+            beginSession: async (identity) => await pack.session?.load(store, identity),
+          };
+        },
+      };
+    },
+  };
 }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { SqlTransaction } from "../store/types.ts";
+import type { SqlTransaction } from "./sql.ts";
 
 /** A pack's fixed content: how to read it, and how to write it into the pack's tables. */
 export interface FixedContent<Content> {

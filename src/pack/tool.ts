@@ -1,26 +1,47 @@
 /**
- * A tool as data: name, model-facing text, schemas, annotations, whether it needs a session, what
- * access it has, and what it does. The registry builds the server's tool list from these once at
- * start-up; the MCP server and the landing page both read that list.
+ * A tool as data: its name, the text a model reads, its schemas, its hints, what access it has,
+ * and what it does. The kit builds the server's tool list from these once at start-up (the MCP
+ * server and the landing page both read that list) and runs every pack tool behind the session
+ * check: a tool never sees a call without a valid session.
+ *
+ * @example A read tool
+ * ```ts
+ * import { z } from "zod";
+ * import { defineTool, READ_ONLY, sessionArg } from "./tool.ts";
+ * import { withReminder } from "./reply.ts";
+ *
+ * type Store = { count(sub: string): Promise<number> };
+ *
+ * export const countTool = defineTool<Store>()({
+ *   name: "domain_count",
+ *   title: "Count my notes",
+ *   description: "Returns how many notes the person has. Call it when they ask how many.",
+ *   access: "read",
+ *   inputSchema: z.object({ session: sessionArg }).strict(),
+ *   outputSchema: withReminder({ count: z.number().int() }),
+ *   annotations: READ_ONLY,
+ *   run: async (_args, { store, identity, reply }) => {
+ *     const count = await store.count(identity.sub);
+ *     return reply.success({ count }, `${count} notes.`);
+ *   },
+ * });
+ * ```
  *
  * @module
  */
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
-import type { z } from "zod";
-import type { Identity } from "../auth/identity.ts";
+import { z } from "zod";
+import type { Identity } from "./identity.ts";
 import type { PackBrand } from "./brand.ts";
-import type { CoreServices } from "./core_services.ts";
 import type { Reply } from "./reply.ts";
 
-/** What a tool runs with: the kit's services, the pack's store, the verified caller, the voice. */
+/** What a tool runs with: the verified caller, the pack's store, the voice. */
 export interface ToolContext<Store = unknown> {
   /** The verified caller. Never built from arguments. */
   identity: Identity;
   /** The OAuth client the caller's token was issued to, when the issuer says (for history). */
   clientId?: string;
-  /** The kit's own services (saved state, sessions, guidance). */
-  core: CoreServices;
-  /** The pack's store. */
+  /** The pack's store, as its `createStore` built it. */
   store: Store;
   /** Results in the pack's voice. */
   reply: Reply;
@@ -38,43 +59,41 @@ export interface ToolTexts {
 /** Text fixed, or built from {@linkcode ToolTexts} at start-up. */
 export type ToolText = string | ((texts: ToolTexts) => string);
 
-/** One tool. */
-export interface ToolDefinition<
-  Store = unknown,
+/** What every tool declares, whatever it runs with. */
+export interface ToolDeclaration<
   In extends z.ZodObject = z.ZodObject,
   Out extends z.ZodObject = z.ZodObject,
 > {
+  /** `domain_<name>` for a pack's tool. */
   name: string;
   title: ToolText;
   /** Written for a model: when to call it and what comes back. */
   description: ToolText;
+  /** Arguments; a pack tool's has `session: sessionArg`. Validated before `run` is called. */
   inputSchema: In;
+  /** What `reply.success` hands back (with the reminder: build it with `withReminder`). */
   outputSchema: Out;
-  /** Hints for the host and model. They decide nothing here: `access` does. */
+  /** Hints for the host and model ({@linkcode READ_ONLY}, {@linkcode WRITES}). `access` decides. */
   annotations: ToolAnnotations;
   /**
-   * Whether the tool changes the person's data. A `write` of a pack is recorded in the person's
-   * history. Every pack tool runs only after the session check, whatever it declares: its store
-   * can write, so a mislabelled tool must not be able to write without a session.
+   * Whether the tool changes the person's data. A pack's `write` runs in one transaction with the
+   * entry it makes in the person's history; a refusal rolls it back.
    */
   access: "read" | "write";
-  /**
-   * `none` only for the kit's session-less tools (`begin_session`, `end_session`, which checks
-   * the session itself, and `health`). Every pack tool needs a session.
-   */
-  session?: "required" | "none";
-  /**
-   * The kit's own cheap reads only (refused on a pack's tool): the work may run beside the session
-   * check, one KV read and one database read in parallel; its result is released only if the
-   * session holds.
-   */
-  checkBeside?: true;
   /**
    * The tool costs much more than a usual call (an export of everything, a report): the kit runs
    * it at most once at a time per person and refuses a second one meanwhile, with what to do. Keep
    * its answer bounded too (page it), so one call cannot make the server hold more than a few MB.
    */
   expensive?: true;
+}
+
+/** One tool of a pack: its declaration and what it does with the pack's `Store`. */
+export interface ToolDefinition<
+  Store = unknown,
+  In extends z.ZodObject = z.ZodObject,
+  Out extends z.ZodObject = z.ZodObject,
+> extends ToolDeclaration<In, Out> {
   run(args: z.infer<In>, ctx: ToolContext<Store>): Promise<CallToolResult>;
 }
 
@@ -85,5 +104,28 @@ export interface ToolDefinition<
 export function defineTool<Store = unknown>() {
   return <In extends z.ZodObject, Out extends z.ZodObject>(
     definition: ToolDefinition<Store, In, Out>,
-  ): ToolDefinition<Store> => definition as unknown as ToolDefinition<Store>;
+  ): ToolDefinition<Store> => ({
+    ...definition,
+    // The kit validates the arguments against `inputSchema` before it calls `run`.
+    run: (args, ctx) => definition.run(args as z.infer<In>, ctx),
+  });
 }
+
+/** The session token argument every pack tool takes (`session: sessionArg`). */
+export const sessionArg: z.ZodString = z.string().min(1).max(4096).describe(
+  "The session token returned by begin_session.",
+);
+
+/** Hints of a tool that only reads: read-only, idempotent, harmless. */
+export const READ_ONLY = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+} as const;
+
+/** Hints of a tool that writes, not destructively, and not idempotently. */
+export const WRITES = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+} as const;

@@ -12,13 +12,9 @@
  * @module
  */
 import type { SqlClient, SqlTransaction } from "./types.ts";
+import type { Migration } from "../pack/migration.ts";
 
-/** A versioned schema change. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration };
 
 /** The kit's own namespace; no pack may take this id. */
 export const CORE_NAMESPACE = "core";

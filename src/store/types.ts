@@ -6,6 +6,9 @@
  */
 import { CodedError } from "../errors.ts";
 
+/** The SQL access packs build on: declared by the pack contract, implemented by the backends. */
+export type { CallOptions, SqlClient, SqlTransaction } from "../pack/sql.ts";
+
 /** A person as we know them. */
 export interface Profile {
   /** The verified `sub`. */
@@ -118,43 +121,6 @@ export interface UserStore {
    * however much history is kept.
    */
   exportHistory(sub: string, options: { before?: number; maxBytes: number }): Promise<HistoryPart>;
-}
-
-/**
- * How a backend call is given up on. When `signal` aborts, the backend stops the call for real —
- * it drops the connection or the statements not yet sent, so nothing more of it runs and an open
- * transaction rolls back — and rejects at once with {@linkcode StoreError}: `timeout` when nothing
- * of it can have taken effect (never sent, or a transaction stopped before its `COMMIT`),
- * `outcome_unknown` when it may have (a statement or a `COMMIT` already sent).
- */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
-
-/** Minimal SQL access both backends provide. */
-export interface SqlClient {
-  /** Runs one parameterised statement and returns its rows. */
-  query<Row = Record<string, unknown>>(
-    sql: string,
-    params?: unknown[],
-    options?: CallOptions,
-  ): Promise<Row[]>;
-  /** Runs `fn` in a transaction; `exec` runs a multi-statement script without parameters. */
-  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>, options?: CallOptions): Promise<T>;
-  /** Closes the client. */
-  close(): Promise<void>;
-  /**
-   * Resolves once the backend can take statements. The embedded database opens in a worker (and
-   * reopens after a restart) under its own, longer bound; the store's per-call deadline starts
-   * after this. Absent when there is nothing to wait for.
-   */
-  ready?(): Promise<void>;
-}
-
-/** SQL access inside a transaction. */
-export interface SqlTransaction {
-  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
-  exec(script: string): Promise<void>;
 }
 
 /**

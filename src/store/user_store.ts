@@ -14,6 +14,7 @@ import type {
   SqlClient,
   UserStore,
 } from "./types.ts";
+import { isoTime } from "../pack/time.ts";
 
 /** How much history is kept per person: the last `keep` entries, and any younger than `keepDays`. */
 export interface HistoryPolicy {
@@ -54,10 +55,6 @@ type StateRow = {
   version: string | number;
   updated_at: Date | string;
 };
-
-/** An SQL timestamp as ISO 8601 (`null` stays `null`). */
-export const isoTime = (value: Date | string | null): string | null =>
-  value === null ? null : new Date(value).toISOString();
 
 function savedFrom(row: StateRow): SavedState {
   return { state: row.state, version: Number(row.version), updatedAt: isoTime(row.updated_at)! };

@@ -6,12 +6,11 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Identity } from "../auth/identity.ts";
-import type { PackBrand } from "../pack/brand.ts";
+import type { PackBrand, Reply } from "../pack/mod.ts";
 import { KvTimeoutError } from "../kv/kv_handle.ts";
 import { SessionError } from "../session/errors.ts";
 import type { Sessions } from "../session/sessions.ts";
 import { StoreError } from "../store/types.ts";
-import type { Reply } from "../pack/reply.ts";
 
 /** Why a session was not accepted, in words for the model. */
 function sessionReason(code: SessionError["code"], brand: PackBrand): string {

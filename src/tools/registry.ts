@@ -11,25 +11,32 @@ import type {
   StandardSchemaWithJSON,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { Identity } from "../auth/identity.ts";
-import type { DomainPack } from "../pack/domain_pack.ts";
+import {
+  createReply,
+  type Identity,
+  type OpenPack,
+  type Pack,
+  type Reply,
+  type ToolDeclaration,
+  type ToolText,
+  type ToolTexts,
+} from "../pack/mod.ts";
+import { StartupError } from "../errors.ts";
 import { noteToolCall } from "../observability/request_context.ts";
 import { type OpenRequests, openRequestsPerPerson } from "../http/open_per_person.ts";
-import { behaviourTools } from "./behaviour.ts";
-import type { CoreServices } from "../pack/core_services.ts";
-import type { ToolDefinition, ToolText, ToolTexts } from "../pack/tool.ts";
 import { type GateContext, gated, guarded } from "./gate.ts";
-import { healthTool } from "./health.ts";
-import { memoryTools } from "./memory.ts";
+import { configTools } from "./kit/config.ts";
+import { healthTool } from "./kit/health.ts";
+import { sessionTools } from "./kit/session.ts";
+import { userTools } from "./kit/user/mod.ts";
+import type { CoreServices, KitContext, KitToolDefinition } from "./kit_tool.ts";
 import { precompiled } from "./precompiled_schema.ts";
 import { rawArgumentProblem } from "./raw_arguments.ts";
-import { createReply, type Reply } from "../pack/reply.ts";
-import { sessionTools } from "./session.ts";
-import { userTools } from "./user.ts";
 
 /** A tool ready to serve: its texts resolved and its schemas prepared. */
 export interface RegisteredTool {
-  definition: ToolDefinition;
+  /** The kit's tool, or a pack's tool as the kit runs it (through the open pack). */
+  definition: KitToolDefinition;
   name: string;
   title: string;
   description: string;
@@ -50,11 +57,10 @@ export interface ToolRegistry {
 }
 
 /** A pack's tools break the contract; start-up stops with this. */
-export class PackContractError extends Error {
+export class PackContractError extends StartupError<"pack_contract"> {
   /** Creates the error naming the pack and what is wrong. */
   constructor(packId: string, problem: string) {
-    super(`Domain pack "${packId}": ${problem}`);
-    this.name = "PackContractError";
+    super("pack_contract", `Domain pack "${packId}": ${problem}`);
   }
 }
 
@@ -68,7 +74,7 @@ const DOMAIN_TOOL_NAME = /^domain_[a-z][a-z0-9_]{0,58}$/;
  *   access declaration, or has no example call.
  */
 export function buildToolRegistry(
-  pack: DomainPack,
+  pack: Pack,
   texts: ToolTexts,
   { callsPerPerson = 8 }: { callsPerPerson?: number } = {},
 ): ToolRegistry {
@@ -76,13 +82,14 @@ export function buildToolRegistry(
     if (!DOMAIN_TOOL_NAME.test(tool.name)) {
       throw new PackContractError(pack.id, `tool "${tool.name}" must be named domain_<name>`);
     }
-    if (tool.session === "none") {
+    // Kit-only declarations, which a pack's tool type does not have (a JavaScript pack could).
+    if (Reflect.get(tool, "session") === "none") {
       throw new PackContractError(pack.id, `tool "${tool.name}" must require a session`);
     }
     if (tool.access !== "read" && tool.access !== "write") {
       throw new PackContractError(pack.id, `tool "${tool.name}" must declare access read or write`);
     }
-    if (tool.checkBeside) {
+    if (Reflect.get(tool, "checkBeside")) {
       throw new PackContractError(
         pack.id,
         `tool "${tool.name}" may not run beside the session check`,
@@ -92,17 +99,11 @@ export function buildToolRegistry(
       throw new PackContractError(pack.id, `tool "${tool.name}" has no example call`);
     }
   }
-  const all: [ToolDefinition, boolean][] = [
-    ...sessionTools(pack).map((t): [ToolDefinition, boolean] => [t, false]),
-    ...pack.tools.map((t): [ToolDefinition, boolean] => [t as ToolDefinition, true]),
-    ...[
-      ...userTools(pack.brand),
-      ...memoryTools(pack),
-      ...behaviourTools(pack.brand),
-      healthTool(pack.brand),
-    ].map((
-      t,
-    ): [ToolDefinition, boolean] => [t, false]),
+  const kit = (t: KitToolDefinition): [KitToolDefinition, boolean] => [t, false];
+  const all: [KitToolDefinition, boolean][] = [
+    ...sessionTools(pack).map(kit),
+    ...pack.tools.map((t): [KitToolDefinition, boolean] => [runThroughPack(t), true]),
+    ...[...userTools(pack.brand), ...configTools(pack.brand), healthTool(pack.brand)].map(kit),
   ];
   const seen = new Set<string>();
   const tools = all.map(([definition, fromPack]) => {
@@ -128,6 +129,15 @@ export function buildToolRegistry(
   };
 }
 
+/** A pack's tool as the kit runs it: its declaration, run by the open pack with its store. */
+function runThroughPack(declaration: ToolDeclaration): KitToolDefinition {
+  return {
+    ...declaration,
+    run: (args, { pack, identity, clientId, reply }) =>
+      pack.call(declaration.name, args, { identity, clientId, reply }),
+  };
+}
+
 function resolve(text: ToolText, texts: ToolTexts): string {
   return typeof text === "string" ? text : text(texts);
 }
@@ -138,7 +148,7 @@ function resolve(text: ToolText, texts: ToolTexts): string {
  * schema failures reach the tool's handler too, as a problem it answers with a refusal in the
  * product's voice ("Request refused, nothing was changed: …") instead of the SDK's own text.
  */
-function prepareInput(tool: ToolDefinition): StandardSchemaWithJSON {
+function prepareInput(tool: ToolDeclaration): StandardSchemaWithJSON {
   const schema = "session" in tool.inputSchema.shape
     ? precompiled(tool.inputSchema.extend({ session: ANY_SESSION }), tool.inputSchema)
     : precompiled(tool.inputSchema);
@@ -180,7 +190,8 @@ function describeIssues(
 /** What one request's tools are bound to. */
 export interface ToolBinding {
   core: CoreServices;
-  store: unknown;
+  /** The served pack with its store. */
+  pack: OpenPack;
   identity: Identity;
   clientId?: string;
   /**
@@ -195,10 +206,10 @@ export interface ToolBinding {
 export function registerTools(
   server: McpServer,
   registry: ToolRegistry,
-  { core, store, identity, clientId, only }: ToolBinding,
+  { core, pack, identity, clientId, only }: ToolBinding,
 ): void {
   const { reply } = registry;
-  const ctx = { core, store, identity, clientId, reply };
+  const ctx: KitContext = { core, pack, identity, clientId, reply };
   const gate: GateContext = { sessions: core.sessions, reply, brand: core.brand };
   const called = only === undefined ? undefined : registry.tools.find((t) => t.name === only);
   for (const tool of called ? [called] : registry.tools) {

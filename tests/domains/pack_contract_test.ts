@@ -5,7 +5,6 @@
  * @module
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import type { DomainPack } from "../../src/pack/domain_pack.ts";
 import { allPacks } from "../../src/domains/registry.ts";
 import { signSessionToken } from "../../src/session/session_token.ts";
 import { rowsMentioning } from "../helpers/inspect.ts";
@@ -92,7 +91,7 @@ for (const pack of await allPacks()) {
     await t.step(
       "with a valid session every example succeeds and matches its output schema",
       async () => {
-        const registry = buildToolRegistry(pack as DomainPack, {
+        const registry = buildToolRegistry(pack, {
           brand: pack.brand,
           sessionMinutes: 30,
           stateMaxBytes: 65_536,

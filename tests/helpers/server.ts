@@ -8,7 +8,7 @@ import { type AccessTokenClaims, issueAccessToken } from "../../src/signin/acces
 import { loadOrCreateSigningKey } from "../../src/signin/signing_key.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import type { Config } from "../../src/config.ts";
-import type { DomainPack } from "../../src/pack/domain_pack.ts";
+import type { Pack } from "../../src/pack/mod.ts";
 import { selectPack } from "../../src/domains/registry.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
@@ -44,7 +44,7 @@ export interface TestServer extends AsyncDisposable {
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { database?: "postgres" | "pglite"; pack?: DomainPack } = {},
+  options: { database?: "postgres" | "pglite"; pack?: Pack } = {},
 ): Promise<TestServer> {
   const pack = options.pack ?? await selectPack(env.DOMAIN);
   const dataDir = await Deno.makeTempDir({ prefix: "kit-test-" });
@@ -58,7 +58,8 @@ export async function startTestServer(
       dbEnv.DATABASE_URL = database.url;
       dbEnv.DATABASE_WS_PROXY = database.relay.address;
     }
-    server = await startServer({ PORT: "0", DATA_DIR: dataDir, ...dbEnv, ...env }, {
+    server = await startServer({
+      env: { PORT: "0", DATA_DIR: dataDir, ...dbEnv, ...env },
       pack,
       logSink: (line) => logs.push(JSON.parse(line)),
     });

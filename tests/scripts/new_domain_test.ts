@@ -25,7 +25,7 @@ Deno.test("new-domain: the registry gains one entry that loads the pack", async 
   const updated = registerIn(source, "support_desk");
   const added = updated.split("\n").filter((line) => !source.split("\n").includes(line));
   assertEquals(added, [
-    '  support_desk: async () => (await import("./support_desk/pack.ts")).supportDeskPack as DomainPack,',
+    '  support_desk: async () => (await import("./support_desk/pack.ts")).supportDeskPack,',
   ]);
   assertThrows(() => registerIn(updated, "support_desk"), NewDomainError, "already has");
   assertThrows(() => registerIn("export const X = 1;\n", "x_y"), NewDomainError, "by hand");

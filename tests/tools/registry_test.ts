@@ -1,43 +1,22 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { z } from "zod";
-import type { DomainPack } from "../../src/pack/domain_pack.ts";
-import { readingRoomPack } from "../../src/domains/reading_room/pack.ts";
-import { defineTool, type ToolDefinition } from "../../src/pack/tool.ts";
+import { defineTool, type Pack, READ_ONLY, sessionArg } from "../../src/pack/mod.ts";
+import { allPacks } from "../../src/domains/registry.ts";
 import { buildToolRegistry, PackContractError } from "../../src/tools/registry.ts";
-import { READ_ONLY, sessionArg } from "../../src/pack/schemas.ts";
 import { openChat } from "../helpers/mcp_client.ts";
+import { probePack, probeTool } from "../helpers/probe_pack.ts";
 import { startTestServer } from "../helpers/server.ts";
 
-const TEXTS = { brand: readingRoomPack.brand, sessionMinutes: 45, stateMaxBytes: 100_000 };
+const probe = probePack();
+const TEXTS = { brand: probe.brand, sessionMinutes: 45, stateMaxBytes: 100_000 };
 
-function packWith(tool: Partial<ToolDefinition>, examples: Record<string, object> = {}) {
-  const base = defineTool()({
-    name: "domain_probe",
-    title: "Probe",
-    description: "A tool for tests.",
-    inputSchema: z.object({ session: sessionArg }).strict(),
-    outputSchema: z.object({ ok: z.boolean() }),
-    annotations: READ_ONLY,
-    access: "read",
-    run: (_args, { reply }) => Promise.resolve(reply.success({ ok: true }, "ok")),
-  });
-  const merged = { ...base, ...tool } as ToolDefinition;
-  return {
-    ...(readingRoomPack as DomainPack),
-    tools: [merged],
-    examples: { [merged.name]: {}, ...examples },
-  } as DomainPack;
-}
-
-Deno.test("the registry holds a pack's tools to the contract", async (t) => {
-  await t.step("the kit's tools around the pack's, in listing order", () => {
-    const names = buildToolRegistry(readingRoomPack as DomainPack, TEXTS).tools.map((x) => x.name);
+for (const pack of await allPacks()) {
+  Deno.test(`${pack.id}: the kit's tools stand around the pack's, in listing order`, () => {
+    const names = buildToolRegistry(pack, { ...TEXTS, brand: pack.brand }).tools.map((x) => x.name);
     assertEquals(names, [
       "begin_session",
       "end_session",
-      "domain_search",
-      "domain_get_item",
-      "domain_do_action",
+      ...pack.tools.map((tool) => tool.name),
       "user_get_profile",
       "user_save_state",
       "user_get_history",
@@ -49,36 +28,48 @@ Deno.test("the registry holds a pack's tools to the contract", async (t) => {
       "health",
     ]);
   });
+}
+
+Deno.test("the registry holds a pack's tools to the contract", async (t) => {
   await t.step("descriptions follow the configuration", () => {
-    const tools = buildToolRegistry(readingRoomPack as DomainPack, TEXTS).tools;
+    const tools = buildToolRegistry(probe, TEXTS).tools;
     const describe = (name: string) => tools.find((x) => x.name === name)!.description;
     assertStringIncludes(describe("begin_session"), "about 45 minutes");
     assertStringIncludes(describe("user_save_state"), "limited to 100000 bytes");
-    const kib = buildToolRegistry(readingRoomPack as DomainPack, {
-      ...TEXTS,
-      stateMaxBytes: 65_536,
-    });
+    const kib = buildToolRegistry(probe, { ...TEXTS, stateMaxBytes: 65_536 });
     assertStringIncludes(
       kib.tools.find((x) => x.name === "user_save_state")!.description,
       "limited to 64 KiB",
     );
   });
-  const refusals: [string, DomainPack, string][] = [
-    ["a tool without the domain_ prefix", packWith({ name: "search" }), "domain_<name>"],
-    ["a tool named like a kit tool", packWith({ name: "user_get_profile" }), "domain_<name>"],
-    ["a tool without a session", packWith({ session: "none" }), "must require a session"],
+  const refusals: [string, Pack, string][] = [
+    [
+      "a tool without the domain_ prefix",
+      probePack([probeTool({ name: "search" })]),
+      "domain_<name>",
+    ],
+    [
+      "a tool named like a kit tool",
+      probePack([probeTool({ name: "user_get_profile" })]),
+      "domain_<name>",
+    ],
+    [
+      "a tool without a session",
+      probePack([probeTool({ session: "none" })]),
+      "must require a session",
+    ],
     [
       "a tool without an access declaration",
-      packWith({ access: undefined as unknown as "read" }),
+      probePack([probeTool({ access: undefined })]),
       "access",
     ],
-    ["a tool without an example", { ...packWith({}), examples: {} }, "no example"],
-    ["a tool asking to run beside the session check", packWith({ checkBeside: true }), "beside"],
+    ["a tool without an example", probePack([probeTool()], {}), "no example"],
     [
-      "two tools with one name",
-      { ...packWith({}), tools: [...packWith({}).tools, ...packWith({}).tools] },
-      "used twice",
+      "a tool asking to run beside the session check",
+      probePack([probeTool({ checkBeside: true })]),
+      "beside",
     ],
+    ["two tools with one name", probePack([probeTool(), probeTool()]), "used twice"],
   ];
   for (const [label, pack, message] of refusals) {
     await t.step(`refused: ${label}`, () => {
@@ -104,11 +95,7 @@ Deno.test("a pack tool declared read still runs only after the session check", a
       return Promise.resolve(reply.success({ ok: true }, "ok"));
     },
   });
-  const pack = {
-    ...(readingRoomPack as DomainPack),
-    tools: [...readingRoomPack.tools, peek],
-    examples: { ...readingRoomPack.examples, domain_peek: {} },
-  } as DomainPack;
+  const pack = probePack([peek]);
   await using server = await startTestServer({}, { pack });
   await using chat = await openChat(server, "peeker");
   for (const session of [undefined, "", "forged.session.token"]) {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Migration } from "../../store/migrations.ts";
+import type { Migration } from "../../pack/mod.ts";
 
 /** The pack's migrations, in order. Never edit one that has shipped: add the next. */
 export const BOOKING_MIGRATIONS: readonly Migration[] = [

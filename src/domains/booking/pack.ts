@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { definePack } from "../../pack/domain_pack.ts";
+import { definePack } from "../../pack/mod.ts";
 import { BOOKING_MIGRATIONS } from "./migrations.ts";
 import { type BookingStore, createBookingStore } from "./store.ts";
 import { addDays, localTime } from "./time.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { SqlClient, SqlTransaction } from "../../store/types.ts";
+import type { SqlClient, SqlTransaction } from "../../pack/mod.ts";
 import type { Span } from "./policy.ts";
 import type { Resource, Venue } from "./venue.ts";
 

@@ -6,9 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { defineTool } from "../../pack/tool.ts";
-import { withReminder } from "../../pack/reply.ts";
-import { READ_ONLY, sessionArg, WRITES } from "../../pack/schemas.ts";
+import { defineTool, READ_ONLY, sessionArg, withReminder, WRITES } from "../../pack/mod.ts";
 import {
   BOOKING_HORIZON_DAYS,
   bookingProblem,

@@ -7,8 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import type { FixedContent } from "../../pack/fixed_content.ts";
-import type { SqlTransaction } from "../../store/types.ts";
+import type { FixedContent, SqlTransaction } from "../../pack/mod.ts";
 import { isKnownZone, minutesOf, type Weekday, WEEKDAYS } from "./time.ts";
 
 const HHMM = z.string().regex(/^([01][0-9]|2[0-3]):(00|15|30|45)$/, "HH:MM on a quarter hour");

@@ -6,8 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { FixedContent } from "../../pack/fixed_content.ts";
-import type { SqlTransaction } from "../../store/types.ts";
+import type { FixedContent, SqlTransaction } from "../../pack/mod.ts";
 
 const ArticleSchema = z.object({
   id: z.string().regex(/^a[1-9][0-9]*$/),

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { definePack } from "../../pack/domain_pack.ts";
+import { definePack } from "../../pack/mod.ts";
 import { type Article, libraryContent } from "./catalog.ts";
 import { READING_ROOM_MIGRATIONS } from "./migrations.ts";
 import { createReadingRoomStore, type ReadingRoomStore } from "./store.ts";

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { SqlClient } from "../../store/types.ts";
-import { isoTime } from "../../store/user_store.ts";
+import { isoTime, type SqlClient } from "../../pack/mod.ts";
 import type { Article } from "./catalog.ts";
 
 /**

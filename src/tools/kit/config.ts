@@ -4,16 +4,14 @@
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "../pack/brand.ts";
-import { defineTool } from "../pack/tool.ts";
-import { withReminder } from "../pack/reply.ts";
-import { READ_ONLY, sessionArg } from "../pack/schemas.ts";
+import { type PackBrand, READ_ONLY, sessionArg, withReminder } from "../../pack/mod.ts";
+import { defineKitTool, type KitToolDefinition } from "../kit_tool.ts";
 
 /** The `config_*` tools in `brand`'s words. */
-export function behaviourTools(brand: PackBrand) {
+export function configTools(brand: PackBrand): KitToolDefinition[] {
   const product = brand.productName;
   return [
-    defineTool()({
+    defineKitTool({
       name: "config_get_rules",
       title: "Read the house rules",
       description:
@@ -29,7 +27,7 @@ export function behaviourTools(brand: PackBrand) {
         return Promise.resolve(reply.success({ rules }, rules));
       },
     }),
-    defineTool()({
+    defineKitTool({
       name: "config_get_persona",
       title: `Read the ${product} persona`,
       description: `Returns the voice the ${product} speaks in (begin_session already gives it), ` +

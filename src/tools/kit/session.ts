@@ -4,18 +4,17 @@
  * @module
  */
 import { z } from "zod";
-import type { DomainPack } from "../pack/domain_pack.ts";
-import { defineTool } from "../pack/tool.ts";
-import { withReminder } from "../pack/reply.ts";
-import { profileSchema, sessionArg, stateSchema, stateView, WRITES } from "../pack/schemas.ts";
+import { type Pack, sessionArg, withReminder, WRITES } from "../../pack/mod.ts";
+import { defineKitTool, type KitToolDefinition } from "../kit_tool.ts";
+import { profileSchema, stateSchema, stateView } from "./views.ts";
 
 /** The session tools for `pack` (whose session contribution shapes `begin_session`'s output). */
-export function sessionTools(pack: DomainPack) {
+export function sessionTools(pack: Pack): KitToolDefinition[] {
   const { brand } = pack;
   const product = brand.productName;
-  const domainSchema = pack.session?.schema;
+  const domainSchema = pack.sessionSchema;
   return [
-    defineTool()({
+    defineKitTool({
       name: "begin_session",
       title: `Begin a ${product} session`,
       description: ({ sessionMinutes }) =>
@@ -40,11 +39,11 @@ export function sessionTools(pack: DomainPack) {
       annotations: WRITES,
       access: "write",
       session: "none",
-      run: async (_args, { core, store, identity, reply }) => {
+      run: async (_args, { core, pack, identity, reply }) => {
         // The visit is recorded before the session exists: a store outage yields no session at all.
         const [{ profile, saved }, domain] = await Promise.all([
           core.users.beginSession(identity),
-          pack.session?.load(store, identity),
+          pack.beginSession(identity),
         ]);
         const started = await core.sessions.begin(identity);
         const { rules, persona } = core.guidance;
@@ -74,7 +73,7 @@ export function sessionTools(pack: DomainPack) {
       },
     }),
 
-    defineTool()({
+    defineKitTool({
       name: "end_session",
       title: `End the ${product} session`,
       description: "Ends the session when the person is done. The token stops working at once; a " +

@@ -6,10 +6,9 @@
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "../pack/brand.ts";
-import { PROTOCOL_REVISIONS, SERVER_VERSION } from "../version.ts";
-import { defineTool } from "../pack/tool.ts";
-import { READ_ONLY } from "../pack/schemas.ts";
+import { type PackBrand, READ_ONLY } from "../../pack/mod.ts";
+import { PROTOCOL_REVISIONS, SERVER_VERSION } from "../../version.ts";
+import { defineKitTool, type KitToolDefinition } from "../kit_tool.ts";
 
 const Check = z.enum(["ok", "failed", "timeout", "replaced"]);
 
@@ -33,8 +32,8 @@ const WORDS = {
 } as const;
 
 /** `health`, in `brand`'s words. */
-export function healthTool(brand: PackBrand) {
-  return defineTool()({
+export function healthTool(brand: PackBrand): KitToolDefinition {
+  return defineKitTool({
     name: "health",
     title: "Connector health",
     description: `Reports whether the ${brand.productName} connector is up: its version, the MCP ` +

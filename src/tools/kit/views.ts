@@ -1,15 +1,10 @@
 /**
- * Schema pieces shared by the tool groups.
+ * How the kit's tools show a person and their saved state, in the pack's words.
  *
  * @module
  */
 import { z } from "zod";
-import type { PackBrand } from "./brand.ts";
-
-/** The session token argument every gated tool takes. */
-export const sessionArg = z.string().min(1).max(4096).describe(
-  "The session token returned by begin_session.",
-);
+import type { PackBrand } from "../../pack/mod.ts";
 
 /** A person's profile as tools return it. */
 export function profileSchema(brand: PackBrand) {
@@ -38,17 +33,3 @@ export function stateView(
 ) {
   return { data: saved.state, version: saved.version, updatedAt: saved.updatedAt };
 }
-
-/** Read-only, idempotent, harmless. */
-export const READ_ONLY = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-} as const;
-
-/** Writes, not destructive, not idempotent. */
-export const WRITES = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: false,
-} as const;

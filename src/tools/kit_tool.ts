@@ -1,0 +1,73 @@
+/**
+ * The kit's own tools (`begin_session`, `user_*`, `config_*`, `health`): what they run with and
+ * what they may declare beyond a pack's tool. A pack never sees these.
+ *
+ * @module
+ */
+import type { CallToolResult } from "@modelcontextprotocol/server";
+import type { z } from "zod";
+import type { Guidance } from "../guidance.ts";
+import type { Readiness } from "../health/readiness.ts";
+import type { OpenPack, PackBrand, ToolContext, ToolDeclaration } from "../pack/mod.ts";
+import type { Sessions } from "../session/sessions.ts";
+import type { UserStore } from "../store/types.ts";
+
+/** The kit's services, as its tools see them. */
+export interface CoreServices {
+  /** People and their versioned saved state. */
+  users: UserStore;
+  /** Session tokens and their records. */
+  sessions: Sessions;
+  /** The pack's rules and persona. */
+  guidance: Guidance;
+  /** The pack's names and voice. */
+  brand: PackBrand;
+  /** Cap on one person's saved state, bytes of JSON. */
+  stateMaxBytes: number;
+  /** Whether the stores answer (shared with `/readyz`). */
+  readiness(): Promise<Readiness>;
+  /** Deletes everything kept about a person, the pack's data included, in one transaction. */
+  forget(sub: string): Promise<void>;
+  /**
+   * Runs `work` with every database call it makes (the pack's store, the kit's) inside one
+   * transaction, under one store deadline: it commits once `work` has finished, or not at all.
+   * The kit runs a pack's write tool this way so its history entry commits with its change.
+   */
+  atomically<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** What a kit tool runs with: a pack tool's context, the kit's services, and the open pack. */
+export interface KitContext extends Omit<ToolContext, "store"> {
+  core: CoreServices;
+  /** The served pack, for what the kit's tools add of it (`begin_session`, `user_export`). */
+  pack: OpenPack;
+}
+
+/** One of the kit's tools. */
+export interface KitToolDefinition<
+  In extends z.ZodObject = z.ZodObject,
+  Out extends z.ZodObject = z.ZodObject,
+> extends ToolDeclaration<In, Out> {
+  /**
+   * `none` only for the session-less tools (`begin_session`, `end_session`, which checks the
+   * session itself, and `health`).
+   */
+  session?: "required" | "none";
+  /**
+   * Cheap reads only: the work may run beside the session check, one KV read and one database
+   * read in parallel; its result is released only if the session holds.
+   */
+  checkBeside?: true;
+  run(args: z.infer<In>, ctx: KitContext): Promise<CallToolResult>;
+}
+
+/** Declares a kit tool with its argument types inferred from its input schema. */
+export function defineKitTool<In extends z.ZodObject, Out extends z.ZodObject>(
+  definition: KitToolDefinition<In, Out>,
+): KitToolDefinition {
+  return {
+    ...definition,
+    // The registry validates the arguments against `inputSchema` before it calls `run`.
+    run: (args, ctx) => definition.run(args as z.infer<In>, ctx),
+  };
+}
