@@ -143,7 +143,7 @@ async function run(
     STORE_TIMEOUT_MS: String(DEADLINE_MS),
     MCP_MAX_OPEN_PER_PERSON: "64",
   });
-  const base = bookingPack.examples.domain_do_action as Record<string, string>;
+  const base = (bookingPack.examples.domain_do_action as { action: Record<string, string> }).action;
   const day = base.start.slice(0, 10);
   const resources = ["garden-room", "lantern-room", "practice-room", "court-a"];
   await run(
@@ -160,17 +160,22 @@ async function run(
         }`;
       const key = `freeze-${person}-${n}-${crypto.randomUUID().slice(0, 8)}`;
       const result = await chat.call("domain_do_action", {
-        ...base,
         session,
-        resource_id: resources[(person + n) % resources.length],
-        start: at(minute),
-        end: at(minute + 30),
-        party_size: 2,
-        idempotency_key: key,
+        action: {
+          ...base,
+          resource_id: resources[(person + n) % resources.length],
+          start: at(minute),
+          end: at(minute + 30),
+          party_size: 2,
+          idempotency_key: key,
+        },
       });
       const id = result.data?.reservation?.id;
       if (!result.isError && id) {
-        await chat.call("domain_do_action", { session, action: "cancel", reservation_id: id });
+        await chat.call("domain_do_action", {
+          session,
+          action: { type: "cancel", reservation_id: id },
+        });
       }
       return { key, said: said(result) };
     },

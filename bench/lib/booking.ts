@@ -5,7 +5,9 @@
  * @module
  */
 import { addDays, clock, localTime, minutesOf, WEEKDAYS } from "../../src/domains/booking/time.ts";
-import { VENUE } from "../../src/domains/booking/venue.ts";
+import { readVenue } from "../../src/domains/booking/venue.ts";
+
+const VENUE = await readVenue();
 import type { Backend } from "./connector.ts";
 import { once, toolCall } from "./mcp.ts";
 import { spawn } from "./proc.ts";
@@ -35,12 +37,14 @@ export async function benchBooking(
     const slots = distinctSlots();
     const template = toolCall("2025", "domain_do_action", {
       session: "%s",
-      action: "book",
-      resource_id: "%s",
-      start: "%s",
-      end: "%s",
-      party_size: 2,
-      idempotency_key: "bench-%d-%d",
+      action: {
+        type: "book",
+        resource_id: "%s",
+        start: "%s",
+        end: "%s",
+        party_size: 2,
+        idempotency_key: "bench-%d-%d",
+      },
     });
     template.headers.authorization = members[0].auth;
     const outcomes = await Deno.makeTempFile({ suffix: ".txt" });

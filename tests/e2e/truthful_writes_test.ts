@@ -55,10 +55,10 @@ Deno.test("a booking held past its deadline is stopped for real, and said so", a
   const relay = server.database!.relay;
   await using chat = await openChat(server, `held-booking-${crypto.randomUUID()}`);
   const { session } = await chat.begin();
+  const example = bookingPack.examples.domain_do_action as { action: Record<string, unknown> };
   const ask = {
-    ...(bookingPack.examples.domain_do_action as Record<string, unknown>),
     session,
-    idempotency_key: `held-${crypto.randomUUID()}`,
+    action: { ...example.action, idempotency_key: `held-${crypto.randomUUID()}` },
   };
 
   relay.setPaused(true);

@@ -9,17 +9,16 @@ import { z } from "zod";
 import { definePack } from "../../pack/mod.ts";
 import { BOOKING_MIGRATIONS } from "./migrations.ts";
 import { type BookingStore, createBookingStore } from "./store.ts";
-import { addDays, localTime } from "./time.ts";
-import { bookingTools, upcomingText } from "./tools.ts";
-import { VENUE, type Venue, VENUE_CONTENT } from "./venue.ts";
-import { reservationView, ReservationViewSchema } from "./views.ts";
+import { bookingTools, upcomingText } from "./tools/mod.ts";
+import { type Venue, VENUE_CONTENT } from "./venue.ts";
+import { ReservationViewSchema, viewsOf } from "./views.ts";
 
 /**
- * A week from today on the venue's clock, 10:00–11:00 in the Garden Room (open from 08:00 every
- * day): free on a fresh database whatever the date, and the same idempotency key makes a second
- * run of the example return the same reservation.
+ * A week from today (give or take the day the venue's clock is on), 10:00–11:00 in the Garden
+ * Room (open from 08:00 every day): free on a fresh database whatever the date, and the same
+ * idempotency key makes a second run of the example return the same reservation.
  */
-const exampleDay = addDays(localTime(Date.now(), VENUE.timeZone).date, 7);
+const exampleDay = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
 
 /** The booking desk pack. */
 export const bookingPack = definePack<BookingStore, Venue>({
@@ -50,12 +49,14 @@ export const bookingPack = definePack<BookingStore, Venue>({
     domain_search: { kind: "meeting_room", party_size: 4, date: exampleDay },
     domain_get_item: { id: "garden-room" },
     domain_do_action: {
-      action: "book",
-      resource_id: "garden-room",
-      start: `${exampleDay}T10:00`,
-      end: `${exampleDay}T11:00`,
-      party_size: 4,
-      idempotency_key: "example-garden-room-booking",
+      action: {
+        type: "book",
+        resource_id: "garden-room",
+        start: `${exampleDay}T10:00`,
+        end: `${exampleDay}T11:00`,
+        party_size: 4,
+        idempotency_key: "example-garden-room-booking",
+      },
     },
     domain_list_reservations: {},
   },
@@ -66,6 +67,7 @@ export const bookingPack = definePack<BookingStore, Venue>({
       limit: 10_000,
     });
     const now = Date.now();
+    const { reservationView } = viewsOf(store.venue);
     return { reservations: reservations.map((r) => reservationView(r, now)) };
   },
   forget: async (tx, sub) => {
@@ -85,9 +87,10 @@ export const bookingPack = definePack<BookingStore, Venue>({
         limit: 10,
       });
       const now = Date.now();
+      const { reservationView } = viewsOf(store.venue);
       return {
         data: { upcoming: upcoming.map((r) => reservationView(r, now)) },
-        text: upcomingText(upcoming),
+        text: upcomingText(store, upcoming),
       };
     },
   },

@@ -72,6 +72,8 @@ export type CancelOutcome =
 
 /** The booking desk's store. */
 export interface BookingStore {
+  /** The venue this desk books (its fixed content, from memory). */
+  readonly venue: Venue;
   /** Every resource, by name. */
   listResources(): Promise<readonly Resource[]>;
   /** One resource, or `null`. */
@@ -185,6 +187,8 @@ export function createBookingStore(sql: SqlClient, venue: Venue): BookingStore {
       : { outcome: "key_reused", reservation: existing };
 
   return {
+    venue,
+
     listResources: () => Promise.resolve(byName),
 
     getResource: (id) => Promise.resolve(byId.get(id) ?? null),

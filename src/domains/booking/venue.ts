@@ -62,12 +62,13 @@ export function parseVenue(json: unknown): Venue {
   return parsed.data;
 }
 
-/** The shipped venue, read once when the pack loads. */
-export const VENUE: Venue = parseVenue(
-  JSON.parse(
-    Deno.readTextFileSync(new URL("../../../seed/booking/venue.json", import.meta.url)),
-  ),
-);
+/** Where the shipped venue is. */
+export const VENUE_FILE = new URL("../../../seed/booking/venue.json", import.meta.url);
+
+/** Reads and checks the venue at `file` (the shipped one by default). */
+export async function readVenue(file: URL = VENUE_FILE): Promise<Venue> {
+  return parseVenue(JSON.parse(await Deno.readTextFile(file)));
+}
 
 /**
  * Writes the resources and their opening hours (one row per open weekday) inside `tx`; unchanged
@@ -124,8 +125,11 @@ export async function writeVenue(
   );
 }
 
-/** The venue as the pack's fixed content. */
+/**
+ * The venue as the pack's fixed content: read once at start-up, it reaches the store (and through
+ * it the tools and views) from there, and nowhere else.
+ */
 export const VENUE_CONTENT: FixedContent<Venue> = {
-  load: () => Promise.resolve(VENUE),
+  load: () => readVenue(),
   seed: (tx, venue) => writeVenue(tx, venue),
 };

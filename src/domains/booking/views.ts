@@ -16,23 +16,7 @@ import {
 } from "./policy.ts";
 import type { Reservation } from "./store.ts";
 import { clock, dayLabel, formatVenueTime, localTime, WEEKDAYS } from "./time.ts";
-import { type Resource, VENUE } from "./venue.ts";
-
-const zone = VENUE.timeZone;
-
-const money = new Intl.NumberFormat("en-IE", { style: "currency", currency: VENUE.currency });
-
-/** `€30.00`. */
-export function formatMoney(cents: number): string {
-  return money.format(cents / 100);
-}
-
-/** `Tue 5 May 18:00–19:00` on the venue's clock. */
-export function whenText(start: number, end: number): string {
-  const a = localTime(start, zone);
-  const b = localTime(end, zone);
-  return `${dayLabel(a.date)} ${clock(a.minutes)}–${clock(b.minutes)}`;
-}
+import type { Resource, Venue } from "./venue.ts";
 
 const at = z.string().describe("ISO 8601 time with the venue's UTC offset");
 
@@ -56,44 +40,6 @@ export const ResourceViewSchema = z.object({
     weekendPerHourCents: z.number().int().describe("Saturday and Sunday, all day"),
   }),
 });
-
-/** The view of `r`. */
-export function resourceView(r: Resource): z.infer<typeof ResourceViewSchema> {
-  const perHour = (percent: number) => Math.round((r.hourlyPriceCents * percent) / 100);
-  return {
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
-    capacity: r.capacity,
-    description: r.description,
-    amenities: r.amenities,
-    openingHours: Object.fromEntries(
-      WEEKDAYS.map((d) => [d, r.hours[d] ? `${r.hours[d]![0]}–${r.hours[d]![1]}` : "closed"]),
-    ),
-    prices: {
-      currency: VENUE.currency,
-      standardPerHourCents: r.hourlyPriceCents,
-      peakPerHourCents: perHour(ratePercent("peak")),
-      weekendPerHourCents: perHour(ratePercent("weekend")),
-    },
-  };
-}
-
-/** The text of a resource. */
-export function resourceText(r: Resource): string {
-  const v = resourceView(r);
-  return [
-    `[${r.id}] ${r.name} (${r.kind.replace("_", " ")}, up to ${r.capacity} people)`,
-    r.description,
-    `Amenities: ${r.amenities.join(", ")}.`,
-    `Opening hours (${zone}): ${hoursText(r)}.`,
-    `Per hour: ${formatMoney(v.prices.standardPerHourCents)}; weekdays ${clock(PEAK.from)}–${
-      clock(PEAK.to)
-    } ${formatMoney(v.prices.peakPerHourCents)}; weekends ${
-      formatMoney(v.prices.weekendPerHourCents)
-    }.`,
-  ].join("\n");
-}
 
 /** A reservation as tools return it. */
 export const ReservationViewSchema = z.object({
@@ -126,57 +72,143 @@ export const ReservationViewSchema = z.object({
 /** A reservation's view. */
 export type ReservationView = z.infer<typeof ReservationViewSchema>;
 
-/** The view of `r` at `now`. */
-export function reservationView(r: Reservation, now: number): ReservationView {
-  const terms = cancellationTerms(r.start, r.priceCents, now);
-  const late = cancellationTerms(r.start, r.priceCents, r.start - 1);
-  return {
-    id: r.id,
-    resourceId: r.resourceId,
-    resourceName: r.resourceName,
-    start: formatVenueTime(r.start, zone),
-    end: formatVenueTime(r.end, zone),
-    partySize: r.partySize,
-    note: r.note,
-    status: r.status,
-    priceCents: r.priceCents,
-    price: formatMoney(r.priceCents),
-    currency: VENUE.currency,
-    createdAt: formatVenueTime(r.createdAt, zone),
-    cancelledAt: r.cancelledAt === null ? null : formatVenueTime(r.cancelledAt, zone),
-    feeCents: r.feeCents,
-    cancellation: {
-      freeUntil: formatVenueTime(r.start - FREE_CANCELLATION_HOURS * 3_600_000, zone),
-      lateFeeCents: late.allowed ? late.feeCents : 0,
-      feeIfCancelledNowCents: r.status === "active" && terms.allowed ? terms.feeCents : null,
-    },
-    idempotencyKey: r.idempotencyKey,
+/** How the venue's resources and reservations read: times on its clock, prices in its currency. */
+export interface DeskViews {
+  /** The venue's IANA time zone. */
+  zone: string;
+  /** `€30.00`. */
+  formatMoney(cents: number): string;
+  /** `Tue 5 May 18:00–19:00` on the venue's clock. */
+  whenText(start: number, end: number): string;
+  resourceView(r: Resource): z.infer<typeof ResourceViewSchema>;
+  resourceText(r: Resource): string;
+  reservationView(r: Reservation, now: number): ReservationView;
+  reservationLine(r: Reservation): string;
+  cancellationText(r: Reservation, now: number): string;
+}
+
+const made = new WeakMap<Venue, DeskViews>();
+
+/** The views of `venue` (the pack's fixed content), made once per venue. */
+export function viewsOf(venue: Venue): DeskViews {
+  let views = made.get(venue);
+  if (!views) {
+    views = createViews(venue);
+    made.set(venue, views);
+  }
+  return views;
+}
+
+function createViews(venue: Venue): DeskViews {
+  const zone = venue.timeZone;
+  const money = new Intl.NumberFormat("en-IE", { style: "currency", currency: venue.currency });
+  const formatMoney = (cents: number) => money.format(cents / 100);
+  const whenText = (start: number, end: number) => {
+    const a = localTime(start, zone);
+    const b = localTime(end, zone);
+    return `${dayLabel(a.date)} ${clock(a.minutes)}–${clock(b.minutes)}`;
   };
-}
+  return {
+    zone,
+    formatMoney,
+    whenText,
+    resourceView,
+    resourceText,
+    reservationView,
+    reservationLine,
+    cancellationText,
+  };
 
-/** One line for a reservation: `[res_…] The Garden Room, Tue 5 May 18:00–19:00, 4 people, €30.00`. */
-export function reservationLine(r: Reservation): string {
-  const status = r.status === "cancelled"
-    ? ` — cancelled${r.feeCents ? `, fee ${formatMoney(r.feeCents)}` : ", no fee"}`
-    : "";
-  return `[${r.id}] ${r.resourceName}, ${whenText(r.start, r.end)}, ${r.partySize} ${
-    r.partySize === 1 ? "person" : "people"
-  }, ${formatMoney(r.priceCents)}${status}`;
-}
+  /** The view of `r`. */
+  function resourceView(r: Resource): z.infer<typeof ResourceViewSchema> {
+    const perHour = (percent: number) => Math.round((r.hourlyPriceCents * percent) / 100);
+    return {
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      capacity: r.capacity,
+      description: r.description,
+      amenities: r.amenities,
+      openingHours: Object.fromEntries(
+        WEEKDAYS.map((d) => [d, r.hours[d] ? `${r.hours[d]![0]}–${r.hours[d]![1]}` : "closed"]),
+      ),
+      prices: {
+        currency: venue.currency,
+        standardPerHourCents: r.hourlyPriceCents,
+        peakPerHourCents: perHour(ratePercent("peak")),
+        weekendPerHourCents: perHour(ratePercent("weekend")),
+      },
+    };
+  }
 
-/** What the cancellation rules mean for `r` now, in a sentence. */
-export function cancellationText(r: Reservation, now: number): string {
-  if (r.status === "cancelled") return "";
-  const terms = cancellationTerms(r.start, r.priceCents, now);
-  if (!terms.allowed) return "It has started; it can no longer be cancelled.";
-  const freeUntil = localTime(terms.freeUntil, zone);
-  return terms.feeCents === 0
-    ? `Free to cancel until ${dayLabel(freeUntil.date)} ${
-      clock(freeUntil.minutes)
-    }; after that the fee is ${LATE_CANCELLATION_FEE_PERCENT}% of the price.`
-    : `Cancelling now costs ${
-      formatMoney(terms.feeCents)
-    } (${LATE_CANCELLATION_FEE_PERCENT}% of the price: it starts within ${FREE_CANCELLATION_HOURS} hours).`;
+  /** The text of a resource. */
+  function resourceText(r: Resource): string {
+    const v = resourceView(r);
+    return [
+      `[${r.id}] ${r.name} (${r.kind.replace("_", " ")}, up to ${r.capacity} people)`,
+      r.description,
+      `Amenities: ${r.amenities.join(", ")}.`,
+      `Opening hours (${zone}): ${hoursText(r)}.`,
+      `Per hour: ${formatMoney(v.prices.standardPerHourCents)}; weekdays ${clock(PEAK.from)}–${
+        clock(PEAK.to)
+      } ${formatMoney(v.prices.peakPerHourCents)}; weekends ${
+        formatMoney(v.prices.weekendPerHourCents)
+      }.`,
+    ].join("\n");
+  }
+
+  /** The view of `r` at `now`. */
+  function reservationView(r: Reservation, now: number): ReservationView {
+    const terms = cancellationTerms(r.start, r.priceCents, now);
+    const late = cancellationTerms(r.start, r.priceCents, r.start - 1);
+    return {
+      id: r.id,
+      resourceId: r.resourceId,
+      resourceName: r.resourceName,
+      start: formatVenueTime(r.start, zone),
+      end: formatVenueTime(r.end, zone),
+      partySize: r.partySize,
+      note: r.note,
+      status: r.status,
+      priceCents: r.priceCents,
+      price: formatMoney(r.priceCents),
+      currency: venue.currency,
+      createdAt: formatVenueTime(r.createdAt, zone),
+      cancelledAt: r.cancelledAt === null ? null : formatVenueTime(r.cancelledAt, zone),
+      feeCents: r.feeCents,
+      cancellation: {
+        freeUntil: formatVenueTime(r.start - FREE_CANCELLATION_HOURS * 3_600_000, zone),
+        lateFeeCents: late.allowed ? late.feeCents : 0,
+        feeIfCancelledNowCents: r.status === "active" && terms.allowed ? terms.feeCents : null,
+      },
+      idempotencyKey: r.idempotencyKey,
+    };
+  }
+
+  /** One line for a reservation: `[res_…] The Garden Room, Tue 5 May 18:00–19:00, 4 people, €30.00`. */
+  function reservationLine(r: Reservation): string {
+    const status = r.status === "cancelled"
+      ? ` — cancelled${r.feeCents ? `, fee ${formatMoney(r.feeCents)}` : ", no fee"}`
+      : "";
+    return `[${r.id}] ${r.resourceName}, ${whenText(r.start, r.end)}, ${r.partySize} ${
+      r.partySize === 1 ? "person" : "people"
+    }, ${formatMoney(r.priceCents)}${status}`;
+  }
+
+  /** What the cancellation rules mean for `r` now, in a sentence. */
+  function cancellationText(r: Reservation, now: number): string {
+    if (r.status === "cancelled") return "";
+    const terms = cancellationTerms(r.start, r.priceCents, now);
+    if (!terms.allowed) return "It has started; it can no longer be cancelled.";
+    const freeUntil = localTime(terms.freeUntil, zone);
+    return terms.feeCents === 0
+      ? `Free to cancel until ${dayLabel(freeUntil.date)} ${
+        clock(freeUntil.minutes)
+      }; after that the fee is ${LATE_CANCELLATION_FEE_PERCENT}% of the price.`
+      : `Cancelling now costs ${
+        formatMoney(terms.feeCents)
+      } (${LATE_CANCELLATION_FEE_PERCENT}% of the price: it starts within ${FREE_CANCELLATION_HOURS} hours).`;
+  }
 }
 
 /** The weekend surcharge in words, for descriptions. */

@@ -9,11 +9,12 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { createBookingStore } from "../../../src/domains/booking/store.ts";
 import { addDays, localTime, parseVenueTime } from "../../../src/domains/booking/time.ts";
-import { VENUE } from "../../../src/domains/booking/venue.ts";
+import { readVenue } from "../../../src/domains/booking/venue.ts";
 import { REFUSED_PREFIX } from "../../../src/pack/reply.ts";
 import { openChat, type ReaderChat, type ToolResult } from "../../helpers/mcp_client.ts";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 
+const VENUE = await readVenue();
 const ZONE = VENUE.timeZone;
 const HOUR = 3_600_000;
 
@@ -47,10 +48,7 @@ function key(): string {
 
 function book(who: Person, args: Record<string, unknown>): Promise<ToolResult> {
   return who.call("domain_do_action", {
-    action: "book",
-    party_size: 2,
-    idempotency_key: key(),
-    ...args,
+    action: { type: "book", party_size: 2, idempotency_key: key(), ...args },
   });
 }
 
@@ -124,8 +122,7 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
       assert(again.data.results[0].start !== slot.start, "the booked time is still offered");
 
       const cancelled = await ann.call("domain_do_action", {
-        action: "cancel",
-        reservation_id: r.id,
+        action: { type: "cancel", reservation_id: r.id },
       });
       assert(!cancelled.isError, cancelled.text);
       assertEquals([cancelled.data.outcome, cancelled.data.feeCents], ["cancelled", 0]);
@@ -135,8 +132,19 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
       const history = await ann.call("domain_list_reservations", { include_cancelled: true });
       assertEquals(history.data.reservations.length, 1);
       refusedWith(
-        await ann.call("domain_do_action", { action: "cancel", reservation_id: r.id }),
+        await ann.call("domain_do_action", { action: { type: "cancel", reservation_id: r.id } }),
         "already cancelled",
+      );
+      // Book and cancel are one union the schema checks: a mix of the two is refused as such.
+      refusedWith(
+        await ann.call("domain_do_action", {
+          action: { type: "cancel", reservation_id: r.id, resource_id: "garden-room" },
+        }),
+        "resource_id",
+      );
+      refusedWith(
+        await ann.call("domain_do_action", { action: { type: "rebook", reservation_id: r.id } }),
+        "action",
       );
       const freeAgain = await ann.call("domain_search", {
         date,
@@ -166,7 +174,9 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
         "no resource or reservation of yours",
       );
       refusedWith(
-        await bo.call("domain_do_action", { action: "cancel", reservation_id: annBooking }),
+        await bo.call("domain_do_action", {
+          action: { type: "cancel", reservation_id: annBooking },
+        }),
         "no resource or reservation of yours",
       );
       const still = await ann.call("domain_get_item", { id: annBooking });
@@ -304,11 +314,13 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
         );
         refusedWith(
           await ann.call("domain_do_action", {
-            action: "book",
-            resource_id: "court-a",
-            start: `${date}T20:00`,
-            end: `${date}T21:00`,
-            party_size: 2,
+            action: {
+              type: "book",
+              resource_id: "court-a",
+              start: `${date}T20:00`,
+              end: `${date}T21:00`,
+              party_size: 2,
+            },
           }),
           "idempotency_key",
         );
@@ -353,8 +365,7 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
       );
       assertStringIncludes(booked.text, "Cancelling now costs");
       const cancelled = await ann.call("domain_do_action", {
-        action: "cancel",
-        reservation_id: booked.data.reservation.id,
+        action: { type: "cancel", reservation_id: booked.data.reservation.id },
       });
       assert(!cancelled.isError, cancelled.text);
       assertEquals(cancelled.data.feeCents, Math.round(price / 2));

@@ -42,7 +42,7 @@ Deno.test("booking: one member may hold at most 20 upcoming reservations, even w
   await using server = await startTestServer({ DOMAIN: "booking", MCP_MAX_OPEN_PER_PERSON: "64" });
   await using chat = await openChat(server, `booking-limit-${crypto.randomUUID()}`);
   const { session } = await chat.begin();
-  const base = bookingPack.examples.domain_do_action as { start: string };
+  const base = (bookingPack.examples.domain_do_action as { action: { start: string } }).action;
   const day = base.start.slice(0, 10);
   // 24 one-hour bookings of four spaces open from 08:00, all asked for at once.
   const asks = Array.from({ length: 24 }, (_, i) => {
@@ -50,12 +50,14 @@ Deno.test("booking: one member may hold at most 20 upcoming reservations, even w
     const hour = String(8 + Math.floor(i / 4)).padStart(2, "0");
     return chat.call("domain_do_action", {
       session,
-      action: "book",
-      resource_id: resource,
-      start: `${day}T${hour}:00`,
-      end: `${day}T${hour}:30`,
-      party_size: 2,
-      idempotency_key: `limit-key-${i}`,
+      action: {
+        type: "book",
+        resource_id: resource,
+        start: `${day}T${hour}:00`,
+        end: `${day}T${hour}:30`,
+        party_size: 2,
+        idempotency_key: `limit-key-${i}`,
+      },
     });
   });
   const results = await Promise.all(asks);

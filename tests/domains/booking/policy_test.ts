@@ -25,7 +25,9 @@ import {
   localTime,
   parseVenueTime,
 } from "../../../src/domains/booking/time.ts";
-import { parseVenue, VENUE } from "../../../src/domains/booking/venue.ts";
+import { parseVenue, readVenue } from "../../../src/domains/booking/venue.ts";
+
+const VENUE = await readVenue();
 
 const ZONE = "Europe/Amsterdam";
 const HOUR = 3_600_000;

@@ -1,0 +1,219 @@
+/**
+ * `domain_do_action`: book a resource, or cancel one of the person's reservations. The two are a
+ * discriminated union on `action.type`, so the schema itself says which fields each needs and
+ * refuses a mix; `book` and `cancel` below each handle one.
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  defineTool,
+  sessionArg,
+  type ToolContext,
+  withReminder,
+  WRITES,
+} from "../../../pack/mod.ts";
+import {
+  BOOKING_HORIZON_DAYS,
+  bookingProblem,
+  cancellationTerms,
+  FREE_CANCELLATION_HOURS,
+  LATE_CANCELLATION_FEE_PERCENT,
+  MAX_BOOKING_MINUTES,
+  MIN_BOOKING_MINUTES,
+  priceOf,
+} from "../policy.ts";
+import type { BookingStore } from "../store.ts";
+import { formatVenueTime, parseVenueTime } from "../time.ts";
+import { ReservationViewSchema, viewsOf } from "../views.ts";
+import { notFound, reservationId, resourceId, timeArg } from "./arguments.ts";
+import { nextFreeTimes, slotLine } from "./slots.ts";
+
+const MINUTE = 60_000;
+
+const Book = z.object({
+  type: z.literal("book"),
+  resource_id: resourceId.describe("The resource, from domain_search"),
+  start: timeArg.describe(
+    "Start: YYYY-MM-DDTHH:MM on the venue's clock, or with an offset like 2030-05-04T18:30+02:00",
+  ),
+  end: timeArg.describe("End, same form"),
+  party_size: z.number().int().min(1).max(10_000).describe("How many people"),
+  note: z.string().max(300).optional().describe("A note for the desk (optional)"),
+  idempotency_key: z.string().regex(/^[A-Za-z0-9._:-]{8,64}$/).describe(
+    "8-64 letters, digits or ._:- you make up for this booking; reuse it only to retry it",
+  ),
+}).strict();
+
+const Cancel = z.object({
+  type: z.literal("cancel"),
+  reservation_id: reservationId.describe("The reservation, from domain_list_reservations"),
+}).strict();
+
+const Output = withReminder({
+  action: z.enum(["book", "cancel"]),
+  outcome: z.enum(["booked", "already_booked", "cancelled"]).describe(
+    "already_booked: this idempotency_key had booked it before; nothing new was booked",
+  ),
+  reservation: ReservationViewSchema,
+  priceCents: z.number().int().optional().describe("book: the price"),
+  feeCents: z.number().int().optional().describe("cancel: the fee charged"),
+});
+
+/** `domain_do_action`. */
+export const doActionTool = defineTool<BookingStore>()({
+  name: "domain_do_action",
+  title: "Book or cancel",
+  description: 'action {type: "book"} reserves a resource: resource_id, start and end (on a ' +
+    `quarter hour, ${MIN_BOOKING_MINUTES} min to ${MAX_BOOKING_MINUTES / 60} h, within opening ` +
+    `hours, at most ${BOOKING_HORIZON_DAYS} days ahead), party_size, an optional note, and an ` +
+    "idempotency_key you make up for this booking (e.g. a short random string): if the call " +
+    "is retried with the same key, the same reservation comes back instead of a second one. " +
+    'Confirm the time and price with the person before booking. action {type: "cancel"} ' +
+    "cancels one of the person's reservations by reservation_id: free until " +
+    `${FREE_CANCELLATION_HOURS} h before the start, then ${LATE_CANCELLATION_FEE_PERCENT}% of ` +
+    "the price, and not once it has started.",
+  inputSchema: z.object({
+    session: sessionArg,
+    action: z.discriminatedUnion("type", [Book, Cancel]).describe(
+      'What to do: {type: "book", …} or {type: "cancel", reservation_id}',
+    ),
+  }).strict(),
+  outputSchema: Output,
+  annotations: WRITES,
+  access: "write",
+  run: ({ action }, ctx) => action.type === "book" ? book(action, ctx) : cancel(action, ctx),
+});
+
+type Context = ToolContext<BookingStore>;
+
+async function cancel(
+  { reservation_id }: z.infer<typeof Cancel>,
+  { store, identity, reply }: Context,
+) {
+  const views = viewsOf(store.venue);
+  const zone = views.zone;
+  const now = Date.now();
+  const done = await store.cancel(identity.sub, reservation_id, (r, at) => {
+    const terms = cancellationTerms(r.start, r.priceCents, at);
+    return terms.allowed ? terms.feeCents : null;
+  });
+  switch (done.outcome) {
+    case "not_found":
+      return reply.refused(notFound(reservation_id));
+    case "already_cancelled":
+      return reply.refused(
+        `${done.reservation.id} was already cancelled (${
+          formatVenueTime(done.reservation.cancelledAt!, zone)
+        }).`,
+      );
+    case "started":
+      return reply.refused(
+        `${done.reservation.id} started at ${
+          formatVenueTime(done.reservation.start, zone)
+        }; a booking cannot be cancelled once it has started.`,
+      );
+  }
+  const r = done.reservation;
+  const fee = r.feeCents ?? 0;
+  return reply.success(
+    {
+      action: "cancel",
+      outcome: "cancelled",
+      reservation: views.reservationView(r, now),
+      feeCents: fee,
+    },
+    `Cancelled: ${views.reservationLine(r)}.\n${
+      fee === 0
+        ? "No fee: it was cancelled more than 24 hours before the start."
+        : `Cancellation fee ${views.formatMoney(fee)} (${LATE_CANCELLATION_FEE_PERCENT}% of ${
+          views.formatMoney(r.priceCents)
+        }: cancelled within ${FREE_CANCELLATION_HOURS} hours of the start).`
+    }`,
+  );
+}
+
+async function book(args: z.infer<typeof Book>, { store, identity, reply }: Context) {
+  const views = viewsOf(store.venue);
+  const zone = views.zone;
+  const now = Date.now();
+  const start = parseVenueTime(args.start, zone);
+  const end = parseVenueTime(args.end, zone);
+  if (start === undefined || end === undefined) {
+    return reply.refused(
+      `start and end must be times like 2030-05-04T18:30 (read on the venue's clock, ${zone}) or with an offset like 2030-05-04T18:30+02:00; got ${
+        JSON.stringify(args.start)
+      } and ${JSON.stringify(args.end)}.`,
+    );
+  }
+  const resource = await store.getResource(args.resource_id);
+  if (!resource) {
+    return reply.refused(
+      `there is no resource "${args.resource_id}". Resource ids come from domain_search.`,
+    );
+  }
+  const request = { start, end, partySize: args.party_size };
+  const problem = bookingProblem(resource, request, now, zone);
+  if (problem) return reply.refused(problem);
+  const price = priceOf(resource.hourlyPriceCents, start, end, zone).totalCents;
+  const booked = await store.book(identity.sub, {
+    resourceId: resource.id,
+    start,
+    end,
+    partySize: request.partySize,
+    note: args.note ?? null,
+    idempotencyKey: args.idempotency_key,
+    priceCents: price,
+  }, zone);
+  switch (booked.outcome) {
+    case "key_reused":
+      return reply.refused(
+        `idempotency_key "${args.idempotency_key}" already booked ${
+          views.reservationLine(booked.reservation)
+        }. Use a new key for a different booking; reuse a key only to retry the same one.`,
+      );
+    case "limit":
+      return reply.refused(
+        `this member already holds ${booked.limit} upcoming reservations, the most one member ` +
+          "may. Cancel one they no longer need (domain_list_reservations lists them), then book.",
+      );
+    case "not_bookable":
+      return reply.refused(
+        `${resource.name} cannot be booked for ${
+          views.whenText(start, end)
+        } (closed, too small or already started). Check domain_search for free times.`,
+      );
+    case "taken":
+      return reply.refused(await takenText(store, resource, start, end));
+  }
+  const r = booked.reservation;
+  const again = booked.outcome === "replayed";
+  return reply.success(
+    {
+      action: "book",
+      outcome: again ? "already_booked" : "booked",
+      reservation: views.reservationView(r, now),
+      priceCents: r.priceCents,
+    },
+    `${again ? "Already booked with this idempotency_key (nothing new booked)" : "Booked"}: ${
+      views.reservationLine(r)
+    }${r.status === "cancelled" ? " (since cancelled)" : ""}.\n${views.cancellationText(r, now)}`,
+  );
+}
+
+/** The refusal for a time someone else just took, with the next free times to offer instead. */
+async function takenText(
+  store: BookingStore,
+  resource: Parameters<typeof nextFreeTimes>[1],
+  start: number,
+  end: number,
+): Promise<string> {
+  const next = await nextFreeTimes(store, resource, start, (end - start) / MINUTE);
+  return `that time was just taken: ${resource.name} is already booked for part of ${
+    viewsOf(store.venue).whenText(start, end)
+  }. ${
+    next.length === 0
+      ? "It has no free time of that length in the next week; try another resource."
+      : `Next free times: ${next.map((s) => slotLine(store, s)).join("; ")}.`
+  } Offer the person one of these, or another resource.`;
+}
