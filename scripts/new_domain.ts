@@ -330,16 +330,16 @@ You are ${name}'s assistant: friendly, brief and precise.
       null,
       2,
     ) + "\n",
-    [`tests/domains/${id}/store_test.ts`]: `/**
+    [`src/domains/${id}/store_test.ts`]: `/**
  * ${name}'s store on PostgreSQL through the Neon driver (the kit's contract test walks its tools).
  *
  * @module
  */
 import { assertEquals } from "@std/assert";
-import { ${c}Pack } from "../../../src/domains/${id}/pack.ts";
-import { create${store}, ITEMS_CONTENT } from "../../../src/domains/${id}/store.ts";
-import { databaseOver } from "../../../src/store/database.ts";
-import { createTestDatabase } from "../../helpers/postgres.ts";
+import { ${c}Pack } from "./pack.ts";
+import { create${store}, ITEMS_CONTENT } from "./store.ts";
+import { databaseOver } from "../../store/database.ts";
+import { createTestDatabase } from "../../../tests/helpers/postgres.ts";
 
 Deno.test("${id} store: search, get, a person's list", async () => {
   await using db = await createTestDatabase();
@@ -393,7 +393,7 @@ export async function createDomain(root: string, id: string): Promise<string[]> 
   if (problem) throw new NewDomainError(problem);
   const registryPath = `${root}/src/domains/registry.ts`;
   const registry = await Deno.readTextFile(registryPath);
-  for (const dir of [`src/domains/${id}`, `seed/${id}`, `tests/domains/${id}`]) {
+  for (const dir of [`src/domains/${id}`, `seed/${id}`]) {
     if (await pathExists(`${root}/${dir}`)) {
       throw new NewDomainError(`${dir} already exists: pack "${id}" is taken; choose another id.`);
     }
@@ -432,7 +432,7 @@ Next:
   3. src/domains/${id}/tools.ts and store.ts — your domain_* tools and the queries behind them;
      keep one example call per tool in pack.ts (the contract tests run them).
   4. seed/${id}/items.json — your catalog (or replace the seed with your own content).
-  5. tests/domains/${id}/ — your store and tool tests.
+  5. src/domains/${id}/*_test.ts — your store and tool tests, beside the code they cover.
 Then:  DOMAIN=${id} deno task dev     and     deno task test
 See README "Make it yours" for the invariants the kit keeps for you.`);
   } catch (error) {

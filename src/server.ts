@@ -15,7 +15,7 @@ import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
 import { backfillPersonIndex, deletePersonRecords } from "./kv/person_keys.ts";
 import { SIGNIN_PERSON_RECORDS } from "./signin/person_records.ts";
 import { createSessions, loadSessionSecret, SESSION_PERSON_RECORDS } from "./session/sessions.ts";
-import type { SigninContext } from "./signin/context.ts";
+import { type SigninContext, signinContextFor } from "./signin/context.ts";
 import { isGrantRevoked } from "./signin/grants.ts";
 import { createSigninLimits } from "./signin/limits.ts";
 import {
@@ -140,21 +140,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const signingKey = config.onDeploy
         ? await loadOrCreateSigningKeyInKv(await kv.get())
         : await loadOrCreateSigningKey(config.dataDir);
-      signin = {
+      signin = signinContextFor(config, {
         kv,
-        issuer: config.auth.issuer,
-        jwksUrl: config.auth.jwksUrl,
-        resourceUrl: config.resourceUrl,
-        scopes: config.requiredScopes,
         signingKey,
-        accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
-        refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
-        metadataDocumentHostAllowlist: config.auth.metadataDocumentHostAllowlist,
         brand: pack.brand,
-        warnOnPages: config.auth.warnOnPages,
         limits: createSigninLimits(kv, config.auth.registrationsPerHour),
-        bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
-      };
+      });
     }
     // Tokens of the bundled issuer name their grant: once it is revoked they stop working at /mcp.
     const signinKv = kv;

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Config } from "../config.ts";
 import type { KvHandle } from "../kv/kv_handle.ts";
 import type { SigninLimits } from "./limits.ts";
 import type { SigningKey } from "./signing_key.ts";
@@ -35,4 +36,30 @@ export interface SigninContext {
   limits: SigninLimits;
   /** A form or registration body that sends nothing this long is answered 408 (ms). */
   bodyIdleTimeoutMs: number;
+}
+
+/**
+ * The development issuer's context for `config` (whose `auth` must be the development issuer):
+ * its settings come from the configuration, the rest from what start-up opened.
+ */
+export function signinContextFor(
+  config: Config,
+  opened: Pick<SigninContext, "kv" | "signingKey" | "brand" | "limits">,
+): SigninContext {
+  if (config.auth.kind !== "development") {
+    throw new TypeError("the development sign-in runs only with the development issuer");
+  }
+  const { auth } = config;
+  return {
+    ...opened,
+    issuer: auth.issuer,
+    jwksUrl: auth.jwksUrl,
+    resourceUrl: config.resourceUrl,
+    scopes: config.requiredScopes,
+    accessTokenTtlSeconds: auth.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: auth.refreshTokenTtlSeconds,
+    metadataDocumentHostAllowlist: auth.metadataDocumentHostAllowlist,
+    warnOnPages: auth.warnOnPages,
+    bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+  };
 }

@@ -1,12 +1,14 @@
 /**
  * The kit speaks of no pack: its words come from the selected pack's brand. This walks every file
- * of the kit (everything under `src/` but `src/domains/`) for the shipped packs' own words.
+ * of the kit (everything under `src/` but `src/domains/`, `main.ts` and `scripts/`) for the shipped
+ * packs' own words, spaced, hyphenated, joined or abbreviated.
  *
  * @module
  */
 import { assertEquals } from "@std/assert";
 
-const PACK_WORDS = /reading room|librar|article|shelf|venue|booking|reservation|willowbank/i;
+const PACK_WORDS =
+  /reading[-_ ]?room|librar|article|shelf|venue|booking|reservation|willowbank|\bwbk?\b/i;
 
 /**
  * The default pack's name on the wire (`reading-room:…`, `rr_…`, `rr-…`, `rrt_…`): the kit's own
@@ -27,7 +29,8 @@ const EARLIER_NAMES: [file: string, text: string][] = [
   ["session/session_token.ts", "earlier names"],
   ["store/migrations.ts", "DROP FUNCTION IF EXISTS rr_"],
 ];
-const SRC = new URL("../../src/", import.meta.url);
+const ROOT = new URL("../../", import.meta.url);
+const SRC = new URL("src/", ROOT);
 
 async function* kitFiles(dir: URL): AsyncGenerator<URL> {
   for await (const entry of Deno.readDir(dir)) {
@@ -39,11 +42,14 @@ async function* kitFiles(dir: URL): AsyncGenerator<URL> {
 
 Deno.test("no pack's words in the kit, nor the default pack's name on its wire", async () => {
   const found: string[] = [];
-  for await (const file of kitFiles(SRC)) {
+  const files = [new URL("main.ts", ROOT)];
+  for await (const file of kitFiles(SRC)) files.push(file);
+  for await (const file of kitFiles(new URL("scripts/", ROOT))) files.push(file);
+  for (const file of files) {
     (await Deno.readTextFile(file)).split("\n").forEach((line, i) => {
-      const path = file.pathname.split("/src/")[1];
+      const path = file.pathname.slice(ROOT.pathname.length).replace(/^src\//, "");
       const earlier = EARLIER_NAMES.some(([f, text]) => path === f && line.includes(text));
-      if (PACK_WORDS.test(line) || (WIRE_WORDS.test(line) && !earlier)) {
+      if ((PACK_WORDS.test(line) || WIRE_WORDS.test(line)) && !earlier) {
         found.push(`${path}:${i + 1}: ${line}`);
       }
     });

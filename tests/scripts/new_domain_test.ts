@@ -80,7 +80,7 @@ Deno.test("new-domain: a generated pack passes the contract tests and starts", a
           "seed/demo_desk/rules.md",
           "seed/demo_desk/persona.md",
           "seed/demo_desk/items.json",
-          "tests/domains/demo_desk/store_test.ts",
+          "src/domains/demo_desk/store_test.ts",
           "Next:",
           "DOMAIN=demo_desk deno task dev",
         ]
@@ -109,7 +109,7 @@ Deno.test("new-domain: a generated pack passes the contract tests and starts", a
     await t.step(
       "the kit's contract tests and its own tests pass, formatted and lint-clean",
       async () => {
-        const generated = ["src/domains/demo_desk", "seed/demo_desk", "tests/domains/demo_desk"];
+        const generated = ["src/domains/demo_desk", "seed/demo_desk"];
         const fmt = await run(dir, ["fmt", "--check", ...generated]);
         assertEquals(fmt.code, 0, fmt.text);
         const lint = await run(dir, ["lint", ...generated]);
@@ -122,7 +122,7 @@ Deno.test("new-domain: a generated pack passes the contract tests and starts", a
           "--filter",
           "demo_desk",
           "tests/domains/pack_contract_test.ts",
-          "tests/domains/demo_desk/",
+          "src/domains/demo_desk/",
         ]);
         assertEquals(tested.code, 0, tested.text);
         assertStringIncludes(tested.text, "pack contract: demo_desk ... ok");

@@ -5,14 +5,14 @@
  * @module
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { writeArticles } from "../../../src/domains/reading_room/catalog.ts";
-import { READING_ROOM_MIGRATIONS } from "../../../src/domains/reading_room/migrations.ts";
-import { createReadingRoomStore } from "../../../src/domains/reading_room/store.ts";
-import { type Database, databaseOver } from "../../../src/store/database.ts";
-import { openPglite } from "../../../src/store/pglite.ts";
-import type { SqlTransaction } from "../../../src/store/types.ts";
-import { createTestDatabase } from "../../helpers/postgres.ts";
-import { FIXTURE_ARTICLES } from "./fixture_articles.ts";
+import { writeArticles } from "./catalog.ts";
+import { READING_ROOM_MIGRATIONS } from "./migrations.ts";
+import { createReadingRoomStore } from "./store.ts";
+import { type Database, databaseOver } from "../../store/database.ts";
+import { openPglite } from "../../store/pglite.ts";
+import type { SqlTransaction } from "../../pack/mod.ts";
+import { createTestDatabase } from "../../../tests/helpers/postgres.ts";
+import { FIXTURE_ARTICLES } from "../../../tests/domains/reading_room/fixture_articles.ts";
 
 const SCHEMA = {
   namespace: "reading_room",
@@ -132,7 +132,7 @@ Deno.test("reading room store: embedded PGlite", async (t) => {
 });
 
 const LEGACY_SCHEMA = await Deno.readTextFile(
-  new URL("../../fixtures/legacy_schema.sql", import.meta.url),
+  new URL("../../../tests/fixtures/legacy_schema.sql", import.meta.url),
 );
 
 Deno.test("a database made before packs opens under the packs with every shelf in its table", async () => {

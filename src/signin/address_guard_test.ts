@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { isPublicAddress, outboundHostProblem } from "../../src/signin/address_guard.ts";
+import { isPublicAddress, outboundHostProblem } from "./address_guard.ts";
 
 Deno.test("only public unicast addresses count as public", async (t) => {
   const cases: [string, boolean][] = [

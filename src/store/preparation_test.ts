@@ -5,9 +5,9 @@
  * @module
  */
 import { assertEquals, assertRejects } from "@std/assert";
-import { databaseOver } from "../../src/store/database.ts";
-import type { SqlClient } from "../../src/store/types.ts";
-import { createTestDatabase } from "../helpers/postgres.ts";
+import { databaseOver } from "./database.ts";
+import type { SqlClient } from "./types.ts";
+import { createTestDatabase } from "../../tests/helpers/postgres.ts";
 
 Deno.test("calls that time out during a slow preparation wait for it instead of starting another", async () => {
   await using db = await createTestDatabase();

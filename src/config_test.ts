@@ -1,5 +1,5 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { ConfigError, ENV_VARIABLES, parseConfig } from "../src/config.ts";
+import { ConfigError, ENV_VARIABLES, parseConfig } from "./config.ts";
 
 Deno.test("config defaults need no environment at all", () => {
   const config = parseConfig({});

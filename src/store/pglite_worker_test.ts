@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { applyMigrations, CORE_MIGRATIONS, CORE_NAMESPACE } from "../../src/store/migrations.ts";
-import { openPglite } from "../../src/store/pglite.ts";
-import { type SqlClient, StoreError } from "../../src/store/types.ts";
+import { applyMigrations, CORE_MIGRATIONS, CORE_NAMESPACE } from "./migrations.ts";
+import { openPglite } from "./pglite.ts";
+import { type SqlClient, StoreError } from "./types.ts";
 
 const DEADLINE_MS = 1_000;
 /** What "by the deadline" allows on a shared, busy machine. */

@@ -5,14 +5,10 @@
  * @module
  */
 import { assertEquals } from "@std/assert";
-import {
-  backfillPersonIndex,
-  deletePersonRecords,
-  indexForPerson,
-} from "../../src/kv/person_keys.ts";
-import { SESSION_PERSON_RECORDS } from "../../src/session/sessions.ts";
-import { signinKeys } from "../../src/signin/kv_keys.ts";
-import { SIGNIN_PERSON_RECORDS } from "../../src/signin/person_records.ts";
+import { backfillPersonIndex, deletePersonRecords, indexForPerson } from "./person_keys.ts";
+import { SESSION_PERSON_RECORDS } from "../session/sessions.ts";
+import { signinKeys } from "../signin/kv_keys.ts";
+import { SIGNIN_PERSON_RECORDS } from "../signin/person_records.ts";
 
 async function withKv(work: (kv: Deno.Kv) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();

@@ -1,6 +1,6 @@
-import { databaseOver } from "../../src/store/database.ts";
-import { openPglite } from "../../src/store/pglite.ts";
-import { runStoreContract } from "./contract.ts";
+import { databaseOver } from "./database.ts";
+import { openPglite } from "./pglite.ts";
+import { runStoreContract } from "../../tests/helpers/store_contract.ts";
 
 Deno.test("store contract: embedded PGlite", async (t) => {
   const database = databaseOver(await openPglite(), { namespace: "test", migrations: [] }, 10_000);

@@ -18,14 +18,9 @@ import {
   priceOf,
   startsWithin,
   WEEKEND_PERCENT,
-} from "../../../src/domains/booking/policy.ts";
-import {
-  formatVenueTime,
-  instantOf,
-  localTime,
-  parseVenueTime,
-} from "../../../src/domains/booking/time.ts";
-import { parseVenue, readVenue } from "../../../src/domains/booking/venue.ts";
+} from "./policy.ts";
+import { formatVenueTime, instantOf, localTime, parseVenueTime } from "./time.ts";
+import { parseVenue, readVenue } from "./venue.ts";
 
 const VENUE = await readVenue();
 

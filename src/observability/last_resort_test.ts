@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { installLastResortGuard } from "../../src/observability/last_resort.ts";
+import { installLastResortGuard } from "./last_resort.ts";
 
 Deno.test("the last-resort guard logs a stray rejection by name only and the process goes on", async () => {
   const lines: string[] = [];

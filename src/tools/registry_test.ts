@@ -1,11 +1,11 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { z } from "zod";
-import { defineTool, type Pack, READ_ONLY, sessionArg } from "../../src/pack/mod.ts";
-import { allPacks } from "../../src/domains/registry.ts";
-import { buildToolRegistry, PackContractError } from "../../src/tools/registry.ts";
-import { openChat } from "../helpers/mcp_client.ts";
-import { probePack, probeTool } from "../helpers/probe_pack.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { defineTool, type Pack, READ_ONLY, sessionArg } from "../pack/mod.ts";
+import { allPacks } from "../domains/registry.ts";
+import { buildToolRegistry, PackContractError } from "./registry.ts";
+import { openChat } from "../../tests/helpers/mcp_client.ts";
+import { probePack, probeTool } from "../../tests/helpers/probe_pack.ts";
+import { startTestServer } from "../../tests/helpers/server.ts";
 
 const probe = probePack();
 const TEXTS = { brand: probe.brand, sessionMinutes: 45, stateMaxBytes: 100_000 };

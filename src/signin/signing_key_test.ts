@@ -1,11 +1,7 @@
 import { assertEquals, assertNotEquals, assertRejects } from "@std/assert";
 import { join } from "node:path";
-import { clientSecretFor } from "../../src/signin/derived_secrets.ts";
-import {
-  loadOrCreateSigningKey,
-  publicJwks,
-  SIGNING_KEY_FILE,
-} from "../../src/signin/signing_key.ts";
+import { clientSecretFor } from "./derived_secrets.ts";
+import { loadOrCreateSigningKey, publicJwks, SIGNING_KEY_FILE } from "./signing_key.ts";
 
 Deno.test("the development signing key is created once and persisted", async (t) => {
   const dir = await Deno.makeTempDir();
@@ -32,10 +28,10 @@ Deno.test("the development signing key is created once and persisted", async (t)
     });
     await t.step("client secrets survive a restart and differ per key", async () => {
       const again = await loadOrCreateSigningKey(dataDir);
-      const secret = await clientSecretFor(first.secretsKey, "rr-x");
-      assertEquals(await clientSecretFor(again.secretsKey, "rr-x"), secret);
+      const secret = await clientSecretFor(first.secretsKey, "kit-x");
+      assertEquals(await clientSecretFor(again.secretsKey, "kit-x"), secret);
       const other = await loadOrCreateSigningKey(join(dir, "other"));
-      assertNotEquals(await clientSecretFor(other.secretsKey, "rr-x"), secret);
+      assertNotEquals(await clientSecretFor(other.secretsKey, "kit-x"), secret);
     });
     await t.step("the derived secrets key cannot be exported", async () => {
       assertEquals(first.secretsKey.extractable, false);

@@ -6,10 +6,10 @@
  * @module
  */
 import { assertEquals, assertRejects } from "@std/assert";
-import { databaseOver } from "../../src/store/database.ts";
-import { openPglite } from "../../src/store/pglite.ts";
-import { type SqlClient, StoreError } from "../../src/store/types.ts";
-import { createTestDatabase } from "../helpers/postgres.ts";
+import { databaseOver } from "./database.ts";
+import { openPglite } from "./pglite.ts";
+import { type SqlClient, StoreError } from "./types.ts";
+import { createTestDatabase } from "../../tests/helpers/postgres.ts";
 
 async function codeOf(call: Promise<unknown>): Promise<string> {
   const error = await assertRejects(() => call, StoreError);

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { argumentProblem } from "../../src/tools/argument_limits.ts";
+import { argumentProblem } from "./argument_limits.ts";
 
 function nested(depth: number): Record<string, unknown> {
   let value: Record<string, unknown> = { leaf: true };

@@ -7,9 +7,9 @@ import {
   redeemAuthorizationCode,
   REFRESH_GRACE_MS,
   rotateRefreshToken,
-} from "../../src/signin/grants.ts";
-import { hashSecret } from "../../src/signin/kv_records.ts";
-import { signinKeys } from "../../src/signin/kv_keys.ts";
+} from "./grants.ts";
+import { hashSecret } from "./kv_records.ts";
+import { signinKeys } from "./kv_keys.ts";
 
 const RESOURCE = "http://localhost:8000/mcp";
 const VERIFIER = "v".repeat(43);
@@ -30,7 +30,7 @@ async function withKv(work: (kv: Deno.Kv, key: CryptoKey) => Promise<void>) {
 }
 
 /** A fresh grant for `clientId`: its first refresh token and family id. */
-async function grant(kv: Deno.Kv, clientId = "rr-a") {
+async function grant(kv: Deno.Kv, clientId = "kit-a") {
   const code = await issueAuthorizationCode(kv, {
     clientId,
     sub: "dev-alice",
@@ -60,7 +60,7 @@ Deno.test("a rotated refresh token answers a retry within the grace, and only th
     const rotate = (
       refreshToken: string,
       now: () => number,
-      clientId = "rr-a",
+      clientId = "kit-a",
       resource?: string,
     ) => rotateRefreshToken(kv, { refreshToken, clientId, resource }, key, now);
 
@@ -98,9 +98,9 @@ Deno.test("a rotated refresh token answers a retry within the grace, and only th
     );
     await t.step("another client's attempt is refused and revokes nothing", async () => {
       const first = await grant(kv);
-      await refused(() => rotate(first.refreshToken, at(0), "rr-b"));
+      await refused(() => rotate(first.refreshToken, at(0), "kit-b"));
       const a = await rotate(first.refreshToken, at(0));
-      await refused(() => rotate(first.refreshToken, at(10), "rr-b"));
+      await refused(() => rotate(first.refreshToken, at(10), "kit-b"));
       assertEquals(await isGrantRevoked(kv, first.familyId), false);
       assertEquals((await rotate(first.refreshToken, at(20))).refreshToken, a.refreshToken);
     });
@@ -108,7 +108,7 @@ Deno.test("a rotated refresh token answers a retry within the grace, and only th
       const first = await grant(kv);
       await rotate(first.refreshToken, at(0));
       await refused(
-        () => rotate(first.refreshToken, at(10), "rr-a", "https://other.example/mcp"),
+        () => rotate(first.refreshToken, at(10), "kit-a", "https://other.example/mcp"),
         "invalid_target",
       );
       assertEquals(await isGrantRevoked(kv, first.familyId), false);

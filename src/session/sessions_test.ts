@@ -1,8 +1,8 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import type { SessionError } from "../../src/session/errors.ts";
-import { openKvHandle } from "../../src/kv/kv_handle.ts";
-import { createSessions, loadSessionSecret, sessionRecordKey } from "../../src/session/sessions.ts";
-import { cachedSessionVerifier, signSessionToken } from "../../src/session/session_token.ts";
+import type { SessionError } from "./errors.ts";
+import { openKvHandle } from "../kv/kv_handle.ts";
+import { createSessions, loadSessionSecret, sessionRecordKey } from "./sessions.ts";
+import { cachedSessionVerifier, signSessionToken } from "./session_token.ts";
 
 const secret = new TextEncoder().encode("unit-test-secret-unit-test-secret-000");
 const alice = { sub: "alice" };

@@ -1,14 +1,14 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { databaseOver } from "../../src/store/database.ts";
+import { databaseOver } from "./database.ts";
 import {
   applyMigrations,
   CORE_MIGRATIONS,
   CORE_NAMESPACE,
   type MigrationSet,
-} from "../../src/store/migrations.ts";
-import { openNeon } from "../../src/store/neon.ts";
-import { createTestDatabase } from "../helpers/postgres.ts";
-import { runStoreContract } from "./contract.ts";
+} from "./migrations.ts";
+import { openNeon } from "./neon.ts";
+import { createTestDatabase } from "../../tests/helpers/postgres.ts";
+import { runStoreContract } from "../../tests/helpers/store_contract.ts";
 
 Deno.test("store contract: PostgreSQL through the Neon driver", async (t) => {
   await using db = await createTestDatabase();

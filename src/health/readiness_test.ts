@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
-import { type Readiness, readinessCheck, sharedReadiness } from "../../src/health/readiness.ts";
-import { openKvHandle } from "../../src/kv/kv_handle.ts";
+import { type Readiness, readinessCheck, sharedReadiness } from "./readiness.ts";
+import { openKvHandle } from "../kv/kv_handle.ts";
 
 const READY: Readiness = { ready: true, checks: { database: "ok", kv: "ok" } };
 
