@@ -13,7 +13,7 @@
  * @example A minimal pack
  * ```ts
  * import { z } from "zod";
- * import { definePack, defineTool, READ_ONLY, sessionArg, withReminder } from "../../pack/mod.ts";
+ * import { definePack, defineTool, READ_ONLY, sessionArg, withReminder } from "./mod.ts"; // in a pack: "../../pack/mod.ts"
  *
  * type Store = { count(): Promise<number> };
  * export const counterPack = definePack({
