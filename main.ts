@@ -36,6 +36,10 @@ const issuer = config.auth.kind === "development"
   ? "development sign-in (built in; anyone can sign in as anyone — local use only)"
   : config.auth.issuer;
 const { brand } = server;
+// Mint reads the issuer this server recorded in its data directory: DATA_DIR is all it needs.
+const mintCommand = `${
+  config.dataDir === ".data" ? "" : `DATA_DIR=${config.dataDir} `
+}deno task mint --sub alice`;
 console.log(
   `${brand.productName} connector is listening on http://${listening.hostname}:${listening.port}.
 
@@ -44,7 +48,7 @@ console.log(
   About page      ${config.publicUrl}/
 
 Try the door with a token:
-  deno task mint --sub alice          # prints an access token for the development issuer
+  TOKEN=$(${mintCommand})     # an access token for this server
   curl -i -X POST ${config.resourceUrl} -H "Authorization: Bearer $TOKEN" \\
     -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \\
     -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'

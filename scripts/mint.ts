@@ -3,11 +3,16 @@
  * [--scope "…"]` prints an access token signed with the development key, for tests and for trying
  * the door with curl. A negative `--ttl` gives an already expired token.
  *
+ * It signs for the development server last started with the same `DATA_DIR` (which records its
+ * issuer there), whatever `PORT` or `PUBLIC_URL` that server had; `PUBLIC_URL`/`PORT` given here,
+ * or `--iss`/`--aud`, override it. It says on standard error which issuer it signed for.
+ *
  * @module
  */
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { issueAccessToken } from "../src/signin/access_token.ts";
+import { readIssuerRecord } from "../src/signin/issuer_record.ts";
 import { loadOrCreateSigningKey } from "../src/signin/signing_key.ts";
 
 const USAGE =
@@ -49,13 +54,35 @@ try {
         "tokens are what the server accepts.",
     );
   }
+  // The server recorded who it is in the data directory; what is set here explicitly wins.
+  const recorded = await readIssuerRecord(config.dataDir);
+  const explicit = ["PUBLIC_URL", "PORT", "RESOURCE_URL"].some((name) => Deno.env.get(name));
+  const server = recorded && !explicit ? recorded : undefined;
+  const issuer = values.iss ?? server?.issuer ?? config.auth.issuer;
+  const audience = values.aud ?? server?.resourceUrl ?? config.resourceUrl;
+  if (recorded && explicit && recorded.issuer !== issuer) {
+    console.error(
+      `note: the server last started with DATA_DIR=${config.dataDir} is ${recorded.issuer}; this ` +
+        `token is for ${issuer} (drop PUBLIC_URL/PORT to sign for that server).`,
+    );
+  }
+  console.error(
+    `Signed for issuer ${issuer}, resource ${audience}${
+      server
+        ? ` (the server recorded in ${config.dataDir})`
+        : recorded
+        ? ""
+        : " (no server has started with this DATA_DIR yet)"
+    }.`,
+  );
   const key = await loadOrCreateSigningKey(config.dataDir);
   const token = await issueAccessToken(key, {
-    issuer: values.iss ?? config.auth.issuer,
-    audience: values.aud ?? config.resourceUrl,
+    issuer,
+    audience,
     sub: values.sub,
     email: values.email,
-    scope: values.scope ?? config.requiredScopes.join(" "),
+    scope: values.scope ??
+      (server?.scopes.length ? server.scopes : config.requiredScopes).join(" "),
     clientId: values["client-id"] ?? "mint-cli",
     ttlSeconds: ttl,
   });

@@ -7,6 +7,7 @@ import { createAccessVerifier } from "./auth/access_verifier.ts";
 import { createApp } from "./app.ts";
 import { preparePrivateDataDir } from "./data_dir.ts";
 import { type Config, parseConfig, processEnvironment } from "./config.ts";
+import { StartupError } from "./errors.ts";
 import type { Pack, PackBrand } from "./pack/mod.ts";
 import { type Guidance, loadGuidance } from "./guidance.ts";
 import { readinessCheck, sharedReadiness } from "./health/readiness.ts";
@@ -17,6 +18,7 @@ import { SIGNIN_PERSON_RECORDS } from "./signin/person_records.ts";
 import { createSessions, loadSessionSecret, SESSION_PERSON_RECORDS } from "./session/sessions.ts";
 import { type SigninContext, signinContextFor } from "./signin/context.ts";
 import { isGrantRevoked } from "./signin/grants.ts";
+import { writeIssuerRecord } from "./signin/issuer_record.ts";
 import { createSigninLimits } from "./signin/limits.ts";
 import {
   loadOrCreateSigningKey,
@@ -123,6 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // and the development sign-in's grants, codes and pending sign-ins (refresh tokens refused
       // at once, access tokens at /mcp within the 30 s grant check).
       atomically: (work) => database!.atomically(work),
+      readOnly: (work) => database!.readOnly(work),
       forget: async (sub) => {
         await database!.forgetPerson(sub);
         await kv!.use((db) => deletePersonRecords(db, sub));
@@ -133,13 +136,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       brand: pack.brand,
       sessionMinutes: Math.round(config.session.ttlSeconds / 60),
       stateMaxBytes: config.stateMaxBytes,
-    }, { callsPerPerson: config.maxOpenPerPerson });
+    }, { callsPerPerson: config.maxOpenPerPerson, development: !config.production });
     let signin: SigninContext | undefined;
     if (config.auth.kind === "development") {
       // Deno Deploy has no writable disk: there the key lives in KV.
       const signingKey = config.onDeploy
         ? await loadOrCreateSigningKeyInKv(await kv.get())
         : await loadOrCreateSigningKey(config.dataDir);
+      // So that `deno task mint` with this DATA_DIR signs for this server, whatever its port.
+      if (!config.onDeploy) {
+        await writeIssuerRecord(config.dataDir, {
+          issuer: config.auth.issuer,
+          resourceUrl: config.resourceUrl,
+          scopes: config.requiredScopes,
+        });
+      }
       signin = signinContextFor(config, {
         kv,
         signingKey,
@@ -164,11 +175,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       subjectKey: await logSubjectKey(sessionSecret),
       logSink: options.logSink,
     }).fetch as typeof handle;
-    // Connect to the database and bring the schema up to date now rather than on the first call:
-    // it overlaps with whatever the process does next (the first calls join it), and a database
-    // that is down is only reported later, by the calls that need it. (Not through the shared
-    // readiness check: a probe joining that would inherit its earlier deadline.)
-    database.ping().catch(() => {});
+    // Bring the schema up to date before saying the server is up (calls arriving meanwhile join
+    // it): a migration that fails or was changed after it ran stops the start, naming it.
+    await prepareAtStart(database, config);
   } catch (error) {
     await server.shutdown();
     kv?.close();
@@ -190,6 +199,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     shutdown,
     finished: server.finished,
   };
+}
+
+/** The database could not be prepared at start-up in production. */
+export class DatabaseNotReadyError extends StartupError<"database_not_ready"> {}
+
+/**
+ * Waits for the database to open and its schema to be prepared, saying so when that takes a while
+ * (the embedded database's first creation). A migration that failed or drifted stops the start. A
+ * database that does not answer stops a production start; in development the server starts anyway
+ * (calls fail closed, `/readyz` says why) so a builder can still reach its pages and logs.
+ */
+async function prepareAtStart(database: Database, config: Config): Promise<void> {
+  const { database: store } = config;
+  const slow = setTimeout(() => {
+    console.log(
+      store.kind === "pglite"
+        ? `Preparing the embedded database in ${store.dir} (its first start takes a few seconds)…`
+        : "Preparing the database…",
+    );
+  }, 1_000);
+  try {
+    await database.prepared();
+  } catch (error) {
+    if (error instanceof StartupError) throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    if (config.production) {
+      throw new DatabaseNotReadyError(
+        "database_not_ready",
+        `The database could not be prepared: ${why}\nCheck DATABASE_URL and that the database ` +
+          "accepts connections from here, then start again.",
+      );
+    }
+    console.error(
+      `warning: the database is not ready (${why}); tool calls fail closed and /readyz reports ` +
+        "it until it is.",
+    );
+  } finally {
+    clearTimeout(slow);
+  }
 }
 
 /** A key for hashing subjects in logs, derived from the session secret but not equal to it. */

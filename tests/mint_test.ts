@@ -55,6 +55,32 @@ Deno.test("deno task mint prints tokens the running server accepts", async (t) =
       "read write",
     ]);
   });
+  await t.step(
+    "with only the server's DATA_DIR it signs for that server, whatever its port",
+    async () => {
+      // The test server listens on a port picked at start, and mint is told nothing of it.
+      const { code, token, stderr } = await mint(
+        { DATA_DIR: server.config.dataDir },
+        "--sub",
+        "carol",
+      );
+      assertEquals(code, 0, stderr);
+      assertEquals(decodeJwt(token).iss, server.config.publicUrl);
+      assertStringIncludes(stderr, `Signed for issuer ${server.config.publicUrl}`);
+      const response = await server.post(INITIALIZE, { authorization: `Bearer ${token}` });
+      assertEquals(response.status, 200);
+      await response.body?.cancel();
+    },
+  );
+  await t.step("a PORT given to mint wins, and it says which server it is not", async () => {
+    const { token, stderr } = await mint(
+      { DATA_DIR: server.config.dataDir, PORT: "1" },
+      "--sub",
+      "carol",
+    );
+    assertEquals(decodeJwt(token).iss, "http://localhost:1");
+    assertStringIncludes(stderr, `is ${server.config.publicUrl}`);
+  });
   await t.step("without --sub it explains itself", async () => {
     const { code, stderr } = await mint(env);
     assertEquals(code, 2);

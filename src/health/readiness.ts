@@ -10,8 +10,10 @@ import { StoreError } from "../store/types.ts";
 /**
  * Outcome of one dependency check. `replaced`: the KV file was deleted or replaced under the
  * server within the last minute (it reopened at the path; what was written meanwhile is gone).
+ * `schema`: the database answers, but its schema could not be prepared (a migration failed, or
+ * one that ran was changed since): the server log and the tools' answers in development say which.
  */
-export type CheckOutcome = "ok" | "failed" | "timeout" | "replaced";
+export type CheckOutcome = "ok" | "failed" | "timeout" | "replaced" | "schema";
 
 /** How long a KV file found replaced keeps readiness failing, so an operator sees it. */
 const REPLACED_SHOWS_MS = 60_000;
@@ -91,6 +93,7 @@ async function within(timeoutMs: number, check: () => Promise<void>): Promise<Ch
     await withDeadline(check(), timeoutMs, () => new ReadinessTimeout());
     return "ok";
   } catch (error) {
+    if (error instanceof StoreError && error.code === "broken") return "schema";
     // A store that missed its own deadline is slow, not broken: say so.
     return error instanceof ReadinessTimeout || error instanceof KvTimeoutError ||
         (error instanceof StoreError && error.code === "timeout")

@@ -49,6 +49,7 @@ const LABELS = {
   failed: "unavailable",
   timeout: "not answering in time",
   replaced: "lost its file just now (reopened; sessions begun before are gone)",
+  schema: "answering, but its schema could not be prepared (see the server log)",
 } as const;
 
 /** Renders the page. */

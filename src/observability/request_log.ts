@@ -73,6 +73,10 @@ export function requestLog(options: RequestLogOptions) {
         line.tool = facts.tool;
         line.toolError = facts.toolError;
       }
+      if (facts.failure) {
+        line.level = "error";
+        line.failure = facts.failure;
+      }
       if (sub) line.subHash = await hashSubject(sub);
       sink(JSON.stringify(line));
     };

@@ -21,9 +21,11 @@ export { type FixedContent, type LoadedContent, loadFixedContent } from "./fixed
 export type { Identity } from "./identity.ts";
 export type { Migration } from "./migration.ts";
 export {
+  CALL_FAILED_PREFIX,
   createReply,
   failClosedSentence,
   OUTCOME_UNKNOWN_PREFIX,
+  Refusal,
   REFUSED_PREFIX,
   reminderLine,
   type Reply,
@@ -35,6 +37,7 @@ export {
   defineTool,
   READ_ONLY,
   sessionArg,
+  type Structured,
   type ToolContext,
   type ToolDeclaration,
   type ToolDefinition,

@@ -27,15 +27,44 @@ export function failClosedSentence(brand: Pick<PackBrand, "productName">): strin
 export const OUTCOME_UNKNOWN_PREFIX =
   "Not confirmed: this change may or may not have been made, because the memory stopped answering after it was sent.";
 
+/** What a call that failed on its own (not the session, not the memory) always starts with. */
+export const CALL_FAILED_PREFIX = "This call failed, and nothing was changed:";
+
+/**
+ * Refuses the call from anywhere in a pack's tool or store: the kit answers it as
+ * `reply.refused(message)` and, for a write, rolls back whatever the call wrote first. The
+ * message says what to fix, as a sentence that completes "Request refused, nothing was changed:".
+ *
+ * @example
+ * ```ts
+ * import { Refusal } from "./reply.ts";
+ *
+ * function checkedQuantity(n: number): number {
+ *   if (n > 10) throw new Refusal("at most 10 at once; split the order.");
+ *   return n;
+ * }
+ * ```
+ */
+export class Refusal extends Error {
+  /** Creates the refusal; `message` says what to fix. */
+  constructor(message: string) {
+    super(message);
+    this.name = "Refusal";
+  }
+}
+
 /** Adds the `reminder` field every output schema carries. */
 export function withReminder<Shape extends z.ZodRawShape>(shape: Shape) {
   return z.object({ ...shape, reminder: z.string().describe("The rules reminder") });
 }
 
-/** Builds results in the voice of one brand; tools receive it as `reply`. */
-export interface Reply {
+/**
+ * Builds results in the voice of one brand; tools receive it as `reply`. `Structured` is what the
+ * tool's output schema describes, less the reminder the kit adds.
+ */
+export interface Reply<Structured extends Record<string, unknown> = Record<string, unknown>> {
   /** A successful result: `structured` (plus the reminder) and `text` (plus the reminder line). */
-  success<T extends Record<string, unknown>>(structured: T, text: string): CallToolResult;
+  success(structured: Structured, text: string): CallToolResult;
   /** The system failed (store, session store, session): stop, with the specific reason. */
   failClosed(reason: string): CallToolResult;
   /** The request itself was wrong: nothing changed; say what to fix. */
@@ -45,6 +74,11 @@ export interface Reply {
    * nor failure may be claimed; `howToCheck` says how to find out before telling the person.
    */
   outcomeUnknown(howToCheck: string): CallToolResult;
+  /**
+   * This call failed on its own (an error in the tool, not the session or the memory; the kit
+   * answers this itself): nothing was changed, and the session can go on with other requests.
+   */
+  callFailed(reason: string): CallToolResult;
 }
 
 /** The {@linkcode Reply} of `brand`. */
@@ -70,6 +104,15 @@ export function createReply(brand: Pick<PackBrand, "productName">): Reply {
         type: "text",
         text: `${OUTCOME_UNKNOWN_PREFIX} Do not tell the person it failed or that it worked. ` +
           `${howToCheck} Then tell them what you found.`,
+      }],
+    }),
+    callFailed: (reason) => ({
+      isError: true,
+      content: [{
+        type: "text",
+        text: `${CALL_FAILED_PREFIX} ${reason} Tell the person this request cannot be done right ` +
+          "now; do not answer it from your own knowledge. Other requests in this session may " +
+          "still work.",
       }],
     }),
   };

@@ -35,8 +35,14 @@ import type { Identity } from "./identity.ts";
 import type { PackBrand } from "./brand.ts";
 import type { Reply } from "./reply.ts";
 
-/** What a tool runs with: the verified caller, the pack's store, the voice. */
-export interface ToolContext<Store = unknown> {
+/**
+ * What a tool runs with: the verified caller, the pack's store, the voice. `Structured` is what its
+ * output schema describes (less the reminder), which `reply.success` is checked against.
+ */
+export interface ToolContext<
+  Store = unknown,
+  Structured extends Record<string, unknown> = Record<string, unknown>,
+> {
   /** The verified caller. Never built from arguments. */
   identity: Identity;
   /** The OAuth client the caller's token was issued to, when the issuer says (for history). */
@@ -44,8 +50,11 @@ export interface ToolContext<Store = unknown> {
   /** The pack's store, as its `createStore` built it. */
   store: Store;
   /** Results in the pack's voice. */
-  reply: Reply;
+  reply: Reply<Structured>;
 }
+
+/** What `reply.success` takes for a tool whose output schema is `Out`: its fields less the reminder. */
+export type Structured<Out extends z.ZodObject> = Omit<z.input<Out>, "reminder">;
 
 /** What descriptions may be built from, so they follow configuration instead of drifting from it. */
 export interface ToolTexts {
@@ -94,7 +103,7 @@ export interface ToolDefinition<
   In extends z.ZodObject = z.ZodObject,
   Out extends z.ZodObject = z.ZodObject,
 > extends ToolDeclaration<In, Out> {
-  run(args: z.infer<In>, ctx: ToolContext<Store>): Promise<CallToolResult>;
+  run(args: z.infer<In>, ctx: ToolContext<Store, Structured<Out>>): Promise<CallToolResult>;
 }
 
 /**
@@ -107,7 +116,8 @@ export function defineTool<Store = unknown>() {
   ): ToolDefinition<Store> => ({
     ...definition,
     // The kit validates the arguments against `inputSchema` before it calls `run`.
-    run: (args, ctx) => definition.run(args as z.infer<In>, ctx),
+    run: (args, ctx) =>
+      definition.run(args as z.infer<In>, ctx as ToolContext<Store, Structured<Out>>),
   });
 }
 

@@ -18,7 +18,7 @@ import {
 } from "./migrations.ts";
 import { openNeon } from "./neon.ts";
 import { openPglite } from "./pglite.ts";
-import { type SqlClient, type SqlTransaction, StoreError } from "./types.ts";
+import { type SqlClient, type SqlTransaction, StoreError, storeFailure } from "./types.ts";
 import { createUserStore, type HistoryPolicy } from "./user_store.ts";
 import type { UserStore } from "./types.ts";
 
@@ -47,11 +47,23 @@ export interface Database {
   /** Answers when the database is reachable and the schema is in place. */
   ping(): Promise<void>;
   /**
+   * Resolves once the backend is open and the schema prepared, under the preparation's own (longer)
+   * deadline; rejects with why not ({@linkcode MigrationDriftError}, {@linkcode MigrationFailedError},
+   * or the store failing). For start-up, which waits for it.
+   */
+  prepared(): Promise<void>;
+  /**
    * Runs `work` with every call made through {@linkcode Database.sql} inside it joined into one
    * transaction under one deadline (a transaction opened inside becomes a savepoint): all of it
    * commits when `work` has finished, or none of it.
    */
   atomically<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` with every call it makes through {@linkcode Database.sql} in a read-only
+   * transaction of its own: the database refuses a write (SQLSTATE 25006). Nothing is opened for
+   * calls it does not make.
+   */
+  readOnly<T>(work: () => Promise<T>): Promise<T>;
   /** The backend's own client, for fault-injection tests only. */
   raw: SqlClient;
   close(): Promise<void>;
@@ -143,8 +155,7 @@ export function databaseOver(
       // then has no schema): prepare again next time; it is idempotent and cheap. A preparation
       // still under way is left to finish, not started a second time behind it.
       if (prepared) ready = undefined;
-      if (error instanceof StoreError) throw error;
-      throw new StoreError("unavailable", (error as Error).message, { cause: error });
+      throw storeFailure(error);
     } finally {
       clearTimeout(timer);
       // Settled: anything of it still arriving late (a straggler of a joined transaction) must
@@ -155,16 +166,28 @@ export function databaseOver(
 
   /** The transaction `atomically` has open for the calls of this async context, if any. */
   const joined = new AsyncLocalStorage<Joined>();
+  /** Set while `readOnly` work runs: each of its calls gets a read-only transaction. */
+  const readOnlyCalls = new AsyncLocalStorage<true>();
+  const readOnlyTx = <T>(fn: (tx: SqlTransaction) => Promise<T>) => async (tx: SqlTransaction) => {
+    await tx.query("SET TRANSACTION READ ONLY");
+    return await fn(tx);
+  };
   const sql: SqlClient = {
     query: <Row>(text: string, params?: unknown[]) => {
       const open = joined.getStore();
       if (open) return inTurn(open, () => mapped(() => open.tx.query<Row>(text, params)));
+      if (readOnlyCalls.getStore()) {
+        return bounded((signal) =>
+          raw.transaction(readOnlyTx((tx) => tx.query<Row>(text, params)), { signal })
+        );
+      }
       return bounded((signal) => raw.query<Row>(text, params, { signal }));
     },
     transaction: <T>(fn: (tx: SqlTransaction) => Promise<T>) => {
       const open = joined.getStore();
       if (open) return inTurn(open, () => mapped(() => withSavepoint(open, fn)));
-      return bounded((signal) => raw.transaction(fn, { signal }));
+      const run = readOnlyCalls.getStore() ? readOnlyTx(fn) : fn;
+      return bounded((signal) => raw.transaction(run, { signal }));
     },
     close: () => raw.close(),
   };
@@ -190,6 +213,8 @@ export function databaseOver(
       }
     },
     ping: () => bounded((signal) => raw.query("SELECT 1", [], { signal })).then(() => {}),
+    prepared: () => (raw.ready?.() ?? Promise.resolve()).then(() => prepare()),
+    readOnly: <T>(work: () => Promise<T>) => readOnlyCalls.run(true, work),
     atomically: async <T>(work: () => Promise<T>) => {
       if (joined.getStore()) return await work();
       // What `work` itself throws (not a store failure) comes out as it is, after the rollback.
@@ -244,8 +269,7 @@ async function mapped<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof StoreError) throw error;
-    throw new StoreError("unavailable", (error as Error).message, { cause: error });
+    throw storeFailure(error);
   }
 }
 

@@ -11,8 +11,9 @@
  *
  * @module
  */
-import type { SqlClient, SqlTransaction } from "./types.ts";
+import { StartupError } from "../errors.ts";
 import type { Migration } from "../pack/migration.ts";
+import type { SqlClient, SqlTransaction } from "./types.ts";
 
 export type { Migration };
 
@@ -345,6 +346,36 @@ export interface ContentCopy {
 }
 
 /**
+ * A migration that already ran here was changed since (or removed): its tables no longer match
+ * what the code expects, and running on would break the pack in ways no call can explain.
+ */
+export class MigrationDriftError extends StartupError<"migration_drift"> {}
+
+/** A migration failed to run: the database refused its SQL. Nothing of the preparation is kept. */
+export class MigrationFailedError extends StartupError<"migration_failed"> {}
+
+/** Hex SHA-256 of a migration's SQL: what is recorded when it runs, and compared at every start. */
+export async function migrationChecksum(sql: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sql));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function owner(namespace: string): string {
+  return namespace === CORE_NAMESPACE ? "the kit" : `pack "${namespace}"`;
+}
+
+function driftMessage(namespace: string, problems: string[]): string {
+  const fix = namespace === CORE_NAMESPACE
+    ? "Restore the kit's migrations as shipped."
+    : `Put the shipped text of ${owner(namespace)}'s migration back and make the change as the ` +
+      "next version instead (a new migration runs on every database, old and new). On a " +
+      "development database you may instead start it afresh with `deno task db:reset` (it keeps " +
+      "the signing key and registered clients).";
+  return `${owner(namespace)}: migrations that already ran on this database were changed:\n` +
+    problems.map((p) => `  ${p}`).join("\n") + `\n${fix}`;
+}
+
+/**
  * Applies every migration not yet applied, set by set in the order given (the kit's first, so a
  * pack's tables may reference `users`), then rewrites each set's fixed content whose hash the
  * database has not recorded. All in one transaction under one advisory lock: idempotent, and safe
@@ -361,25 +392,66 @@ export async function applyMigrations(
       "CREATE TABLE IF NOT EXISTS kit_migrations (namespace text NOT NULL, version int NOT NULL, " +
         "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), " +
         "PRIMARY KEY (namespace, version));" +
+        // Recorded from when the kit started checking; a row without one gets it on first sight.
+        "ALTER TABLE kit_migrations ADD COLUMN IF NOT EXISTS checksum text;" +
         "CREATE TABLE IF NOT EXISTS kit_content (namespace text PRIMARY KEY, hash text NOT NULL, " +
         "seeded_at timestamptz NOT NULL DEFAULT now())",
     );
-    const done = new Set(
-      (await tx.query<{ namespace: string; version: number }>(
-        "SELECT namespace, version FROM kit_migrations",
-      )).map((r) => `${r.namespace}:${Number(r.version)}`),
+    const done = new Map(
+      (await tx.query<{ namespace: string; version: number; checksum: string | null }>(
+        "SELECT namespace, version, checksum FROM kit_migrations",
+      )).map((r) => [`${r.namespace}:${Number(r.version)}`, r.checksum]),
     );
     const applied: string[] = [];
     for (const { namespace, migrations } of sets) {
+      const drifted: string[] = [];
+      const known = new Set<string>();
       for (const migration of migrations) {
         const id = `${namespace}:${migration.version}`;
-        if (done.has(id)) continue;
-        await tx.exec(migration.sql);
+        known.add(id);
+        const checksum = await migrationChecksum(migration.sql);
+        if (done.has(id)) {
+          const recorded = done.get(id);
+          if (recorded === null) {
+            await tx.query(
+              "UPDATE kit_migrations SET checksum = $3 WHERE namespace = $1 AND version = $2",
+              [namespace, migration.version, checksum],
+            );
+          } else if (recorded !== checksum) {
+            drifted.push(
+              `version ${migration.version} ("${migration.name}") is not the text that ran`,
+            );
+          }
+          continue;
+        }
+        if (drifted.length > 0) break;
+        try {
+          await tx.exec(migration.sql);
+        } catch (error) {
+          const { code, message } = error as { code?: string; message?: string };
+          throw new MigrationFailedError(
+            "migration_failed",
+            `${owner(namespace)}: migration ${migration.version} ("${migration.name}") failed` +
+              `${code ? ` with SQLSTATE ${code}` : ""}: ${message ?? error}\nNothing of it was ` +
+              "kept. Fix its SQL if it has never run on any database; if it has, add the next version.",
+            { cause: error },
+          );
+        }
         await tx.query(
-          "INSERT INTO kit_migrations (namespace, version, name) VALUES ($1, $2, $3)",
-          [namespace, migration.version, migration.name],
+          "INSERT INTO kit_migrations (namespace, version, name, checksum) VALUES ($1, $2, $3, $4)",
+          [namespace, migration.version, migration.name, checksum],
         );
         applied.push(id);
+      }
+      for (const id of done.keys()) {
+        if (id.startsWith(`${namespace}:`) && !known.has(id)) {
+          drifted.push(
+            `version ${id.slice(namespace.length + 1)} ran here but is no longer listed`,
+          );
+        }
+      }
+      if (drifted.length > 0) {
+        throw new MigrationDriftError("migration_drift", driftMessage(namespace, drifted));
       }
     }
     const seeded = new Map(

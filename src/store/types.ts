@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CodedError } from "../errors.ts";
+import { CodedError, StartupError } from "../errors.ts";
 
 /** The SQL access packs build on: declared by the pack contract, implemented by the backends. */
 export type { CallOptions, SqlClient, SqlTransaction } from "../pack/sql.ts";
@@ -124,13 +124,66 @@ export interface UserStore {
 }
 
 /**
- * The store failed: unreachable or failing (`unavailable`), or slower than the deadline. Past the
- * deadline, `timeout` means the call did not take effect (it was never sent, or its transaction
- * was stopped before `COMMIT`); `outcome_unknown` means a write may have taken effect after all (a
- * statement or `COMMIT` was already sent when the caller gave up): the caller must say so, not
- * report a failure.
+ * The store failed. `unavailable`: unreachable or failing (a lost connection, a server shutting
+ * down, out of resources, a deadlock). Past the deadline, `timeout` means the call did not take
+ * effect (it was never sent, or its transaction was stopped before `COMMIT`); `outcome_unknown`
+ * means a write may have taken effect after all (a statement or `COMMIT` was already sent when the
+ * caller gave up): the caller must say so, not report a failure.
+ *
+ * Two codes are the database refusing a statement rather than failing: `rejected` (SQLSTATE
+ * classes 22 and 54: the values given cannot be taken — bad input, a query too complex — so the
+ * caller can fix it) and `broken` (anything else it refuses: a missing column, a typo, a write in
+ * a read-only transaction, a constraint: the code or the schema is wrong). Both carry the SQLSTATE
+ * and the database's message.
  */
-export class StoreError extends CodedError<"unavailable" | "timeout" | "outcome_unknown"> {}
+export class StoreError extends CodedError<
+  "unavailable" | "timeout" | "outcome_unknown" | "rejected" | "broken"
+> {
+  /** The SQLSTATE of a statement the database refused (`rejected`, `broken`). */
+  readonly sqlstate?: string;
+
+  /** Creates the error; `sqlstate` when the database refused a statement. */
+  constructor(
+    code: StoreError["code"],
+    message: string,
+    options?: ErrorOptions & { sqlstate?: string },
+  ) {
+    super(code, message, options);
+    if (options?.sqlstate) this.sqlstate = options.sqlstate;
+  }
+}
+
+/** SQLSTATE classes that mean the database or the connection is failing, not the statement. */
+const FAILING_CLASSES = new Set(["08", "40", "53", "57", "58", "XX"]);
+
+/** SQLSTATE classes that mean the values given cannot be taken (data exception, program limit). */
+const INPUT_CLASSES = new Set(["22", "54"]);
+
+/**
+ * What a backend's failure means: a {@linkcode StoreError} stays as it is; a statement the
+ * database refused becomes `rejected` or `broken` with its SQLSTATE; anything else (a connection
+ * lost, a driver failing) `unavailable`.
+ */
+export function storeFailure(error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  // The schema could not be prepared (a migration failed or changed after it ran): every call
+  // fails closed with that reason until it is fixed.
+  if (error instanceof StartupError) {
+    return new StoreError("broken", error.message, { cause: error });
+  }
+  const message = (error as Error)?.message ?? String(error);
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
+    const kind = code.slice(0, 2);
+    if (!FAILING_CLASSES.has(kind)) {
+      return new StoreError(INPUT_CLASSES.has(kind) ? "rejected" : "broken", message, {
+        cause: error,
+        sqlstate: code,
+      });
+    }
+  }
+  return new StoreError("unavailable", message, { cause: error });
+}
 
 /** Given up on before it could take effect (never sent, or its transaction stopped before COMMIT). */
 export const givenUpUnsent = (): StoreError =>

@@ -6,7 +6,8 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Identity } from "../auth/identity.ts";
-import type { PackBrand, Reply } from "../pack/mod.ts";
+import { type PackBrand, Refusal, type Reply } from "../pack/mod.ts";
+import { noteFailure } from "../observability/request_context.ts";
 import { KvTimeoutError } from "../kv/kv_handle.ts";
 import { SessionError } from "../session/errors.ts";
 import type { Sessions } from "../session/sessions.ts";
@@ -34,31 +35,75 @@ function sessionReason(code: SessionError["code"], brand: PackBrand): string {
   }
 }
 
+/** Where a failure happened: which tool, whether a pack's, whether it writes. */
+export interface CallSite {
+  tool: string;
+  fromPack: boolean;
+  writes: boolean;
+}
+
 /**
- * Turns a failure into the fail-closed result; unexpected errors are logged without details
- * leaking. A write (`writes`) given up on after it was sent is not a failure but an unknown
- * outcome, answered as such: reporting it failed could be false (it may commit).
+ * A tool's answer does not fit its output schema (found before a write commits, so it rolls back).
  */
-export function failureResult(
-  error: unknown,
-  reply: Reply,
-  brand: PackBrand,
-  writes = false,
-): CallToolResult {
+export class OutputMismatch extends Error {
+  /** Creates the error; `issues` says what does not fit. */
+  constructor(readonly issues: string) {
+    super(`the answer does not match the output schema: ${issues}`);
+    this.name = "OutputMismatch";
+  }
+}
+
+/**
+ * Turns a failure into its answer, the one place that decides what the model is told and what is
+ * logged (on the request's log line; never argument values or personal data):
+ *
+ * - the session, the session store or the memory failing: the fail-closed answer;
+ * - a write given up on after it was sent: not a failure but an unknown outcome (it may commit);
+ * - a {@linkcode Refusal}, or a statement the database refused for its values (SQLSTATE 22, 54):
+ *   refused, nothing changed, with what to fix;
+ * - a statement the database refused as wrong (a missing column, a write in a read-only tool):
+ *   fail closed, and in development the SQLSTATE and the database's message in the answer;
+ * - any other error in a pack's tool: that call failed, the session goes on.
+ */
+export function failureResult(error: unknown, gate: GateContext, site: CallSite): CallToolResult {
+  const { reply, brand } = gate;
   // Starting sessions too fast is the caller's doing, not an outage: refused, with when to retry.
   if (error instanceof SessionError && error.code === "too_many") {
     return reply.refused(error.message);
   }
   if (error instanceof SessionError) return reply.failClosed(sessionReason(error.code, brand));
-  if (error instanceof StoreError && error.code === "outcome_unknown" && writes) {
-    return reply.outcomeUnknown(
-      `Find out first: read the current state again (user_get_profile for saved state, or the ` +
-        `${brand.productName}'s own read tools); to try again, send the very same request (with ` +
-        "the same idempotency key or expected_version, where the tool takes one), which cannot " +
-        "apply it twice.",
-    );
-  }
+  if (error instanceof Refusal) return reply.refused(error.message);
+  const where = { tool: site.tool, ...(site.fromPack ? { pack: gate.packId } : {}) };
   if (error instanceof StoreError) {
+    switch (error.code) {
+      case "outcome_unknown":
+        if (!site.writes) break;
+        return reply.outcomeUnknown(
+          `Find out first: read the current state again (user_get_profile for saved state, or the ` +
+            `${brand.productName}'s own read tools); to try again, send the very same request (with ` +
+            "the same idempotency key or expected_version, where the tool takes one), which cannot " +
+            "apply it twice.",
+        );
+      case "rejected":
+        // The database's words may quote the arguments: they go back to the caller, not the log.
+        noteFailure({ ...where, sqlstate: error.sqlstate, kind: "rejected" });
+        return reply.refused(
+          `the ${brand.memoryName} cannot take these arguments (${error.message}). Change them ` +
+            "and call again.",
+        );
+      case "broken":
+        noteFailure({ ...where, sqlstate: error.sqlstate, message: error.message });
+        return reply.failClosed(
+          gate.development
+            ? `the ${brand.memoryName} refused the query of ${site.tool}: SQLSTATE ${error.sqlstate}: ${error.message}. ${
+              brokenHint(error.sqlstate, site)
+            } (This detail is shown in development only; it is in the server log too.)`
+            : `the ${brand.memoryName} could not answer this request.`,
+        );
+      case "timeout":
+      case "unavailable":
+        break;
+    }
     return reply.failClosed(
       error.code !== "unavailable"
         ? `the ${brand.memoryName} did not answer in time.`
@@ -68,8 +113,43 @@ export function failureResult(
   if (error instanceof KvTimeoutError) {
     return reply.failClosed("the session store did not answer in time.");
   }
-  console.error(`tool failed: ${(error as Error)?.name ?? "error"}`);
-  return reply.failClosed("an internal error occurred.");
+  const name = (error as Error)?.name ?? typeof error;
+  const message = String((error as Error)?.message ?? error);
+  if (error instanceof OutputMismatch) {
+    noteFailure({ ...where, error: name, message });
+    return reply.callFailed(
+      gate.development
+        ? `${site.tool}'s ${message}. Fix the tool's answer or its outputSchema. (Shown in development only.)`
+        : "an error in the connector.",
+    );
+  }
+  if (!site.fromPack) {
+    noteFailure({ ...where, error: name });
+    return reply.failClosed("an internal error occurred.");
+  }
+  // A pack's own error: that call failed; the session can go on. The message and stack are the
+  // builder's to see in development; in production only the error's name is logged.
+  noteFailure(
+    gate.development
+      ? { ...where, error: name, message, stack: (error as Error)?.stack }
+      : { ...where, error: name },
+  );
+  return reply.callFailed(
+    gate.development
+      ? `${site.tool} threw ${name}: ${message}. (Shown in development only; the stack is in the server log.)`
+      : "an error in the connector.",
+  );
+}
+
+/** What a builder should look at for a refused statement. */
+function brokenHint(sqlstate: string | undefined, site: CallSite): string {
+  if (sqlstate === "25006") {
+    return `${site.tool} is declared access: "read" but writes; declare access: "write".`;
+  }
+  if (sqlstate?.startsWith("42")) {
+    return "Check the query against the pack's migrations (a migration edited after it ran is not run again: add the next one, or reset a development database with deno task db:reset).";
+  }
+  return "Check the query and the pack's migrations.";
 }
 
 /** What the gate needs. */
@@ -77,18 +157,22 @@ export interface GateContext {
   sessions: Sessions;
   reply: Reply;
   brand: PackBrand;
+  /** The served pack's id, for the log. */
+  packId: string;
+  /** Development (no production configuration): failures carry their details to the caller. */
+  development: boolean;
 }
 
 /** Runs `work`; any failure fails closed. */
 export async function guarded(
   gate: GateContext,
+  site: CallSite,
   work: () => Promise<CallToolResult>,
-  writes = false,
 ): Promise<CallToolResult> {
   try {
     return await work();
   } catch (error) {
-    return failureResult(error, gate.reply, gate.brand, writes);
+    return failureResult(error, gate, site);
   }
 }
 
@@ -101,13 +185,13 @@ export async function guarded(
  */
 export function gated(
   gate: GateContext,
+  site: CallSite,
   identity: Identity,
   token: string | undefined,
   order: "first" | "beside",
   work: () => Promise<CallToolResult>,
-  writes = false,
 ): Promise<CallToolResult> {
-  return guarded(gate, async () => {
+  return guarded(gate, site, async () => {
     if (order === "first") {
       await gate.sessions.check(token, identity);
       return await work();
@@ -119,5 +203,5 @@ export function gated(
     if (check.status === "rejected") throw check.reason;
     if (result.status === "rejected") throw result.reason;
     return result.value;
-  }, writes);
+  });
 }

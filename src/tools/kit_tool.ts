@@ -34,6 +34,11 @@ export interface CoreServices {
    * The kit runs a pack's write tool this way so its history entry commits with its change.
    */
   atomically<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` with every database call it makes read-only: the database refuses a write in it
+   * (SQLSTATE 25006). Calls it does not make cost nothing (a read of fixed content stays free).
+   */
+  readOnly<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** What a kit tool runs with: a pack tool's context, the kit's services, and the open pack. */

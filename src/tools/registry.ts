@@ -24,7 +24,7 @@ import {
 import { StartupError } from "../errors.ts";
 import { noteToolCall } from "../observability/request_context.ts";
 import { type OpenRequests, openRequestsPerPerson } from "../http/open_per_person.ts";
-import { type GateContext, gated, guarded } from "./gate.ts";
+import { type GateContext, gated, guarded, OutputMismatch } from "./gate.ts";
 import { configTools } from "./kit/config.ts";
 import { healthTool } from "./kit/health.ts";
 import { sessionTools } from "./kit/session.ts";
@@ -54,6 +54,10 @@ export interface ToolRegistry {
   expensiveRunning: Set<string>;
   /** Tool calls running now per person (in this process), by verified subject. */
   callsRunning: OpenRequests;
+  /** The served pack's id. */
+  packId: string;
+  /** Whether failures carry their details to the caller and pack reads run read-only. */
+  development: boolean;
 }
 
 /** A pack's tools break the contract; start-up stops with this. */
@@ -76,7 +80,11 @@ const DOMAIN_TOOL_NAME = /^domain_[a-z][a-z0-9_]{0,58}$/;
 export function buildToolRegistry(
   pack: Pack,
   texts: ToolTexts,
-  { callsPerPerson = 8 }: { callsPerPerson?: number } = {},
+  { callsPerPerson = 8, development = false }: {
+    callsPerPerson?: number;
+    /** Development: pack reads run read-only, and failures carry their details to the caller. */
+    development?: boolean;
+  } = {},
 ): ToolRegistry {
   for (const tool of pack.tools) {
     if (!DOMAIN_TOOL_NAME.test(tool.name)) {
@@ -126,6 +134,8 @@ export function buildToolRegistry(
     reply: createReply(pack.brand),
     expensiveRunning: new Set(),
     callsRunning: openRequestsPerPerson(callsPerPerson),
+    packId: pack.id,
+    development,
   };
 }
 
@@ -169,22 +179,27 @@ function reportingProblems(schema: StandardSchemaWithJSON): StandardSchemaWithJS
       validate: async (value, options) => {
         const result = await standard.validate(value, options);
         if (!result.issues) return result;
-        return { value: { [SCHEMA_PROBLEM]: describeIssues(result.issues) } };
+        return {
+          value: {
+            [SCHEMA_PROBLEM]: `the arguments do not fit this tool (${
+              listIssues(result.issues)
+            }). Check the tool's input schema and call it again.`,
+          },
+        };
       },
     },
   };
 }
 
 /** "query: Invalid input: expected string; Unrecognized key: "x"", bounded in length. */
-function describeIssues(
+function listIssues(
   issues: readonly { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] }[],
 ): string {
   const text = issues.slice(0, 5).map((issue) => {
     const path = (issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p)).join(".");
     return path ? `${path}: ${issue.message}` : issue.message;
   }).join("; ");
-  const bounded = text.length > 400 ? `${text.slice(0, 397)}...` : text;
-  return `the arguments do not fit this tool (${bounded}). Check the tool's input schema and call it again.`;
+  return text.length > 400 ? `${text.slice(0, 397)}...` : text;
 }
 
 /** What one request's tools are bound to. */
@@ -210,7 +225,13 @@ export function registerTools(
 ): void {
   const { reply } = registry;
   const ctx: KitContext = { core, pack, identity, clientId, reply };
-  const gate: GateContext = { sessions: core.sessions, reply, brand: core.brand };
+  const gate: GateContext = {
+    sessions: core.sessions,
+    reply,
+    brand: core.brand,
+    packId: registry.packId,
+    development: registry.development,
+  };
   const called = only === undefined ? undefined : registry.tools.find((t) => t.name === only);
   for (const tool of called ? [called] : registry.tools) {
     const { definition } = tool;
@@ -229,20 +250,27 @@ export function registerTools(
         // refused before anything runs.
         const problem = rawArgumentProblem() ??
           (args as { [SCHEMA_PROBLEM]?: string })[SCHEMA_PROBLEM] ?? null;
-        // A pack's write and its history entry commit together, or neither does.
-        const recorded = tool.fromPack && definition.access === "write";
-        const work = recorded
+        const writes = definition.access === "write";
+        const site = { tool: tool.name, fromPack: tool.fromPack, writes };
+        // A pack's write and its history entry commit together, or neither does; its answer is
+        // checked against its output schema before that, so a write never commits behind an answer
+        // that fails. In development a pack's read runs in a read-only transaction: a read tool
+        // that writes is refused by the database, where the builder sees it.
+        const work = tool.fromPack && writes
           ? () =>
             core.atomically(async () => {
               const result = await definition.run(args, ctx);
               // A refusal changes nothing: whatever the tool wrote before it is rolled back.
               if (result.isError === true) throw new Unchanged(result);
+              await checkOutput(tool, result);
               await recordDomainChange(core, identity, clientId, tool.name, args, result);
               return result;
             }).catch((error) => {
               if (error instanceof Unchanged) return error.result;
               throw error;
             })
+          : tool.fromPack && registry.development
+          ? () => core.readOnly(() => definition.run(args, ctx))
           : () => definition.run(args, ctx);
         const run = definition.expensive
           ? () => oneAtATime(registry.expensiveRunning, identity.sub, reply, tool.name, work)
@@ -259,20 +287,26 @@ export function registerTools(
         const result = problem !== null
           ? reply.refused(problem)
           : definition.session === "none"
-          ? await guarded(gate, run, definition.access === "write").finally(release)
+          ? await guarded(gate, site, run).finally(release)
           : await gated(
             gate,
+            site,
             identity,
             args.session as string | undefined,
             definition.checkBeside && !tool.fromPack ? "beside" : "first",
             run,
-            definition.access === "write",
           ).finally(release);
         noteToolCall(tool.name, result.isError === true);
         return result;
       },
     );
   }
+}
+
+/** Throws {@linkcode OutputMismatch} when a success's structured content does not fit the schema. */
+async function checkOutput(tool: RegisteredTool, result: CallToolResult): Promise<void> {
+  const checked = await tool.outputSchema["~standard"].validate(result.structuredContent);
+  if (checked.issues) throw new OutputMismatch(listIssues(checked.issues));
 }
 
 /** Carries a pack write's refusal out of its transaction, rolling the transaction back. */

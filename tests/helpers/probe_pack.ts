@@ -6,9 +6,12 @@ import { z } from "zod";
 import {
   definePack,
   defineTool,
+  type Migration,
   type Pack,
   READ_ONLY,
   sessionArg,
+  type SqlClient,
+  type SqlTransaction,
   type ToolDefinition,
   withReminder,
 } from "../../src/pack/mod.ts";
@@ -28,14 +31,26 @@ export function probeTool(overrides: Record<string, unknown> = {}): ToolDefiniti
   return { ...tool, ...overrides };
 }
 
-/** A pack serving `tools`, each with an empty example unless `examples` says otherwise. */
-export function probePack(
-  tools: ToolDefinition[] = [probeTool()],
-  examples: Record<string, Record<string, unknown>> = Object.fromEntries(
-    tools.map((tool) => [tool.name, {}]),
-  ),
+/** What a test may give a probe pack besides its tools. */
+export interface ProbeOptions<Store> {
+  examples?: Record<string, Record<string, unknown>>;
+  migrations?: Migration[];
+  createStore?: (sql: SqlClient) => Store;
+  export?: (store: Store, sub: string) => Promise<Record<string, unknown>>;
+  forget?: (tx: SqlTransaction, sub: string) => Promise<void>;
+  guidanceDir?: URL;
+}
+
+/**
+ * A pack serving `tools`, each with an empty example unless `examples` says otherwise; no tables
+ * and an empty store unless the options give them.
+ */
+export function probePack<Store = Record<string, never>>(
+  tools: ToolDefinition<Store>[] = [probeTool() as ToolDefinition<Store>],
+  examples?: Record<string, Record<string, unknown>>,
+  options: ProbeOptions<Store> = {},
 ): Pack {
-  return definePack({
+  return definePack<Store>({
     id: "probe",
     brand: {
       productName: "Probe Desk",
@@ -48,12 +63,13 @@ export function probePack(
       scopeDescription: "use the probe tools",
       firstRequest: "ask for a probe",
     },
-    guidanceDir: new URL("../fixtures/probe_pack/", import.meta.url),
-    migrations: [],
-    createStore: () => ({}),
+    guidanceDir: options.guidanceDir ?? new URL("../fixtures/probe_pack/", import.meta.url),
+    migrations: options.migrations ?? [],
+    createStore: options.createStore ?? (() => ({}) as Store),
     tools,
-    examples,
-    export: () => Promise.resolve({}),
-    forget: () => Promise.resolve(),
+    examples: examples ?? options.examples ??
+      Object.fromEntries(tools.map((tool) => [tool.name, {}])),
+    export: options.export ?? (() => Promise.resolve({})),
+    forget: options.forget ?? (() => Promise.resolve()),
   });
 }

@@ -10,7 +10,7 @@ import { type PackBrand, READ_ONLY } from "../../pack/mod.ts";
 import { PROTOCOL_REVISIONS, SERVER_VERSION } from "../../version.ts";
 import { defineKitTool, type KitToolDefinition } from "../kit_tool.ts";
 
-const Check = z.enum(["ok", "failed", "timeout", "replaced"]);
+const Check = z.enum(["ok", "failed", "timeout", "replaced", "schema"]);
 
 const HealthOutput = z.object({
   status: z.enum(["ok", "degraded"]).describe("degraded: a store is not answering"),
@@ -29,6 +29,7 @@ const WORDS = {
   failed: "unavailable",
   timeout: "not answering in time",
   replaced: "lost its file just now (reopened; sessions begun before are gone)",
+  schema: "answering, but its schema could not be prepared (see the server log)",
 } as const;
 
 /** `health`, in `brand`'s words. */

@@ -1,0 +1,45 @@
+/**
+ * Which issuer and resource the development server in a data directory serves, written there at
+ * every start: `deno task mint` reads it, so a token minted with the server's `DATA_DIR` opens that
+ * server whatever `PORT` or `PUBLIC_URL` it was started with.
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+/** What a development server records about itself. */
+export interface IssuerRecord {
+  /** The `iss` its tokens carry (its public origin). */
+  issuer: string;
+  /** The `aud` its `/mcp` requires. */
+  resourceUrl: string;
+  /** The scopes its `/mcp` requires. */
+  scopes: string[];
+}
+
+const FILE = "issuer.json";
+
+/** Records `record` in `dataDir` (the development server, at start-up). */
+export async function writeIssuerRecord(dataDir: string, record: IssuerRecord): Promise<void> {
+  await Deno.writeTextFile(join(dataDir, FILE), JSON.stringify(record, null, 2) + "\n", {
+    mode: 0o600,
+  });
+}
+
+/** The record in `dataDir`, or `undefined` when no development server has started there. */
+export async function readIssuerRecord(dataDir: string): Promise<IssuerRecord | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(join(dataDir, FILE));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const value = JSON.parse(text) as Partial<IssuerRecord>;
+  if (typeof value.issuer !== "string" || typeof value.resourceUrl !== "string") return undefined;
+  return {
+    issuer: value.issuer,
+    resourceUrl: value.resourceUrl,
+    scopes: Array.isArray(value.scopes) ? value.scopes.map(String) : [],
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * A builder's mistakes in a pack, each named where the builder looks: the tool's answer in
+ * development, the request's log line, the start-up error. Planted in a small probe pack so each
+ * one is the only thing wrong.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { z } from "zod";
+import {
+  CALL_FAILED_PREFIX,
+  defineTool,
+  READ_ONLY,
+  Refusal,
+  REFUSED_PREFIX,
+  sessionArg,
+  type SqlClient,
+  withReminder,
+  WRITES,
+} from "../../src/pack/mod.ts";
+import { MigrationDriftError, MigrationFailedError } from "../../src/store/migrations.ts";
+import { openChat } from "../helpers/mcp_client.ts";
+import { createTestDatabase } from "../helpers/postgres.ts";
+import { probePack } from "../helpers/probe_pack.ts";
+import { startTestServer } from "../helpers/server.ts";
+
+const TABLE = {
+  version: 1,
+  name: "notes",
+  sql:
+    "CREATE TABLE probe_notes (user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE, body text NOT NULL)",
+};
+
+type Store = { sql: SqlClient };
+const tool = defineTool<Store>();
+const session = z.object({ session: sessionArg }).strict();
+const count = withReminder({ count: z.number().int() });
+const insert = (store: Store, sub: string) =>
+  store.sql.query("INSERT INTO probe_notes (user_id, body) VALUES ($1, 'x')", [sub]);
+const rows = async (store: Store, sub: string) =>
+  (await store.sql.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM probe_notes WHERE user_id = $1",
+    [sub],
+  ))[0].n;
+
+const TOOLS = [
+  tool({
+    name: "domain_count",
+    title: "Count",
+    description: "Counts the caller's notes.",
+    access: "read",
+    inputSchema: session,
+    outputSchema: count,
+    annotations: READ_ONLY,
+    run: async (_a, { store, identity, reply }) =>
+      reply.success({ count: await rows(store, identity.sub) }, "counted"),
+  }),
+  tool({
+    name: "domain_typo",
+    title: "Typo",
+    description: "A query naming a column the migrations never made.",
+    access: "read",
+    inputSchema: session,
+    outputSchema: count,
+    annotations: READ_ONLY,
+    run: async (_a, { store, reply }) => {
+      await store.sql.query("SELECT nope FROM probe_notes");
+      return reply.success({ count: 0 }, "never");
+    },
+  }),
+  tool({
+    name: "domain_cast",
+    title: "Cast",
+    description: "Passes its argument to the database as a number.",
+    access: "read",
+    inputSchema: z.object({ session: sessionArg, n: z.string().max(20) }).strict(),
+    outputSchema: count,
+    annotations: READ_ONLY,
+    run: async ({ n }, { store, reply }) => {
+      const [row] = await store.sql.query<{ n: number }>("SELECT $1::int AS n", [n]);
+      return reply.success({ count: row.n }, "cast");
+    },
+  }),
+  tool({
+    name: "domain_throw",
+    title: "Throw",
+    description: "Throws an error of its own.",
+    access: "read",
+    inputSchema: session,
+    outputSchema: count,
+    annotations: READ_ONLY,
+    run: () => {
+      throw new TypeError("probe went wrong");
+    },
+  }),
+  tool({
+    name: "domain_sneaky_write",
+    title: "Sneaky write",
+    description: "Declared read, but writes.",
+    access: "read",
+    inputSchema: session,
+    outputSchema: count,
+    annotations: READ_ONLY,
+    run: async (_a, { store, identity, reply }) => {
+      await insert(store, identity.sub);
+      return reply.success({ count: 1 }, "wrote");
+    },
+  }),
+  tool({
+    name: "domain_refuse_late",
+    title: "Refuse late",
+    description: "Writes, then its store refuses.",
+    access: "write",
+    inputSchema: session,
+    outputSchema: count,
+    annotations: WRITES,
+    run: async (_a, { store, identity }) => {
+      await insert(store, identity.sub);
+      throw new Refusal("the probe says no; nothing to fix here.");
+    },
+  }),
+  tool({
+    name: "domain_bad_output",
+    title: "Bad output",
+    description: "Writes, then answers outside its output schema.",
+    access: "write",
+    inputSchema: session,
+    outputSchema: count,
+    annotations: WRITES,
+    run: async (_a, { store, identity, reply }) => {
+      await insert(store, identity.sub);
+      return reply.success({ count: "many" as unknown as number }, "wrote");
+    },
+  }),
+];
+
+const PACK = probePack<Store>(TOOLS, undefined, {
+  migrations: [TABLE],
+  createStore: (sql) => ({ sql }),
+});
+
+Deno.test("a pack's mistakes are named where the builder looks (development)", async (t) => {
+  await using server = await startTestServer({}, { pack: PACK });
+  await using chat = await openChat(server, "builder");
+  const { session } = await chat.begin();
+  const call = (name: string, args: Record<string, unknown> = {}) =>
+    chat.call(name, { ...args, session });
+
+  await t.step("an SQL error: SQLSTATE and message in the answer and the log", async () => {
+    const result = await call("domain_typo");
+    assert(result.isError);
+    assertStringIncludes(result.text, "SQLSTATE 42703");
+    assertStringIncludes(result.text, "nope");
+    assertStringIncludes(result.text, "development only");
+    assert(!/unavailable/.test(result.text), result.text);
+    const line = await server.logLine((l) => l.tool === "domain_typo");
+    assertEquals(line.level, "error");
+    assertEquals((line.failure as Record<string, unknown>).pack, "probe");
+    assertEquals((line.failure as Record<string, unknown>).sqlstate, "42703");
+    assertStringIncludes(String((line.failure as Record<string, unknown>).message), "nope");
+  });
+
+  await t.step("a value the database cannot take is refused, not an outage", async () => {
+    const result = await call("domain_cast", { n: "twelve" });
+    assertStringIncludes(result.text, REFUSED_PREFIX);
+    assertStringIncludes(result.text, "cannot take these arguments");
+    const line = await server.logLine((l) => l.tool === "domain_cast");
+    const failure = line.failure as Record<string, unknown>;
+    assertEquals(failure.sqlstate, "22P02");
+    assert(!JSON.stringify(line).includes("twelve"), "the argument value reached the log");
+  });
+
+  await t.step("a raw throw fails that call only; the session goes on", async () => {
+    const result = await call("domain_throw");
+    assertStringIncludes(result.text, CALL_FAILED_PREFIX);
+    assertStringIncludes(result.text, "TypeError: probe went wrong");
+    assert(!result.text.includes("session cannot continue"), result.text);
+    const line = await server.logLine((l) => l.tool === "domain_throw");
+    assertStringIncludes(
+      String((line.failure as Record<string, unknown>).stack),
+      "probe went wrong",
+    );
+    assertEquals((await call("domain_count")).isError, false);
+  });
+
+  await t.step("a read tool that writes is stopped by the database, naming the fix", async () => {
+    const result = await call("domain_sneaky_write");
+    assert(result.isError);
+    assertStringIncludes(result.text, "25006");
+    assertStringIncludes(result.text, 'declared access: "read" but writes');
+    assertEquals((await call("domain_count")).data.count, 0);
+  });
+
+  await t.step("a Refusal from the store refuses, and rolls back what the write did", async () => {
+    const result = await call("domain_refuse_late");
+    assertStringIncludes(result.text, `${REFUSED_PREFIX} the probe says no`);
+    assertEquals((await call("domain_count")).data.count, 0);
+  });
+
+  await t.step("a write whose answer breaks its schema is not committed", async () => {
+    const result = await call("domain_bad_output");
+    assertStringIncludes(result.text, CALL_FAILED_PREFIX);
+    assertStringIncludes(result.text, "output schema");
+    assertEquals((await call("domain_count")).data.count, 0);
+    const history = await call("user_get_history");
+    assertEquals(history.data.entries, []);
+  });
+});
+
+Deno.test("a migration changed after it ran, or failing, stops the start naming it", async (t) => {
+  await using db = await createTestDatabase();
+  const env = { DATABASE_URL: db.url, DATABASE_WS_PROXY: db.relay.address };
+  const withMigrations = (migrations: typeof TABLE[]) =>
+    probePack<Store>(TOOLS, undefined, { migrations, createStore: (sql) => ({ sql }) });
+  {
+    await using first = await startTestServer(env, { pack: withMigrations([TABLE]) });
+    assertEquals(first.config.domain, undefined);
+  }
+  await t.step("an edited migration 1", async () => {
+    const edited = { ...TABLE, sql: `${TABLE.sql}; ALTER TABLE probe_notes ADD COLUMN at date` };
+    const error = await assertRejects(
+      () => startTestServer(env, { pack: withMigrations([edited]) }),
+      MigrationDriftError,
+    );
+    assertStringIncludes(error.message, 'pack "probe"');
+    assertStringIncludes(error.message, 'version 1 ("notes")');
+    assertStringIncludes(error.message, "next version");
+    assertStringIncludes(error.message, "deno task db:reset");
+  });
+  await t.step("a shipped migration removed", async () => {
+    const error = await assertRejects(
+      () => startTestServer(env, { pack: withMigrations([]) }),
+      MigrationDriftError,
+    );
+    assertStringIncludes(error.message, "version 1 ran here but is no longer listed");
+  });
+  await t.step("a new migration whose SQL fails", async () => {
+    const broken = { version: 2, name: "typo", sql: "ALTER TABLE probe_notes ADD COLUM x int" };
+    const error = await assertRejects(
+      () => startTestServer(env, { pack: withMigrations([TABLE, broken]) }),
+      MigrationFailedError,
+    );
+    assertStringIncludes(error.message, 'migration 2 ("typo") failed with SQLSTATE 42601');
+  });
+  await t.step("the shipped migrations as they were still start", async () => {
+    await using again = await startTestServer(env, { pack: withMigrations([TABLE]) });
+    assert(again.mcpUrl);
+  });
+});
