@@ -290,10 +290,12 @@ export const ${c}Tools = [
 `,
     [`seed/${id}/rules.md`]: `# How ${name} works
 
-<!-- Write the house rules here, in words the model can relay to the person: what the assistant
-may do with these tools, what it must confirm first, the limits and prices or fees if there are
-any, what it must never do (ask for secrets, guess other people's data). The model reads this at
-begin_session and on config_get_rules; state every rule your tools enforce in code. -->
+<!-- kit:placeholder — Write the house rules here, in words the model can relay to the person:
+what the assistant may do with these tools, what it must confirm first, the limits and prices or
+fees if there are any, what it must never do (ask for secrets, guess other people's data). The
+model reads this at begin_session and on config_get_rules; state every rule your tools enforce in
+code. Comments never reach the model. Delete this comment once the rules are yours: until then the
+contract tests fail and a production start is refused. -->
 
 - Start every new conversation with \`begin_session\`, and pass its session token to every other
   ${name} tool.
@@ -308,8 +310,8 @@ once, and if it still fails, tell the person what went wrong.
 `,
     [`seed/${id}/persona.md`]: `# The voice
 
-<!-- Write who the assistant is here: its role, its tone, how long its answers are, what it asks
-before acting. Two short paragraphs are plenty. -->
+<!-- kit:placeholder — Write who the assistant is here: its role, its tone, how long its answers
+are, what it asks before acting. Two short paragraphs are plenty. Delete this comment when done. -->
 
 You are ${name}'s assistant: friendly, brief and precise.
 `,
@@ -330,6 +332,43 @@ You are ${name}'s assistant: friendly, brief and precise.
       null,
       2,
     ) + "\n",
+    [`src/domains/${id}/tools_test.ts`]: `/**
+ * ${name}'s tools through the real MCP client, against a real server on a free port (the kit's
+ * test helpers: startTestServer starts one with its own data directory and database, openChat
+ * signs a person in and connects a client; chat.call returns { isError, text, data }).
+ *
+ * @module
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { openChat } from "../../../tests/helpers/mcp_client.ts";
+import { startTestServer } from "../../../tests/helpers/server.ts";
+
+Deno.test("${id} tools: search, open, keep a list", async () => {
+  await using server = await startTestServer({ DOMAIN: "${id}" });
+  await using chat = await openChat(server, "${id}-tester");
+  const { session } = await chat.begin();
+
+  const found = await chat.call("domain_search", { session, query: "second" });
+  assert(!found.isError, found.text);
+  assertEquals(found.data.results.map((r: { id: string }) => r.id), ["item-2"]);
+
+  const item = await chat.call("domain_get_item", { session, id: "item-2" });
+  assertStringIncludes(item.text, "A second entry");
+  const missing = await chat.call("domain_get_item", { session, id: "nope" });
+  assert(missing.isError);
+  assertStringIncludes(missing.text, "Request refused");
+
+  const added = await chat.call("domain_do_action", { session, action: "add", id: "item-2" });
+  assert(!added.isError, added.text);
+  const again = await openChat(server, "${id}-tester");
+  try {
+    const { result } = await again.begin();
+    assertEquals(result.data.domain.list, ["item-2"], "the list comes back in a new chat");
+  } finally {
+    await again[Symbol.asyncDispose]();
+  }
+});
+`,
     [`src/domains/${id}/store_test.ts`]: `/**
  * ${name}'s store on PostgreSQL through the Neon driver (the kit's contract test walks its tools).
  *
@@ -432,7 +471,8 @@ Next:
   3. src/domains/${id}/tools.ts and store.ts — your domain_* tools and the queries behind them;
      keep one example call per tool in pack.ts (the contract tests run them).
   4. seed/${id}/items.json — your catalog (or replace the seed with your own content).
-  5. src/domains/${id}/*_test.ts — your store and tool tests, beside the code they cover.
+  5. src/domains/${id}/*_test.ts — your store and tool tests, beside the code they cover
+     (tools_test.ts shows the test helpers: a real server, a real MCP client).
 Then:  DOMAIN=${id} deno task dev     and     deno task test
 See README "Make it yours" for the invariants the kit keeps for you.`);
   } catch (error) {

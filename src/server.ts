@@ -9,7 +9,12 @@ import { preparePrivateDataDir } from "./data_dir.ts";
 import { type Config, parseConfig, processEnvironment } from "./config.ts";
 import { StartupError } from "./errors.ts";
 import type { Pack, PackBrand } from "./pack/mod.ts";
-import { type Guidance, loadGuidance } from "./guidance.ts";
+import {
+  type Guidance,
+  loadGuidance,
+  PlaceholderGuidanceError,
+  placeholderProblem,
+} from "./guidance.ts";
 import { readinessCheck, sharedReadiness } from "./health/readiness.ts";
 import { createRateLimiter } from "./kv/rate_limit.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
@@ -113,11 +118,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         windowMs: 60_000,
       }),
     });
+    const guidance = await loadGuidance(pack.guidanceDir);
+    if (guidance.placeholders.length > 0) {
+      const problem = placeholderProblem(guidance.placeholders);
+      // In production the model would relay the generator's words: refused. In development, loud.
+      if (config.production) throw new PlaceholderGuidanceError("placeholder_guidance", problem);
+      console.error(`warning: ${problem}`);
+    }
     const readiness = sharedReadiness(readinessCheck({ database, kv }, { timeoutMs: 2_000 }), 0);
     const core: CoreServices = {
       users: database.users,
       sessions,
-      guidance: withMemoryRules(await loadGuidance(pack.guidanceDir), pack.brand),
+      guidance: withMemoryRules(guidance, pack.brand),
       brand: pack.brand,
       stateMaxBytes: config.stateMaxBytes,
       readiness,
@@ -251,5 +263,5 @@ async function logSubjectKey(secret: Uint8Array): Promise<Uint8Array> {
 
 /** The pack's rules with the kit's own about undo and forgetting appended. */
 function withMemoryRules(guidance: Guidance, brand: PackBrand): Guidance {
-  return { ...guidance, rules: `${guidance.rules}\n\n${memoryRules(brand)}` };
+  return { rules: `${guidance.rules}\n\n${memoryRules(brand)}`, persona: guidance.persona };
 }

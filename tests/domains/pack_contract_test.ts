@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { allPacks } from "../../src/domains/registry.ts";
+import { loadGuidance, placeholderProblem } from "../../src/guidance.ts";
 import { signSessionToken } from "../../src/session/session_token.ts";
 import { rowsMentioning } from "../helpers/inspect.ts";
 import { buildToolRegistry } from "../../src/tools/registry.ts";
@@ -106,6 +107,28 @@ for (const pack of await allPacks()) {
         }
       },
     );
+    await t.step("one person's export holds nothing of another's", async () => {
+      const exported = async () => {
+        const result = await ann.call("user_export", { session: annSession });
+        assert(!result.isError, result.text);
+        return result.data.export.domain;
+      };
+      const before = await exported();
+      // The second person's calls may be refused (a shared slot the first one holds): what
+      // they do write must not show up in the first person's export.
+      for (const [name, args] of examples) await bo.call(name, { ...args, session: boSession });
+      assertEquals(
+        await exported(),
+        before,
+        `pack "${pack.id}": its export for one person changed when another person ran the ` +
+          "examples, so it hands over other people's rows. Filter every query of export(store, " +
+          "sub) by sub.",
+      );
+    });
+    await t.step("its guidance is written, not the generator's placeholder", async () => {
+      const { placeholders } = await loadGuidance(pack.guidanceDir);
+      assertEquals(placeholders, [], `pack "${pack.id}": ${placeholderProblem(placeholders)}`);
+    });
     await t.step("bad arguments are refused as such, not as an outage", async () => {
       for (const [name] of examples) {
         const result = await ann.call(name, { session: annSession, nonsense: "\u0000" });

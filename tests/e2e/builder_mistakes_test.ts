@@ -18,6 +18,7 @@ import {
   withReminder,
   WRITES,
 } from "../../src/pack/mod.ts";
+import { PlaceholderGuidanceError } from "../../src/guidance.ts";
 import { MigrationDriftError, MigrationFailedError } from "../../src/store/migrations.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
@@ -245,5 +246,33 @@ Deno.test("a migration changed after it ran, or failing, stops the start naming 
   await t.step("the shipped migrations as they were still start", async () => {
     await using again = await startTestServer(env, { pack: withMigrations([TABLE]) });
     assert(again.mcpUrl);
+  });
+});
+
+Deno.test("guidance left as the generator's placeholder", async (t) => {
+  const pack = probePack(undefined, undefined, {
+    guidanceDir: new URL("../fixtures/placeholder_pack/", import.meta.url),
+  });
+  await t.step("in development: it starts, and the model never sees the comments", async () => {
+    await using server = await startTestServer({}, { pack });
+    await using chat = await openChat(server, "reader");
+    const { result } = await chat.begin();
+    assertStringIncludes(result.data.rules, "Start with begin_session");
+    assert(!result.text.includes("kit:placeholder"), result.text);
+    assert(!result.text.includes("<!--"), result.text);
+  });
+  await t.step("in production: the start is refused, naming the files", async () => {
+    const error = await assertRejects(
+      () =>
+        startTestServer({
+          APP_ENV: "production",
+          PUBLIC_URL: "https://connector.example.com",
+          AUTH_ISSUER: "https://issuer.example.com",
+          SESSION_SIGNING_SECRET: "a-production-secret-of-at-least-32-chars",
+        }, { pack }),
+      PlaceholderGuidanceError,
+    );
+    assertStringIncludes(error.message, "placeholder_pack/rules.md");
+    assertStringIncludes(error.message, "placeholder_pack/persona.md");
   });
 });

@@ -91,7 +91,7 @@ export async function startTestServer(
       }
     },
     async mint(claims = {}) {
-      const key = await loadOrCreateSigningKey(dataDir);
+      const key = await loadOrCreateSigningKey(config.dataDir);
       return await issueAccessToken(key, {
         issuer: config.auth.issuer,
         audience: config.resourceUrl,

@@ -8,6 +8,7 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { NewDomainError, packIdProblem, registerIn } from "../../scripts/new_domain.ts";
 import { forEachLine } from "../helpers/process.ts";
+import { createTestDatabase } from "../helpers/postgres.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -106,29 +107,82 @@ Deno.test("new-domain: a generated pack passes the contract tests and starts", a
       assertEquals(await Deno.readTextFile(`${dir}/src/domains/registry.ts`), registry);
     });
 
+    const contract = (...extra: string[]) =>
+      run(dir, [
+        "test",
+        "--allow-all",
+        "--cert",
+        "tests/fixtures/tls/ca.pem",
+        "--filter",
+        "demo_desk",
+        "tests/domains/pack_contract_test.ts",
+        ...extra,
+      ]);
+    const edit = async (file: string, from: string | RegExp, to: string) => {
+      const text = await Deno.readTextFile(`${dir}/${file}`);
+      const edited = text.replace(from, to);
+      assert(edited !== text, `${file}: nothing to edit`);
+      await Deno.writeTextFile(`${dir}/${file}`, edited);
+    };
+
+    await t.step("as generated, the contract test names the placeholder guidance", async () => {
+      const tested = await contract();
+      assert(tested.code !== 0, tested.text);
+      assertStringIncludes(tested.text, "generator's placeholder");
+      assertStringIncludes(tested.text, "seed/demo_desk/rules.md");
+    });
+
     await t.step(
-      "the kit's contract tests and its own tests pass, formatted and lint-clean",
+      "with its guidance written, the contract and its own tests pass, formatted and lint-clean",
       async () => {
+        for (const file of ["rules.md", "persona.md"]) {
+          await edit(`seed/demo_desk/${file}`, /<!-- kit:placeholder[\s\S]*?-->\n*/, "");
+        }
         const generated = ["src/domains/demo_desk", "seed/demo_desk"];
         const fmt = await run(dir, ["fmt", "--check", ...generated]);
         assertEquals(fmt.code, 0, fmt.text);
         const lint = await run(dir, ["lint", ...generated]);
         assertEquals(lint.code, 0, lint.text);
-        const tested = await run(dir, [
-          "test",
-          "--allow-all",
-          "--cert",
-          "tests/fixtures/tls/ca.pem",
-          "--filter",
-          "demo_desk",
-          "tests/domains/pack_contract_test.ts",
-          "src/domains/demo_desk/",
-        ]);
+        const tested = await contract("src/domains/demo_desk/");
         assertEquals(tested.code, 0, tested.text);
         assertStringIncludes(tested.text, "pack contract: demo_desk ... ok");
-        assertStringIncludes(tested.text, "2 passed");
+        assertStringIncludes(tested.text, "3 passed");
       },
     );
+
+    await t.step("a read tool that writes and an export of everyone's rows are named", async () => {
+      const tools = "src/domains/demo_desk/tools.ts";
+      const pack = "src/domains/demo_desk/pack.ts";
+      await edit(
+        tools,
+        "const item = await store.get(id);",
+        'const item = await store.get(id);\n      await store.change(identity.sub, "add", id);',
+      );
+      await edit(
+        tools,
+        "run: async ({ id }, { store, reply }) => {",
+        "run: async ({ id }, { store, identity, reply }) => {",
+      );
+      await edit(
+        pack,
+        "export: async (store, sub) => ({ list: await store.list(sub) }),",
+        "export: async (store) => ({ list: await store.listEveryone() }),",
+      );
+      await edit(
+        "src/domains/demo_desk/store.ts",
+        "    async list(sub) {",
+        '    async listEveryone() {\n      return (await sql.query<{ item_id: string }>("SELECT item_id FROM demo_desk_list")).map((r) => r.item_id);\n    },\n\n    async list(sub) {',
+      );
+      await edit(
+        "src/domains/demo_desk/store.ts",
+        "  list(sub: string): Promise<string[]>;",
+        "  list(sub: string): Promise<string[]>;\n  listEveryone(): Promise<string[]>;",
+      );
+      const tested = await contract();
+      assert(tested.code !== 0, tested.text);
+      assertStringIncludes(tested.text, 'domain_get_item is declared access: "read" but writes');
+      assertStringIncludes(tested.text, "hands over other people's rows");
+    });
 
     await t.step("DOMAIN=demo_desk deno task dev starts", async () => {
       const data = await Deno.makeTempDir({ prefix: "new-domain-data-" });
@@ -156,6 +210,69 @@ Deno.test("new-domain: a generated pack passes the contract tests and starts", a
         child.kill("SIGTERM");
         await child.status;
         await done.catch(() => {});
+        await Deno.remove(data, { recursive: true });
+      }
+    });
+
+    // What `deno task dev` prints and exits with, given `env` (it is stopped once it listens).
+    const dev = async (env: Record<string, string>) => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["task", "dev"],
+        cwd: dir,
+        env: { DOMAIN: "demo_desk", PORT: "0", ...env },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const seen: string[] = [];
+      const watch = (stream: ReadableStream<Uint8Array>) =>
+        forEachLine(stream, (line) => {
+          seen.push(line.replace(ANSI, ""));
+          if (/listening on/i.test(line)) child.kill("SIGTERM");
+        });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      const [status] = await Promise.all([child.status, watch(child.stdout), watch(child.stderr)]);
+      clearTimeout(timer);
+      return { code: status.code, text: seen.join("\n") };
+    };
+
+    await t.step(
+      "an edited shipped migration stops the start, naming pack and version",
+      async () => {
+        await using db = await createTestDatabase();
+        const data = await Deno.makeTempDir({ prefix: "new-domain-data-" });
+        const env = { DATA_DIR: data, DATABASE_URL: db.url, DATABASE_WS_PROXY: db.relay.address };
+        try {
+          const first = await dev(env);
+          assertStringIncludes(first.text, "listening on");
+          await edit(
+            "src/domains/demo_desk/pack.ts",
+            "  body text NOT NULL\n);",
+            "  body text NOT NULL,\n  tags text[]\n);",
+          );
+          const second = await dev(env);
+          assertEquals(second.code, 1, second.text);
+          assertStringIncludes(second.text, "Cannot start (migration_drift)");
+          assertStringIncludes(second.text, 'pack "demo_desk"');
+          assertStringIncludes(second.text, 'version 1 ("catalog and lists")');
+        } finally {
+          await Deno.remove(data, { recursive: true });
+        }
+      },
+    );
+
+    await t.step("a misnamed tool stops the start with exit code 1, naming it", async () => {
+      await edit(
+        "src/domains/demo_desk/tools.ts",
+        'name: "domain_search"',
+        'name: "search_catalog"',
+      );
+      const data = await Deno.makeTempDir({ prefix: "new-domain-data-" });
+      try {
+        const started = await dev({ DATA_DIR: data });
+        assertEquals(started.code, 1, started.text);
+        assertStringIncludes(started.text, "Cannot start (pack_contract)");
+        assertStringIncludes(started.text, '"search_catalog" must be named domain_<name>');
+      } finally {
         await Deno.remove(data, { recursive: true });
       }
     });

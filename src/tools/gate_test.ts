@@ -1,0 +1,68 @@
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { createReply, Refusal } from "../pack/mod.ts";
+import { StoreError, storeFailure } from "../store/types.ts";
+import { type CallSite, failureResult, type GateContext } from "./gate.ts";
+
+const brand = {
+  productName: "Probe Desk",
+  serverName: "probe-desk",
+  userNoun: "tester",
+  memoryName: "probe memory",
+  tagline: "",
+  pitch: "",
+  instructions: "",
+  scopeDescription: "",
+  firstRequest: "",
+};
+const gate = (development: boolean): GateContext => ({
+  sessions: undefined as never,
+  reply: createReply(brand),
+  brand,
+  packId: "probe",
+  development,
+});
+const site: CallSite = { tool: "domain_probe", fromPack: true, writes: false };
+const text = (result: { content?: unknown }) =>
+  (result.content as { text: string }[]).map((c) => c.text).join("\n");
+
+Deno.test("the database's refusals are classified by SQLSTATE", () => {
+  const refused = (code: string) => Object.assign(new Error(`refused ${code}`), { code });
+  assertEquals(storeFailure(refused("22P02")).code, "rejected");
+  assertEquals(storeFailure(refused("54001")).code, "rejected");
+  assertEquals(storeFailure(refused("42703")).code, "broken");
+  assertEquals(storeFailure(refused("25006")).code, "broken");
+  assertEquals(storeFailure(refused("23505")).code, "broken");
+  for (const failing of ["08006", "40P01", "53300", "57P01", "XX000"]) {
+    assertEquals(storeFailure(refused(failing)).code, "unavailable", failing);
+  }
+  assertEquals(storeFailure(new Error("socket hang up")).code, "unavailable");
+  assertEquals(
+    storeFailure(Object.assign(new Error("x"), { code: "ECONNRESET" })).code,
+    "unavailable",
+  );
+});
+
+Deno.test("a broken query: details in development, none in production", () => {
+  const broken = new StoreError("broken", 'column "nope" does not exist', { sqlstate: "42703" });
+  const dev = text(failureResult(broken, gate(true), site));
+  assertStringIncludes(dev, "SQLSTATE 42703");
+  assertStringIncludes(dev, "nope");
+  const prod = text(failureResult(broken, gate(false), site));
+  assert(!prod.includes("42703") && !prod.includes("nope"), prod);
+  assertStringIncludes(prod, "session cannot continue");
+});
+
+Deno.test("a pack's own error fails the call; the kit's fails closed", () => {
+  const error = new RangeError("secret detail 1234");
+  const prod = text(failureResult(error, gate(false), site));
+  assertStringIncludes(prod, "This call failed");
+  assert(!prod.includes("1234"), prod);
+  assertStringIncludes(text(failureResult(error, gate(true), site)), "RangeError: secret detail");
+  const kit = text(failureResult(error, gate(true), { ...site, fromPack: false }));
+  assertStringIncludes(kit, "internal error");
+  assert(!kit.includes("1234"), kit);
+  assertStringIncludes(
+    text(failureResult(new Refusal("fix this."), gate(false), site)),
+    "Request refused, nothing was changed: fix this.",
+  );
+});
