@@ -19,6 +19,9 @@ Deno.test("the official conformance suite passes against the gateway with auth o
       args: [
         "run",
         "-A",
+        // The test configuration: the suite is a test-only package, kept out of the server's lock.
+        "--config",
+        new URL("../../deno.test.json", import.meta.url).pathname,
         "npm:@modelcontextprotocol/conformance@0.1.16",
         "server",
         "--url",

@@ -110,6 +110,8 @@ Deno.test("new-domain: a generated pack passes the contract tests and starts", a
     const contract = (...extra: string[]) =>
       run(dir, [
         "test",
+        "--config",
+        "deno.test.json",
         "--allow-all",
         "--cert",
         "tests/fixtures/tls/ca.pem",
