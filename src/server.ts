@@ -8,6 +8,7 @@ import { createApp } from "./app.ts";
 import { preparePrivateDataDir } from "./data_dir.ts";
 import { type Config, parseConfig, processEnvironment } from "./config.ts";
 import { StartupError } from "./errors.ts";
+import { pathExists } from "./path_exists.ts";
 import type { Pack, PackBrand } from "./pack/mod.ts";
 import {
   type Guidance,
@@ -96,6 +97,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!config.onDeploy) await preparePrivateDataDir(config.dataDir, config.kvPath);
     // Read before anything opens: a bad content file stops the start, naming the problem.
     const loaded = await pack.load();
+    // The embedded database's first creation takes seconds (a minute on a slow disk): said once.
+    const store = config.database;
+    const creating = store.kind === "pglite" && !(await pathExists(store.dir));
+    if (creating) console.log(`Creating the embedded database in ${store.dir} (first start only)…`);
     kv = await openKvHandle(config.kvPath, { timeoutMs: config.database.timeoutMs });
     // Once per KV store: records from before forgetting had an index get their entries.
     await kv.use((db) =>
@@ -190,6 +195,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Bring the schema up to date before saying the server is up (calls arriving meanwhile join
     // it): a migration that fails or was changed after it ran stops the start, naming it.
     await prepareAtStart(database, config);
+    if (creating) console.log("The embedded database is ready.");
   } catch (error) {
     await server.shutdown();
     kv?.close();

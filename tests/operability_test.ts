@@ -8,7 +8,7 @@ Deno.test("healthz says the process is up; readyz says which store fails", async
   try {
     await using server = await startTestServer({
       KV_PATH: join(kvDir, "kv", "kv.sqlite3"),
-      STORE_TIMEOUT_MS: "500",
+      STORE_TIMEOUT_MS: "2000",
     });
     const get = async (path: string) => {
       const response = await fetch(`${server.config.publicUrl}${path}`);

@@ -21,7 +21,7 @@ for (const pack of await allPacks()) {
     await using server = await startTestServer({
       DOMAIN: pack.id,
       SESSION_SIGNING_SECRET: SECRET,
-      STORE_TIMEOUT_MS: "1000",
+      STORE_TIMEOUT_MS: "3000",
     });
     const stop = failClosedSentence(pack.brand);
     await using ann = await openChat(server, `contract-ann-${pack.id}`);

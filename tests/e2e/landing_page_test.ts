@@ -65,7 +65,7 @@ Deno.test({
 });
 
 Deno.test("the landing page's status line reports a store outage", async () => {
-  await using server = await startTestServer({ STORE_TIMEOUT_MS: "300" });
+  await using server = await startTestServer({ STORE_TIMEOUT_MS: "2000" });
   server.database!.relay.setRefusing(true);
   server.database!.relay.cutConnections();
   const html = await (await fetch(`${server.config.publicUrl}/`)).text();
