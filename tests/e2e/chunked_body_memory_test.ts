@@ -42,7 +42,7 @@ Deno.test({
       }).output();
       const token = new TextDecoder().decode(minted.stdout).trim();
       /** Sends `body` to `path` in one-byte chunks and returns the status line. */
-      async function inTinyChunks(path: string, headers: string, body: string): Promise<string> {
+      const inTinyChunks = async (path: string, headers: string, body: string) => {
         const conn = await Deno.connect({ hostname: "127.0.0.1", port });
         const chunks = Array.from(body, (ch) => `1\r\n${ch}\r\n`).join("");
         await conn.write(new TextEncoder().encode(
@@ -51,7 +51,7 @@ Deno.test({
         ));
         const reply = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
         return reply.split("\r\n")[0];
-      }
+      };
       const grownBy = async (work: () => Promise<void>) => {
         const before = await rssMb(app.child.pid);
         await work();
