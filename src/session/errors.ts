@@ -11,6 +11,7 @@ export type SessionErrorCode =
   | "malformed"
   | "expired"
   | "revoked"
+  | "forgotten"
   | "unknown"
   | "foreign"
   | "too_many"

@@ -125,14 +125,16 @@ export function createSessions(
     const cutOff = cutoff.value !== null && cutoff.value.expiresAt > Date.now();
     // Forgetting a person deletes their session records after setting the cut-off: a session
     // missing while the cut-off stands was ended, not never known.
-    if (!record && cutOff) throw new SessionError("revoked", "The session was ended");
+    if (!record && cutOff) {
+      throw new SessionError("forgotten", "The person's data was deleted at their request");
+    }
     if (!record) throw new SessionError("unknown", "The session is not known");
     if (record.sub !== identity.sub) {
       throw new SessionError("foreign", "The session token belongs to another person");
     }
     if (record.revokedAt !== undefined) throw new SessionError("revoked", "The session was ended");
     if (cutOff && (record.startedAt ?? 0) <= cutoff.value!.at) {
-      throw new SessionError("revoked", "The session was ended");
+      throw new SessionError("forgotten", "The person's data was deleted at their request");
     }
     if (record.expiresAt <= Date.now()) {
       throw new SessionError("expired", "The session has expired");

@@ -40,7 +40,19 @@ const PENDING_TTL_MS = 10 * 60_000;
  * them a stranger to their own saved state.
  */
 const DEV_SUBJECT_LABEL = "reading-room-dev:";
-const CSRF_COOKIE = "kit_signin_csrf";
+/**
+ * The sign-in cookie's name, specific to this issuer: cookies ignore ports, so two development
+ * servers on one machine (localhost:8000 and :8001) would otherwise overwrite each other's cookie
+ * and the first sign-in's Continue would fail.
+ */
+export function csrfCookieName(issuer: string): string {
+  // FNV-1a, 32 bits: a short stable tag, not a secret.
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(issuer)) {
+    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  }
+  return `kit_signin_csrf_${hash.toString(16).padStart(8, "0")}`;
+}
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 /** The shape of our pending-request ids (`randomSecret(24)`); anything else is never looked up. */
 const REQUEST_ID = /^[A-Za-z0-9_-]{32}$/;
@@ -167,7 +179,7 @@ async function startAuthorization(c: Context, ctx: SigninContext): Promise<Respo
     csrf,
   };
   await savePending(await ctx.kv.get(), requestId, pending);
-  setCookie(c, CSRF_COOKIE, csrf, {
+  setCookie(c, csrfCookieName(ctx.issuer), csrf, {
     httpOnly: true,
     secure: new URL(ctx.issuer).protocol === "https:",
     sameSite: "Lax",
@@ -298,7 +310,7 @@ async function loadPendingFromForm(
     return page(c, ctx, 400, "This page has expired", "Start again from the app you came from.");
   }
   const csrf = String(form.get("csrf") ?? "");
-  const cookie = getCookie(c, CSRF_COOKIE) ?? "";
+  const cookie = getCookie(c, csrfCookieName(ctx.issuer)) ?? "";
   if (
     !(await sameSecret(csrf, entry.value.csrf)) || !(await sameSecret(cookie, entry.value.csrf))
   ) {

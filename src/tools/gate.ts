@@ -24,8 +24,13 @@ function sessionReason(code: SessionError["code"], brand: PackBrand): string {
       return "the session has expired. If the person wants to go on, start a new one with begin_session.";
     case "revoked":
       return "the session was ended with end_session. Start a new one with begin_session if needed.";
+    case "forgotten":
+      return `this ${brand.userNoun}'s data was deleted at their request (user_forget), which ended ` +
+        "their sessions. If they want to go on, begin_session starts afresh, as a first visit.";
     case "unknown":
-      return `the session is not known to the ${brand.productName}. Start a new one with begin_session.`;
+      return `the session is not known to the ${brand.productName} (its record is gone: the ` +
+        "session store was reset, or the token is from another server). Start a new one with " +
+        "begin_session.";
     case "foreign":
       return `the session token belongs to a different ${brand.userNoun} than the one signed in.`;
     case "too_many":

@@ -201,7 +201,9 @@ for (const database of ["postgres", "pglite"] as const) {
         const ended = await call("user_get_profile");
         assert(ended.isError);
         assertStringIncludes(ended.text, FAIL_CLOSED_SENTENCE);
-        assertStringIncludes(ended.text, "ended");
+        // It says what happened: forgetting, not end_session.
+        assertStringIncludes(ended.text, "data was deleted at their request");
+        assert(!ended.text.includes("end_session"), ended.text);
       },
     );
 

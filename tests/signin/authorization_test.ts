@@ -536,3 +536,24 @@ Deno.test("on a public deployment every sign-in page warns that anyone can sign 
     await Deno.remove(kvDir, { recursive: true });
   }
 });
+
+Deno.test("two sign-ins in one browser, on two servers of one machine, do not collide", async () => {
+  await using first = await startTestServer();
+  await using second = await startTestServer();
+  // One cookie jar for both, as a browser keeps for localhost whatever the port.
+  const browser = new FormWalker();
+  const pages = [];
+  for (const server of [first, second]) {
+    const clientId = await registeredClient(server);
+    const { challenge } = await pkce();
+    const url = authorizeUrl(server, { client_id: clientId, code_challenge: challenge });
+    const page = await browser.request(url);
+    assertEquals(page.status, 200);
+    pages.push({ url, form: formsOf(await page.text())[0] });
+  }
+  // The first flow, started before the second, continues.
+  for (const { url, form } of pages) {
+    const consent = await browser.submit(url, form, { identity: "Dana" });
+    assertEquals(consent.status, 200, await consent.text());
+  }
+});
