@@ -153,7 +153,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       brand: pack.brand,
       sessionMinutes: Math.round(config.session.ttlSeconds / 60),
       stateMaxBytes: config.stateMaxBytes,
-    }, { callsPerPerson: config.maxOpenPerPerson, development: !config.production });
+    }, {
+      callsPerPerson: config.maxOpenPerPerson,
+      development: !config.production,
+      scopes: config.requiredScopes,
+    });
     let signin: SigninContext | undefined;
     if (config.auth.kind === "development") {
       // Deno Deploy has no writable disk: there the key lives in KV.

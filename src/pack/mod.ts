@@ -35,12 +35,14 @@ export type { CallOptions, SqlClient, SqlTransaction } from "./sql.ts";
 export { isoTime } from "./time.ts";
 export {
   defineTool,
+  DESTRUCTIVE,
   READ_ONLY,
   sessionArg,
   type Structured,
   type ToolContext,
   type ToolDeclaration,
   type ToolDefinition,
+  type ToolHints,
   type ToolText,
   type ToolTexts,
   WRITES,

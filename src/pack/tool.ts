@@ -82,8 +82,11 @@ export interface ToolDeclaration<
   inputSchema: In;
   /** What `reply.success` hands back (with the reminder: build it with `withReminder`). */
   outputSchema: Out;
-  /** Hints for the host and model ({@linkcode READ_ONLY}, {@linkcode WRITES}). `access` decides. */
-  annotations: ToolAnnotations;
+  /**
+   * Hints for the host and model ({@linkcode READ_ONLY}, {@linkcode WRITES},
+   * {@linkcode DESTRUCTIVE}): all four, agreeing with `access`, which is what decides.
+   */
+  annotations: ToolAnnotations & ToolHints;
   /**
    * Whether the tool changes the person's data. A pack's `write` runs in one transaction with the
    * entry it makes in the person's history; a refusal rolls it back.
@@ -126,16 +129,39 @@ export const sessionArg: z.ZodString = z.string().min(1).max(4096).describe(
   "The session token returned by begin_session.",
 );
 
-/** Hints of a tool that only reads: read-only, idempotent, harmless. */
+/**
+ * The four behaviour hints every tool states (hosts such as ChatGPT require each one explicitly):
+ * `readOnlyHint` must match the tool's `access`, and a read is never destructive — the kit refuses a
+ * pack whose hints are missing or say otherwise. `openWorldHint`: whether the tool reaches beyond
+ * the connector's own data (the web, other services).
+ */
+export interface ToolHints {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** Hints of a tool that only reads the connector's own data: read-only, idempotent, harmless. */
 export const READ_ONLY = {
   readOnlyHint: true,
   destructiveHint: false,
   idempotentHint: true,
-} as const;
+  openWorldHint: false,
+} as const satisfies ToolHints;
 
-/** Hints of a tool that writes, not destructively, and not idempotently. */
+/** Hints of a tool that adds or changes the connector's own data, not idempotently. */
 export const WRITES = {
   readOnlyHint: false,
   destructiveHint: false,
   idempotentHint: false,
-} as const;
+  openWorldHint: false,
+} as const satisfies ToolHints;
+
+/** Hints of a tool that deletes or overwrites what cannot be brought back. */
+export const DESTRUCTIVE = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: false,
+} as const satisfies ToolHints;

@@ -1,5 +1,6 @@
 /**
- * Zod schemas whose JSON Schema form is computed once.
+ * Zod schemas whose JSON Schema form is computed once, in its portable spelling
+ * (`portable_schema.ts`).
  *
  * The MCP server is built per request, and the SDK converts each tool's output schema to JSON Schema
  * on every `tools/call` (and both schemas on every `tools/list`) through `~standard.jsonSchema`.
@@ -11,6 +12,7 @@
  */
 import type { StandardSchemaWithJSON } from "@modelcontextprotocol/server";
 import type { z } from "zod";
+import { portableSchema } from "./portable_schema.ts";
 
 type Io = "input" | "output";
 
@@ -31,7 +33,9 @@ export function precompiled<S extends z.ZodType>(
     const key = `${io}:${options.target}`;
     let json = cache.get(key);
     if (!json) {
-      json = shown.jsonSchema[io](options as Parameters<typeof shown.jsonSchema.input>[0]);
+      json = portableSchema(
+        shown.jsonSchema[io](options as Parameters<typeof shown.jsonSchema.input>[0]),
+      );
       cache.set(key, json);
     }
     return json;

@@ -42,6 +42,8 @@ export interface RegisteredTool {
   description: string;
   /** Whether the pack supplied it (a `domain_*` tool). */
   fromPack: boolean;
+  /** The tool's `_meta` in the list. */
+  meta: Record<string, unknown>;
   inputSchema: StandardSchemaWithJSON;
   outputSchema: StandardSchemaWithJSON;
 }
@@ -80,8 +82,10 @@ const DOMAIN_TOOL_NAME = /^domain_[a-z][a-z0-9_]{0,58}$/;
 export function buildToolRegistry(
   pack: Pack,
   texts: ToolTexts,
-  { callsPerPerson = 8, development = false }: {
+  { callsPerPerson = 8, development = false, scopes = ["mcp"] }: {
     callsPerPerson?: number;
+    /** The scopes a token needs at `/mcp`, stated per tool for hosts that read `securitySchemes`. */
+    scopes?: readonly string[];
     /** Development: pack reads run read-only, and failures carry their details to the caller. */
     development?: boolean;
   } = {},
@@ -106,6 +110,8 @@ export function buildToolRegistry(
     if (!Object.hasOwn(pack.examples, tool.name)) {
       throw new PackContractError(pack.id, `tool "${tool.name}" has no example call`);
     }
+    const hints = hintProblem(tool);
+    if (hints) throw new PackContractError(pack.id, `tool "${tool.name}" ${hints}`);
   }
   const kit = (t: KitToolDefinition): [KitToolDefinition, boolean] => [t, false];
   const all: [KitToolDefinition, boolean][] = [
@@ -119,12 +125,16 @@ export function buildToolRegistry(
       throw new PackContractError(pack.id, `tool name "${definition.name}" is used twice`);
     }
     seen.add(definition.name);
+    const hints = hintProblem(definition);
+    if (hints) throw new Error(`kit tool "${definition.name}" ${hints}`);
     return {
       definition,
       name: definition.name,
       title: resolve(definition.title, texts),
       description: resolve(definition.description, texts),
       fromPack,
+      // ChatGPT reads how each tool is authorised from here (every tool needs the OAuth token).
+      meta: { securitySchemes: [{ type: "oauth2", scopes: [...scopes] }] },
       inputSchema: prepareInput(definition),
       outputSchema: precompiled(definition.outputSchema),
     };
@@ -137,6 +147,27 @@ export function buildToolRegistry(
     packId: pack.id,
     development,
   };
+}
+
+const HINTS = ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const;
+
+/** What is wrong with a tool's behaviour hints, or `null`: all four stated, and true to `access`. */
+export function hintProblem(tool: Pick<ToolDeclaration, "annotations" | "access">): string | null {
+  // Checked at run time too: a JavaScript pack, or one built without the types, can omit them.
+  const annotations: Partial<Record<string, unknown>> = { ...tool.annotations };
+  const missing = HINTS.filter((hint) => typeof annotations[hint] !== "boolean");
+  if (missing.length > 0) {
+    return `must state ${
+      missing.join(", ")
+    } (true or false) in annotations: start from READ_ONLY, WRITES or DESTRUCTIVE`;
+  }
+  if (annotations.readOnlyHint !== (tool.access === "read")) {
+    return `is declared access "${tool.access}" but says readOnlyHint: ${annotations.readOnlyHint}; hosts would be told the opposite of what it does`;
+  }
+  if (tool.access === "read" && annotations.destructiveHint) {
+    return 'is declared access "read" but says destructiveHint: true; a read destroys nothing';
+  }
+  return null;
 }
 
 /** A pack's tool as the kit runs it: its declaration, run by the open pack with its store. */
@@ -243,6 +274,7 @@ export function registerTools(
         inputSchema: tool.inputSchema,
         outputSchema: tool.outputSchema,
         annotations: definition.annotations,
+        _meta: tool.meta,
       },
       async (input: unknown) => {
         const args = input as Record<string, unknown>;

@@ -70,6 +70,21 @@ Deno.test("the registry holds a pack's tools to the contract", async (t) => {
       "beside",
     ],
     ["two tools with one name", probePack([probeTool(), probeTool()]), "used twice"],
+    [
+      "a tool missing a behaviour hint",
+      probePack([probeTool({ annotations: { readOnlyHint: true, destructiveHint: false } })]),
+      "must state idempotentHint, openWorldHint",
+    ],
+    [
+      "a write that says it only reads",
+      probePack([probeTool({ access: "write" })]),
+      'declared access "write" but says readOnlyHint: true',
+    ],
+    [
+      "a read that says it destroys",
+      probePack([probeTool({ annotations: { ...READ_ONLY, destructiveHint: true } })]),
+      "a read destroys nothing",
+    ],
   ];
   for (const [label, pack, message] of refusals) {
     await t.step(`refused: ${label}`, () => {

@@ -10,6 +10,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { allPacks } from "../../src/domains/registry.ts";
 import { failClosedSentence, reminderLine } from "../../src/pack/mod.ts";
 import { signSessionToken } from "../../src/session/session_token.ts";
+import { portabilityProblems } from "../../src/tools/portable_schema.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { startTestServer } from "../helpers/server.ts";
 
@@ -52,7 +53,16 @@ for (const pack of await allPacks()) {
         );
         for (const tool of tools) {
           assert(tool.title && tool.description && tool.description.length > 60, tool.name);
-          assert(tool.annotations?.readOnlyHint !== undefined, `${tool.name} annotations`);
+          for (
+            const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"]
+          ) {
+            const value = (tool.annotations as Record<string, unknown> | undefined)?.[hint];
+            assertEquals(typeof value, "boolean", `${tool.name} does not state ${hint}`);
+          }
+          assertEquals(tool._meta?.securitySchemes, [{ type: "oauth2", scopes: ["mcp"] }]);
+          // Every host can read them: no type arrays, no schema without a keyword.
+          assertEquals(portabilityProblems(tool.inputSchema), [], `${tool.name} input`);
+          assertEquals(portabilityProblems(tool.outputSchema), [], `${tool.name} output`);
           assertEquals(
             (tool.inputSchema as { additionalProperties?: boolean }).additionalProperties,
             false,

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { type PackBrand, sessionArg, withReminder } from "../../../pack/mod.ts";
+import { DESTRUCTIVE, type PackBrand, sessionArg, withReminder } from "../../../pack/mod.ts";
 import { defineKitTool, type KitToolDefinition } from "../../kit_tool.ts";
 
 /** How long a forget confirmation code stays valid. */
@@ -38,7 +38,7 @@ export function forgetTool(brand: PackBrand): KitToolDefinition {
       }).optional(),
       confirmation: z.object({ code: z.string(), expiresAt: z.string() }).optional(),
     }),
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+    annotations: DESTRUCTIVE,
     access: "write",
     run: async ({ session, confirmation }, { core, pack, identity, reply }) => {
       const purpose = "user_forget";
