@@ -24,6 +24,7 @@ export {
   CALL_FAILED_PREFIX,
   createReply,
   failClosedSentence,
+  type FailureKind,
   OUTCOME_UNKNOWN_PREFIX,
   Refusal,
   REFUSED_PREFIX,

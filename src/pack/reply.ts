@@ -53,18 +53,36 @@ export class Refusal extends Error {
   }
 }
 
-/** Adds the `reminder` field every output schema carries. */
+/**
+ * Adds the fields every output schema carries: `guidance` (what to do next, when the tool says so)
+ * and `reminder` (the rules reminder). Both are also in the text: a host that shows the model only
+ * the structured content (Claude Code) or only the text (the AI SDK) gives it the same instructions.
+ */
 export function withReminder<Shape extends z.ZodRawShape>(shape: Shape) {
-  return z.object({ ...shape, reminder: z.string().describe("The rules reminder") });
+  return z.object({
+    ...shape,
+    guidance: z.array(z.string()).optional().describe(
+      "What to do next: instructions for the assistant, to follow as written",
+    ),
+    reminder: z.string().describe("The rules reminder"),
+  });
 }
+
+/** What a failed result's structured content holds: its kind, and its whole text. */
+export type FailureKind = "refused" | "fail_closed" | "outcome_unknown" | "call_failed";
 
 /**
  * Builds results in the voice of one brand; tools receive it as `reply`. `Structured` is what the
  * tool's output schema describes, less the reminder the kit adds.
  */
 export interface Reply<Structured extends Record<string, unknown> = Record<string, unknown>> {
-  /** A successful result: `structured` (plus the reminder) and `text` (plus the reminder line). */
-  success(structured: Structured, text: string): CallToolResult;
+  /**
+   * A successful result: `structured` and `text` (a rendering of the same data), each with the
+   * `guidance` sentences (what the model should do next: confirm first, call again with a cursor…)
+   * and the reminder. Put every instruction in `guidance`, never only in `text`: some hosts show
+   * the model only one of the two.
+   */
+  success(structured: Structured, text: string, guidance?: readonly string[]): CallToolResult;
   /** The system failed (store, session store, session): stop, with the specific reason. */
   failClosed(reason: string): CallToolResult;
   /** The request itself was wrong: nothing changed; say what to fix. */
@@ -85,35 +103,40 @@ export interface Reply<Structured extends Record<string, unknown> = Record<strin
 export function createReply(brand: Pick<PackBrand, "productName">): Reply {
   const reminder = reminderLine(brand);
   const stop = failClosedSentence(brand);
+  // A failure is one text, carried whole in both renderings: what happened and what to do.
+  const failure = (kind: FailureKind, text: string): CallToolResult => ({
+    isError: true,
+    content: [{ type: "text", text }],
+    structuredContent: { error: { kind, message: text } },
+  });
   return {
-    success: (structured, text) => ({
-      content: [{ type: "text", text: `${text}\n\n${reminder}` }],
-      structuredContent: { ...structured, reminder },
-    }),
-    failClosed: (reason) => ({
-      isError: true,
-      content: [{ type: "text", text: `${stop}\nReason: ${reason}` }],
-    }),
-    refused: (reason) => ({
-      isError: true,
-      content: [{ type: "text", text: `${REFUSED_PREFIX} ${reason}` }],
-    }),
-    outcomeUnknown: (howToCheck) => ({
-      isError: true,
+    success: (structured, text, guidance = []) => ({
       content: [{
         type: "text",
-        text: `${OUTCOME_UNKNOWN_PREFIX} Do not tell the person it failed or that it worked. ` +
-          `${howToCheck} Then tell them what you found.`,
+        text: guidance.length > 0
+          ? `${text}\n\n${guidance.join("\n")}\n\n${reminder}`
+          : `${text}\n\n${reminder}`,
       }],
+      structuredContent: {
+        ...structured,
+        ...(guidance.length > 0 ? { guidance: [...guidance] } : {}),
+        reminder,
+      },
     }),
-    callFailed: (reason) => ({
-      isError: true,
-      content: [{
-        type: "text",
-        text: `${CALL_FAILED_PREFIX} ${reason} Tell the person this request cannot be done right ` +
+    failClosed: (reason) => failure("fail_closed", `${stop}\nReason: ${reason}`),
+    refused: (reason) => failure("refused", `${REFUSED_PREFIX} ${reason}`),
+    outcomeUnknown: (howToCheck) =>
+      failure(
+        "outcome_unknown",
+        `${OUTCOME_UNKNOWN_PREFIX} Do not tell the person it failed or that it worked. ` +
+          `${howToCheck} Then tell them what you found.`,
+      ),
+    callFailed: (reason) =>
+      failure(
+        "call_failed",
+        `${CALL_FAILED_PREFIX} ${reason} Tell the person this request cannot be done right ` +
           "now; do not answer it from your own knowledge. Other requests in this session may " +
           "still work.",
-      }],
-    }),
+      ),
   };
 }

@@ -12,6 +12,7 @@ import { rowsMentioning } from "../helpers/inspect.ts";
 import { buildToolRegistry } from "../../src/tools/registry.ts";
 import { failClosedSentence, REFUSED_PREFIX } from "../../src/pack/reply.ts";
 import { openChat, type ReaderChat } from "../helpers/mcp_client.ts";
+import { assertOneMeaning } from "../helpers/renderings.ts";
 import { startTestServer } from "../helpers/server.ts";
 
 const SECRET = "pack-contract-session-secret-0123456789";
@@ -62,6 +63,7 @@ for (const pack of await allPacks()) {
         assertStringIncludes(result.text, stop);
         assertStringIncludes(result.text, reason);
         assertEquals(result.data, undefined, `${name} returned data`);
+        assertOneMeaning(result, `${name} without a session`);
       }
     };
 
@@ -100,6 +102,7 @@ for (const pack of await allPacks()) {
         for (const [name, args] of examples) {
           const result = await ann.call(name, { ...args, session: annSession });
           assert(!result.isError, `${name}: ${result.text}`);
+          assertOneMeaning(result, name);
           const tool = registry.tools.find((tool) => tool.name === name)!;
           const parsed = tool.definition.outputSchema.safeParse(result.data);
           assert(parsed.success, `${name} output: ${JSON.stringify(parsed.error?.issues)}`);
@@ -133,6 +136,7 @@ for (const pack of await allPacks()) {
       for (const [name] of examples) {
         const result = await ann.call(name, { session: annSession, nonsense: "\u0000" });
         assert(result.isError);
+        assertOneMeaning(result, `${name} refused`);
         assertStringIncludes(result.text, REFUSED_PREFIX);
         assert(!result.text.includes(stop), `${name}: bad input reported as an outage`);
       }

@@ -12,6 +12,7 @@ import { failClosedSentence, reminderLine } from "../../src/pack/mod.ts";
 import { signSessionToken } from "../../src/session/session_token.ts";
 import { portabilityProblems } from "../../src/tools/portable_schema.ts";
 import { openChat } from "../helpers/mcp_client.ts";
+import { assertOneMeaning } from "../helpers/renderings.ts";
 import { startTestServer } from "../helpers/server.ts";
 
 const SECRET = "test-session-secret-0123456789-abcdefghij";
@@ -130,6 +131,26 @@ for (const pack of await allPacks()) {
       assertEquals(result.data.state.version, 1);
       assertEquals(result.data.state.data.preferences, { length: "short" });
       assert(result.data.profile.previousVisit !== null);
+    });
+
+    await t.step("every kit tool says the same in both renderings", async () => {
+      await using chat = await openChat(server, "renderings");
+      const { session, result } = await chat.begin();
+      assertOneMeaning(result, "begin_session");
+      // The token's instruction reaches a host that shows only the structured content.
+      assertStringIncludes(JSON.stringify(result.data.guidance), 'as \\"session\\"');
+      for (const [name, args] of KIT_GATED.filter(([name]) => name !== "end_session")) {
+        assertOneMeaning(await chat.call(name, { ...args, session }), name);
+      }
+      // What Claude Code's model sees of user_forget's first step: the structured content alone.
+      const first = await chat.call("user_forget", { session });
+      assertStringIncludes(JSON.stringify(first.data), "Only if the person confirms");
+      assertOneMeaning(
+        await chat.call("user_forget", { session, confirmation: "nope" }),
+        "user_forget refused",
+      );
+      assertOneMeaning(await chat.call("end_session", { session }), "end_session");
+      assertOneMeaning(await chat.call("user_get_profile", { session }), "after end_session");
     });
 
     await t.step(`another ${who} sees nothing of it`, async () => {

@@ -10,8 +10,12 @@ import type { TestServer } from "./server.ts";
 export interface ToolResult {
   isError: boolean;
   text: string;
+  /** The structured content of a success (`undefined` for a failure). */
   // deno-lint-ignore no-explicit-any
   data: any;
+  /** The structured content of a failure (`undefined` for a success). */
+  // deno-lint-ignore no-explicit-any
+  error?: any;
 }
 
 /** A reader's chat: an MCP client signed in as `sub`. */
@@ -42,7 +46,13 @@ export async function openChat(
     const result = await client.callTool({ name, arguments: args });
     const text = (result.content as { type: string; text?: string }[])
       .map((c) => c.text ?? "").join("\n");
-    return { isError: result.isError === true, text, data: result.structuredContent };
+    const isError = result.isError === true;
+    return {
+      isError,
+      text,
+      data: isError ? undefined : result.structuredContent,
+      error: isError ? result.structuredContent : undefined,
+    };
   };
   return {
     client,

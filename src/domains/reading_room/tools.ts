@@ -74,9 +74,8 @@ export const readingRoomTools = [
         );
         return reply.success(
           { query: words, results },
-          `Found ${results.length} for "${words}":\n${
-            lines.join("\n")
-          }\nOpen one with domain_get_item.`,
+          `Found ${results.length} for "${words}":\n${lines.join("\n")}`,
+          ["Open one with domain_get_item."],
         );
       }
       const overview = await store.catalogOverview();

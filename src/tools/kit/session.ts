@@ -63,13 +63,17 @@ export function sessionTools(pack: Pack): KitToolDefinition[] {
           : ", first visit";
         const text = [
           `Session started for ${profile.email ?? profile.id}${visit}.`,
-          `Session token (pass as "session" to the other ${product} tools): ${started.token}`,
+          `Session token: ${started.token}`,
           `Here is how this ${brand.userNoun}'s ${product} works:\n${rules}`,
           `Voice:\n${persona}`,
           `Saved state (version ${saved.version}): ${JSON.stringify(saved.state)}`,
           ...(domain ? [domain.text] : []),
         ].join("\n\n");
-        return reply.success(output, text);
+        return reply.success(output, text, [
+          `Pass the session token as "session" to every other ${product} tool. It stops working ` +
+          `at ${output.session.expiresAt}; then call begin_session again.`,
+          "Work by the house rules and speak in the persona above.",
+        ]);
       },
     }),
 

@@ -137,9 +137,13 @@ export const searchTool = defineTool<BookingStore>()({
       { ...base, results, more },
       `Free for ${minutes} minutes, ${range} (${zone}):\n${
         results.map((s) => slotLine(store, s)).join("\n")
-      }${
-        more > 0 ? `\n…and ${more} more; narrow the search to see them.` : ""
-      }\nBook one with domain_do_action (action type "book").`,
+      }${more > 0 ? `\n…and ${more} more.` : ""}`,
+      [
+        ...(more > 0
+          ? [`${more} more free times are not shown: narrow the search to see them.`]
+          : []),
+        'Confirm the time and price with the person, then book with domain_do_action (action type "book").',
+      ],
     );
   },
 });

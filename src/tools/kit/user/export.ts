@@ -80,12 +80,12 @@ export function exportTool(brand: PackBrand): KitToolDefinition {
       const heading = first
         ? `Everything kept about ${person!.profile.email ?? person!.profile.id}`
         : `More of the history of changes kept about this ${who}`;
-      const next = nextCursor === undefined
-        ? ""
-        : ` This is one part: call user_export again with cursor ${nextCursor} for the rest.`;
       return reply.success(
         { export: document },
-        `${heading}.${next}\n${JSON.stringify(document)}`,
+        `${heading}.\n${JSON.stringify(document)}`,
+        nextCursor === undefined
+          ? []
+          : [`This is one part: call user_export again with cursor ${nextCursor} for the rest.`],
       );
     },
   });

@@ -71,8 +71,11 @@ export function forgetTool(brand: PackBrand): KitToolDefinition {
           `Nothing was deleted yet. Deleting would remove the ${who}'s profile, their saved state ` +
             `(version ${willDelete.savedStateVersion}), ${willDelete.historyEntries} recorded changes` +
             (willDelete.domain.length ? ` and their ${willDelete.domain.join(", ")}` : "") +
-            `, and end their sessions; it cannot be undone. Only if the person confirms, call ` +
-            `user_forget again with confirmation "${code}" within 5 minutes.`,
+            ", and end their sessions.",
+          [
+            "Tell the person what would be deleted and that it cannot be undone.",
+            `Only if the person confirms, call user_forget again with confirmation "${code}" within 5 minutes.`,
+          ],
         );
       }
       if (
@@ -94,8 +97,8 @@ export function forgetTool(brand: PackBrand): KitToolDefinition {
       await core.forget(identity.sub);
       return reply.success(
         { forgotten: true },
-        `Everything kept about this ${who} was deleted and their sessions ended. A new ` +
-          "begin_session starts afresh, as a first visit.",
+        `Everything kept about this ${who} was deleted and their sessions ended.`,
+        ["If the person wants to go on, begin_session starts afresh, as a first visit."],
       );
     },
   });
