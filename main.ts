@@ -5,6 +5,7 @@
  * @module
  */
 import { selectPack } from "./src/domains/registry.ts";
+import { reachOf } from "./src/reach/hosts.ts";
 import { describeStartupError, StartupError } from "./src/errors.ts";
 import { installLastResortGuard } from "./src/observability/last_resort.ts";
 import { flushLogLines } from "./src/observability/log_output.ts";
@@ -36,6 +37,16 @@ const issuer = config.auth.kind === "development"
   ? "development sign-in (built in; anyone can sign in as anyone — local use only)"
   : config.auth.issuer;
 const { brand } = server;
+// Which hosts can use the URL as it is (claude.ai and ChatGPT connect from their own servers).
+const unreachable = reachOf(config.resourceUrl).filter((r) => !r.ok);
+const reachLine = unreachable.length === 0
+  ? ""
+  : `Reach: ${unreachable.map((r) => r.host).join(" and ")} cannot reach this URL: ${
+    unreachable[0].reason
+  }.
+  To use them, ${unreachable[0].fix}. Hosts on this machine use it as is.
+
+`;
 // Mint reads the issuer this server recorded in its data directory: DATA_DIR is all it needs.
 const mintCommand = `${
   config.dataDir === ".data" ? "" : `DATA_DIR=${config.dataDir} `
@@ -53,7 +64,7 @@ Try the door with a token:
     -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \\
     -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
 
-Connect a host (it opens the sign-in page for you):
+${reachLine}Connect a host (it opens the sign-in page for you):
   Claude Code     claude mcp add --transport http ${brand.serverName} ${config.resourceUrl}
                   then /mcp in Claude Code and choose Authenticate
   MCP Inspector   npx @modelcontextprotocol/inspector   (Streamable HTTP, URL above,

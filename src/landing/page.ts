@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { reachOf } from "../reach/hosts.ts";
 import { html } from "hono/html";
 import { pageShell } from "../http/page_shell.ts";
 import type { PackBrand } from "../pack/mod.ts";
@@ -56,6 +57,9 @@ const LABELS = {
 export function landingPage(o: LandingOptions) {
   const { checks } = o.readiness;
   const { brand } = o;
+  const reach = reachOf(o.resourceUrl);
+  const unreachable = reach.filter((r) => !r.ok);
+  const reachable = reach.filter((r) => r.ok).map((r) => r.host);
   const status = o.readiness.ready
     ? html`<span class="status ok">● Ready</span>`
     : html`<span class="status bad">● Not ready</span>`;
@@ -79,15 +83,25 @@ there is no password, and the same name is always the same ${brand.userNoun}.</p
         : ""}
 
       <h2>Connect</h2>
-      <div class="card"><strong>claude.ai</strong>
+      ${unreachable.length > 0
+        ? html`<div class="card" role="note"><strong>${
+          unreachable.map((r) => r.host).join(" and ")
+        }</strong>
+      <p>${
+          unreachable.map((r) => r.host).join(" and ")
+        } connect from their own servers, which cannot reach
+      <code>${o.resourceUrl}</code>. To use it there, ${unreachable[0].fix}, then paste the new URL.
+      ${reachable.join(", ")} on this machine can use the URL above as it is.</p></div>`
+        : ""}
+      ${unreachable.some((r) => r.host === "claude.ai")
+        ? ""
+        : html`<div class="card"><strong>claude.ai</strong>
       <ol>
       <li>Open <em>Settings → Connectors</em> and choose <em>Add custom connector</em>.</li>
-      <li>Name it "${brand
-        .productName}", paste the URL above, and press <em>Add</em>, then <em>Connect</em>.</li>
+      <li>Name it "${brand.productName}", paste the URL above, and press <em>Add</em>, then <em>Connect</em>.</li>
       <li>A sign-in page opens: sign in, then press <em>Allow</em> on the consent page.</li>
-      <li>Back in claude.ai the connector shows as connected. In a chat, turn it on and ${brand
-        .firstRequest}.</li>
-      </ol></div>
+      <li>Back in claude.ai the connector shows as connected. In a chat, turn it on and ${brand.firstRequest}.</li>
+      </ol></div>`}
       <div class="card"><strong>Claude Code</strong>
       <ol>
       <li>Run <code>claude mcp add --transport http ${brand.serverName} ${o.resourceUrl}</code></li>

@@ -37,6 +37,10 @@ Deno.test({
         assertStringIncludes(text, host);
       }
       assertStringIncludes(text, `claude mcp add --transport http reading-room ${server.mcpUrl}`);
+      // On localhost the page does not send people to claude.ai with a URL it cannot reach.
+      assertStringIncludes(text, "claude.ai and ChatGPT connect from their own servers");
+      assertStringIncludes(text, "start a tunnel");
+      assert(!text.includes("Settings → Connectors"), "claude.ai steps for a localhost URL");
       for (const tool of TOOLS) {
         assertStringIncludes(text, tool.name);
         assertStringIncludes(text, tool.title);
@@ -72,4 +76,13 @@ Deno.test("the landing page's status line reports a store outage", async () => {
   assertStringIncludes(html, "Not ready");
   assert(/database (unavailable|not answering in time)/.test(html));
   assert(!html.includes("<script"));
+});
+
+Deno.test("on a public HTTPS address the page gives claude.ai's steps", async () => {
+  await using server = await startTestServer({ PUBLIC_URL: "https://connector.example.com" });
+  const html = await (await fetch(`${server.localOrigin}/`, {
+    headers: { host: "connector.example.com" },
+  })).text();
+  assertStringIncludes(html, "Settings → Connectors");
+  assert(!html.includes("connect from their own servers"), "a reach warning on a public URL");
 });

@@ -1,0 +1,16 @@
+import { assertEquals } from "@std/assert";
+import { reachOf } from "./hosts.ts";
+
+const verdicts = (url: string) => Object.fromEntries(reachOf(url).map((r) => [r.host, r.ok]));
+
+Deno.test("which hosts reach a URL as it is", () => {
+  const local = verdicts("http://localhost:8000/mcp");
+  assertEquals(local["claude.ai"], false);
+  assertEquals(local.ChatGPT, false);
+  assertEquals(local["Claude Code"], true);
+  assertEquals(local["MCP Inspector"], true);
+  assertEquals(verdicts("http://192.168.1.20/mcp")["claude.ai"], false);
+  assertEquals(verdicts("http://connector.example.com/mcp")["claude.ai"], false);
+  assertEquals(verdicts("https://connector.example.com:8443/mcp").ChatGPT, false);
+  assertEquals(Object.values(verdicts("https://connector.example.com/mcp")).every(Boolean), true);
+});
