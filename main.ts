@@ -41,9 +41,9 @@ const { brand } = server;
 const unreachable = reachOf(config.resourceUrl).filter((r) => !r.ok);
 const reachLine = unreachable.length === 0
   ? ""
-  : `Reach: ${unreachable.map((r) => r.host).join(" and ")} cannot reach this URL: ${
-    unreachable[0].reason
-  }.
+  : `Reach: ${unreachable.map((r) => r.host).join(" and ")} cannot use this URL (${
+    unreachable.map((r) => r.reason).join("; ")
+  }).
   To use them, ${unreachable[0].fix}. Hosts on this machine use it as is.
 
 `;
