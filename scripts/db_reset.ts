@@ -34,7 +34,25 @@ export function resetPlan(config: Config): { kind: "pglite"; dir: string } | {
   }
   const store = config.database;
   if (store.kind === "pglite") return { kind: "pglite", dir: store.dir };
-  const host = new URL(store.url.replace(/^postgres(ql)?:/, "http:")).hostname;
+  const url = new URL(store.url.replace(/^postgres(ql)?:/i, "http:"));
+  const host = url.hostname.toLowerCase();
+  // The driver lets query parameters (host, hostaddr) override the URL's host: refused outright,
+  // as is a WebSocket proxy elsewhere (the statements would travel on from there).
+  const overrides = [...url.searchParams.keys()].filter((k) => /^(host|hostaddr)$/i.test(k));
+  if (overrides.length > 0) {
+    throw new ResetRefused(
+      "reset_refused",
+      `deno task db:reset does not follow DATABASE_URL's ${overrides.join(", ")} parameter; ` +
+        "name the host in the URL itself (localhost).",
+    );
+  }
+  const proxy = store.wsProxy?.split(":")[0].toLowerCase();
+  if (proxy !== undefined && !LOCAL_HOSTS.has(proxy)) {
+    throw new ResetRefused(
+      "reset_refused",
+      `deno task db:reset empties only a database on this machine; DATABASE_WS_PROXY is ${proxy}.`,
+    );
+  }
   if (!LOCAL_HOSTS.has(host)) {
     throw new ResetRefused(
       "reset_refused",

@@ -31,7 +31,16 @@ export async function diagnose(
   await checkDoor(probe);
   if (probe.protectedByOAuth === false) await checkMcp(probe);
   else if (probe.protectedByOAuth && options.signIn) {
-    const token = await signIn(probe);
+    const token = await signIn(probe).catch((error) => {
+      probe.findings.push({
+        check: "sign-in",
+        hosts: [],
+        reason: `the sign-in stopped: ${(error as Error).message}`,
+        fix: "finish a sign-in by hand in a host (MCP Inspector shows each step)",
+        level: "warn",
+      });
+      return undefined;
+    });
     if (token) await checkMcp(probe, token);
   }
   if (probe.protectedByOAuth !== undefined) await checkCors(probe);

@@ -61,14 +61,17 @@ if (import.meta.main) {
       `Opening MCP Inspector on ${server.resourceUrl}, signed in as "${values.sub}" for an hour.`,
     );
     // From a scratch directory: the Inspector's packages stay out of the project's lock files.
+    const scratch = await Deno.makeTempDir({ prefix: "kit-inspect-" });
     const child = new Deno.Command(Deno.execPath(), {
       args: inspectorArgs(server, token),
-      cwd: await Deno.makeTempDir({ prefix: "kit-inspect-" }),
+      cwd: scratch,
       stdin: "inherit",
       stdout: "inherit",
       stderr: "inherit",
     }).spawn();
-    Deno.exit((await child.status).code);
+    const { code } = await child.status;
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+    Deno.exit(code);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof TypeError) {
       console.error(`inspect: ${(error as Error).message}`);

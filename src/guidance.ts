@@ -47,5 +47,6 @@ export function placeholderProblem(placeholders: readonly string[]): string {
 }
 
 function withoutComments(text: string): string {
-  return text.replace(/<!--[\s\S]*?-->\n?/g, "").replace(/\n{3,}/g, "\n\n").trim();
+  // An unclosed comment hides the rest of the file, as a Markdown renderer would.
+  return text.replace(/<!--[\s\S]*?(-->\n?|$)/g, "").replace(/\n{3,}/g, "\n\n").trim();
 }

@@ -155,7 +155,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       stateMaxBytes: config.stateMaxBytes,
     }, {
       callsPerPerson: config.maxOpenPerPerson,
-      development: !config.production,
+      // Details of failures reach callers only with the open development sign-in, never in
+      // production or behind a real issuer.
+      development: !config.production && config.auth.kind === "development",
       scopes: config.requiredScopes,
     });
     let signin: SigninContext | undefined;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { HOSTS, reachOf } from "../../src/reach/hosts.ts";
+import { HOSTS, isPrivateHost, reachOf } from "../../src/reach/hosts.ts";
 import { portabilityProblems } from "../../src/tools/portable_schema.ts";
 
 /** Every host the doctor speaks for. */
@@ -33,7 +33,61 @@ export interface Probe {
   protectedByOAuth?: boolean;
 }
 
-const TIMEOUT_MS = 10_000;
+/** Every request's deadline. */
+export const TIMEOUT_MS = 10_000;
+
+/** The most of any answer the doctor reads: a server cannot make it hold more. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Reads at most {@linkcode MAX_BODY_BYTES} of `response`'s body as text. */
+export async function cappedText(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw new Error(`an answer over ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(
+    chunks.reduce((all, c) => {
+      const joined = new Uint8Array(all.length + c.length);
+      joined.set(all);
+      joined.set(c, all.length);
+      return joined;
+    }, new Uint8Array()),
+  );
+}
+
+/** Parses `text` as JSON, or `undefined`. */
+export function parsed(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === "object" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the doctor follows a link the server's metadata gave it: not from a public server to a
+ * private address (metadata must not steer it at the machine's own network).
+ */
+export function followable(probe: Probe, target: string): boolean {
+  try {
+    const to = new URL(target);
+    if (!/^https?:$/.test(to.protocol)) return false;
+    return isPrivateHost(new URL(probe.url).hostname) || !isPrivateHost(to.hostname);
+  } catch {
+    return false;
+  }
+}
 
 function fail(probe: Probe, check: string, hosts: readonly string[], reason: string, fix: string) {
   probe.findings.push({ check, hosts: [...hosts], reason, fix, level: "fail" });
@@ -47,15 +101,9 @@ async function getJson(url: string): Promise<{ status: number; json?: Record<str
   const response = await fetch(url, {
     headers: { accept: "application/json" },
     signal: AbortSignal.timeout(TIMEOUT_MS),
-    redirect: "follow",
+    redirect: "manual",
   });
-  const text = await response.text();
-  try {
-    const json = JSON.parse(text);
-    return { status: response.status, json: json && typeof json === "object" ? json : undefined };
-  } catch {
-    return { status: response.status };
-  }
+  return { status: response.status, json: parsed(await cappedText(response)) };
 }
 
 /** A JSON-RPC request to the MCP endpoint, with `token` when given. */
@@ -202,13 +250,24 @@ export async function checkDoor(probe: Probe): Promise<void> {
     return;
   }
   probe.passed.push("protected-resource metadata on both paths");
-  await checkAuthorizationServer(probe, String(servers[0]));
+  const issuer = String(servers[0]);
+  if (!followable(probe, issuer)) {
+    fail(
+      probe,
+      "authorization server",
+      ALL_HOSTS,
+      `authorization_servers names ${JSON.stringify(issuer)}, not a public http(s) URL`,
+      "list the issuer's public https:// URL",
+    );
+    return;
+  }
+  await checkAuthorizationServer(probe, issuer);
 }
 
 /** The authorization server's metadata, as every OAuth host reads it. */
 async function checkAuthorizationServer(probe: Probe, issuer: string): Promise<void> {
   const base = issuer.replace(/\/+$/, "");
-  const issuerUrl = new URL(issuer);
+  const issuerUrl = new URL(issuer); // followable() has checked it parses
   const pathPart = issuerUrl.pathname === "/" ? "" : issuerUrl.pathname.replace(/\/+$/, "");
   const candidates = [
     `${issuerUrl.origin}/.well-known/oauth-authorization-server${pathPart}`,
@@ -305,7 +364,9 @@ async function checkAuthorizationServer(probe: Probe, issuer: string): Promise<v
       "issue refresh tokens and list refresh_token in grant_types_supported",
     );
   }
-  if (dcr) await checkRegistration(probe, String(metadata.registration_endpoint));
+  if (dcr && followable(probe, String(metadata.registration_endpoint))) {
+    await checkRegistration(probe, String(metadata.registration_endpoint));
+  }
   if (!probe.findings.some((f) => f.check === "authorization server")) {
     probe.passed.push("authorization-server metadata whose issuer matches");
   }
@@ -325,7 +386,7 @@ async function checkRegistration(probe: Probe, endpoint: string): Promise<void> 
     }),
     signal: AbortSignal.timeout(TIMEOUT_MS),
   }).catch(() => undefined);
-  const body = await response?.json().catch(() => undefined);
+  const body = response ? parsed(await cappedText(response).catch(() => "")) : undefined;
   if (!response || response.status !== 201 || typeof body?.client_id !== "string") {
     fail(
       probe,
@@ -401,7 +462,8 @@ export async function checkMcp(probe: Probe, token?: string): Promise<void> {
       probe,
       "tool names",
       ["claude.ai", "ChatGPT", "Cursor / VS Code"],
-      `names hosts refuse: ${badNames.join(", ")}`,
+      // Quoted as JSON: a server's names must not reach the terminal raw.
+      `names hosts refuse: ${badNames.map((n) => JSON.stringify(n)).join(", ")}`,
       "use 1-64 letters, digits, _ or -",
     );
   }
@@ -410,7 +472,7 @@ export async function checkMcp(probe: Probe, token?: string): Promise<void> {
     return ["readOnlyHint", "destructiveHint", "openWorldHint"].some((h) =>
       typeof a[h] !== "boolean"
     );
-  }).map((t) => String(t.name));
+  }).map((t) => JSON.stringify(String(t.name)));
   if (hintless.length > 0) {
     fail(
       probe,
@@ -424,7 +486,7 @@ export async function checkMcp(probe: Probe, token?: string): Promise<void> {
   }
   const unportable = tools.flatMap((t) =>
     [...portabilityProblems(t.inputSchema), ...portabilityProblems(t.outputSchema)].map((p) =>
-      `${t.name}${p}`
+      `${JSON.stringify(String(t.name))}${p}`
     )
   );
   if (unportable.length > 0) {
@@ -444,13 +506,12 @@ export async function checkMcp(probe: Probe, token?: string): Promise<void> {
 }
 
 async function jsonRpcResult(response: Response): Promise<Record<string, unknown> | undefined> {
-  const text = await response.text();
+  const text = await cappedText(response).catch(() => "");
   const body = text.startsWith("{") || text.startsWith("[")
     ? text
     : text.split("\n").find((line) => line.startsWith("data: "))?.slice(6);
-  if (!body) return undefined;
-  const parsed = JSON.parse(body);
-  return parsed?.result;
+  const result = body === undefined ? undefined : parsed(body)?.result;
+  return result && typeof result === "object" ? result as Record<string, unknown> : undefined;
 }
 
 /** CORS, for hosts that call from a browser page. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Probe } from "./checks.ts";
+import { cappedText, followable, parsed, type Probe, TIMEOUT_MS } from "./checks.ts";
 
 const REDIRECT = "http://127.0.0.1:9/doctor-callback";
 
@@ -31,21 +31,46 @@ function formsOf(html: string): { action: string; fields: Record<string, string>
   }));
 }
 
-/** A cookie jar of one site. */
+/** A cookie jar, one per origin, every request under the doctor's deadline. */
 class Browser {
-  #cookies = new Map<string, string>();
+  #jars = new Map<string, Map<string, string>>();
   async go(url: string, init: RequestInit = {}): Promise<Response> {
+    const origin = new URL(url).origin;
+    const jar = this.#jars.get(origin) ?? new Map<string, string>();
+    this.#jars.set(origin, jar);
     const headers = new Headers(init.headers);
-    if (this.#cookies.size) {
-      headers.set("cookie", [...this.#cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    }
-    const response = await fetch(url, { ...init, headers, redirect: "manual" });
+    if (jar.size) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
+    const response = await fetch(url, {
+      ...init,
+      headers,
+      redirect: "manual",
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(";");
       const eq = pair.indexOf("=");
-      this.#cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+      jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
     }
     return response;
+  }
+}
+
+/** POSTs and reads a JSON answer, bounded in time and size; `{}` when it fails. */
+async function postJson(
+  url: string,
+  body: BodyInit,
+  type: string,
+): Promise<Record<string, unknown>> {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": type },
+      body,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    return parsed(await cappedText(response)) ?? {};
+  } catch {
+    return {};
   }
 }
 
@@ -62,16 +87,23 @@ export async function signIn(probe: Probe): Promise<string | undefined> {
       "see the checks above",
     );
   }
-  const registered = await fetch(as.registration_endpoint, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
+  const endpoints = [as.registration_endpoint, as.authorization_endpoint, as.token_endpoint];
+  if (!endpoints.every((e) => typeof e === "string" && followable(probe, e))) {
+    return step(
+      "could not try a sign-in: an endpoint is missing or not a public http(s) URL",
+      "see the checks above",
+    );
+  }
+  const registered = await postJson(
+    as.registration_endpoint,
+    JSON.stringify({
       client_name: "kit-doctor (sign-in)",
       redirect_uris: [REDIRECT],
       token_endpoint_auth_method: "none",
       grant_types: ["authorization_code", "refresh_token"],
     }),
-  }).then((r) => r.json()).catch(() => ({}));
+    "application/json",
+  );
   if (typeof registered.client_id !== "string") return step("registration failed", "see above");
   const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
   const challenge = base64url(
@@ -81,7 +113,7 @@ export async function signIn(probe: Probe): Promise<string | undefined> {
   for (
     const [k, v] of Object.entries({
       response_type: "code",
-      client_id: registered.client_id,
+      client_id: String(registered.client_id),
       redirect_uri: REDIRECT,
       code_challenge: challenge,
       code_challenge_method: "S256",
@@ -91,21 +123,31 @@ export async function signIn(probe: Probe): Promise<string | undefined> {
   ) authorize.searchParams.set(k, v);
   const browser = new Browser();
   const page = await browser.go(authorize.href);
-  const signInForm = formsOf(await page.text()).find((f) => "identity" in f.fields);
+  const signInForm = formsOf(await cappedText(page).catch(() => "")).find((f) =>
+    "identity" in f.fields
+  );
   if (page.status !== 200 || !signInForm) {
     return step(
       `reached the sign-in page (${page.status}); it is not the kit's development sign-in, so the doctor stops there`,
       "finish a sign-in by hand in a host (MCP Inspector shows each step)",
     );
   }
-  const post = (form: { action: string; fields: Record<string, string> }, extra = {}) =>
-    browser.go(new URL(form.action, authorize).href, {
+  // Forms post only back to the authorization server itself.
+  const post = (form: { action: string; fields: Record<string, string> }, extra = {}) => {
+    const target = new URL(form.action, authorize);
+    if (target.origin !== authorize.origin) {
+      throw new Error(`a form posts to another origin (${target.origin})`);
+    }
+    return browser.go(target.href, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ ...form.fields, ...extra }),
     });
+  };
   const consent = await post(signInForm, { identity: "doctor" });
-  const allow = formsOf(await consent.text()).find((f) => f.fields.decision === "allow");
+  const allow = formsOf(await cappedText(consent).catch(() => "")).find((f) =>
+    f.fields.decision === "allow"
+  );
   if (!allow) {
     return step(`the consent page did not come (${consent.status})`, "check the server log");
   }
@@ -124,18 +166,18 @@ export async function signIn(probe: Probe): Promise<string | undefined> {
       level: "warn",
     });
   }
-  const tokens = await fetch(String(as.token_endpoint), {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
+  const tokens = await postJson(
+    String(as.token_endpoint),
+    new URLSearchParams({
       grant_type: "authorization_code",
       code,
       redirect_uri: REDIRECT,
-      client_id: registered.client_id,
+      client_id: String(registered.client_id),
       code_verifier: verifier,
       resource: probe.url,
     }),
-  }).then((r) => r.json()).catch(() => ({}));
+    "application/x-www-form-urlencoded",
+  );
   if (typeof tokens.access_token !== "string") {
     return step(
       `the code was not exchanged (${JSON.stringify(tokens.error ?? tokens)})`,
@@ -153,16 +195,16 @@ export async function signIn(probe: Probe): Promise<string | undefined> {
       level: "warn",
     });
   } else {
-    const refreshed = await fetch(String(as.token_endpoint), {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
+    const refreshed = await postJson(
+      String(as.token_endpoint),
+      new URLSearchParams({
         grant_type: "refresh_token",
         refresh_token: tokens.refresh_token,
-        client_id: registered.client_id,
+        client_id: String(registered.client_id),
         resource: probe.url,
       }),
-    }).then((r) => r.json()).catch(() => ({}));
+      "application/x-www-form-urlencoded",
+    );
     if (typeof refreshed.access_token === "string") probe.passed.push("refresh token rotates");
     else {
       probe.findings.push({

@@ -68,7 +68,7 @@ export function withReminder<Shape extends z.ZodRawShape>(shape: Shape) {
   });
 }
 
-/** What a failed result's structured content holds: its kind, and its whole text. */
+/** The kinds of failed result (each has its own opening sentence). */
 export type FailureKind = "refused" | "fail_closed" | "outcome_unknown" | "call_failed";
 
 /**
@@ -103,11 +103,12 @@ export interface Reply<Structured extends Record<string, unknown> = Record<strin
 export function createReply(brand: Pick<PackBrand, "productName">): Reply {
   const reminder = reminderLine(brand);
   const stop = failClosedSentence(brand);
-  // A failure is one text, carried whole in both renderings: what happened and what to do.
-  const failure = (kind: FailureKind, text: string): CallToolResult => ({
+  // A failure is one text: what happened and what to do. It carries no structured content: the
+  // v1 MCP SDK's client checks structured content against the tool's output schema even on an
+  // error (typescript-sdk #1943), and would turn every refusal into a protocol error.
+  const failure = (_kind: FailureKind, text: string): CallToolResult => ({
     isError: true,
     content: [{ type: "text", text }],
-    structuredContent: { error: { kind, message: text } },
   });
   return {
     success: (structured, text, guidance = []) => ({

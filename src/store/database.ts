@@ -154,8 +154,9 @@ export function databaseOver(
       // A failure after preparation can mean the backend was restarted (an in-memory database
       // then has no schema): prepare again next time; it is idempotent and cheap. A preparation
       // still under way is left to finish, not started a second time behind it.
-      if (prepared) ready = undefined;
-      throw storeFailure(error);
+      const failure = storeFailure(error);
+      if (prepared && mayHaveLostSchema(failure)) ready = undefined;
+      throw failure;
     } finally {
       clearTimeout(timer);
       // Settled: anything of it still arriving late (a straggler of a joined transaction) must
@@ -288,6 +289,16 @@ async function withSavepoint<T>(
     await open.tx.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Whether a failure can mean the schema is gone (a restarted in-memory database, a dropped table):
+ * the backend failing, or a missing table or schema. A refused statement of a pack (bad input, a
+ * typo) cannot, and must not make every later call prepare the database again.
+ */
+function mayHaveLostSchema(failure: StoreError): boolean {
+  if (failure.code === "unavailable" || failure.code === "timeout") return true;
+  return failure.sqlstate === "42P01" || failure.sqlstate === "3F000";
 }
 
 /** Whether a store failure was PostgreSQL breaking a deadlock (SQLSTATE 40P01). */

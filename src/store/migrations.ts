@@ -443,11 +443,13 @@ export async function applyMigrations(
         );
         applied.push(id);
       }
+      // A version above the highest listed is the database being ahead of this code (a newer
+      // instance ran it; this one is older, or rolled back): not drift. A gap below it is.
+      const highest = Math.max(0, ...migrations.map((m) => m.version));
       for (const id of done.keys()) {
-        if (id.startsWith(`${namespace}:`) && !known.has(id)) {
-          drifted.push(
-            `version ${id.slice(namespace.length + 1)} ran here but is no longer listed`,
-          );
+        const version = Number(id.slice(namespace.length + 1));
+        if (id.startsWith(`${namespace}:`) && !known.has(id) && version < highest) {
+          drifted.push(`version ${version} ran here but is no longer listed`);
         }
       }
       if (drifted.length > 0) {

@@ -173,7 +173,8 @@ export function storeFailure(error: unknown): StoreError {
   }
   const message = (error as Error)?.message ?? String(error);
   const code = (error as { code?: unknown })?.code;
-  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
+  // SQLSTATEs have a digit somewhere ("22P02", "XX000"); errno names ("EPIPE") do not.
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code)) {
     const kind = code.slice(0, 2);
     if (!FAILING_CLASSES.has(kind)) {
       return new StoreError(INPUT_CLASSES.has(kind) ? "rejected" : "broken", message, {

@@ -90,11 +90,13 @@ export function failureResult(error: unknown, gate: GateContext, site: CallSite)
             "apply it twice.",
         );
       case "rejected":
-        // The database's words may quote the arguments: they go back to the caller, not the log.
+        // The database's words quote the value (which may come from a stored row, not the
+        // caller): shown in development only; production names the condition.
         noteFailure({ ...where, sqlstate: error.sqlstate, kind: "rejected" });
         return reply.refused(
-          `the ${brand.memoryName} cannot take these arguments (${error.message}). Change them ` +
-            "and call again.",
+          `the ${brand.memoryName} cannot take these arguments (${
+            gate.development ? error.message : rejectedCondition(error.sqlstate)
+          }). Change them and call again.`,
         );
       case "broken":
         noteFailure({ ...where, sqlstate: error.sqlstate, message: error.message });
@@ -144,6 +146,29 @@ export function failureResult(error: unknown, gate: GateContext, site: CallSite)
       ? `${site.tool} threw ${name}: ${message}. (Shown in development only; the stack is in the server log.)`
       : "an error in the connector.",
   );
+}
+
+/** A data exception in words that quote nothing. */
+function rejectedCondition(sqlstate: string | undefined): string {
+  switch (sqlstate) {
+    case "22P02":
+      return "a value is not of the expected type";
+    case "22001":
+      return "a text is too long";
+    case "22003":
+      return "a number is out of range";
+    case "22007":
+    case "22008":
+      return "a date or time is not valid";
+    case "22012":
+      return "a division by zero";
+    case "2201B":
+      return "a pattern is not a valid regular expression";
+    case "54001":
+      return "the query is too complex";
+    default:
+      return `SQLSTATE ${sqlstate ?? "unknown"}`;
+  }
 }
 
 /** What a builder should look at for a refused statement. */

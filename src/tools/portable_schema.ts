@@ -67,9 +67,18 @@ function rewrite(schema: Json, root = false): Json {
     const constraints = Object.fromEntries(
       Object.entries(rest).filter(([key]) => !ANNOTATIONS.has(key)),
     );
+    // Keywords that hold whatever the type (enum, const, not, allOf) go on every branch, so the
+    // null branch admits null only where the original did.
+    const everyType = Object.fromEntries(
+      Object.entries(constraints).filter(([key]) =>
+        ["enum", "const", "not", "allOf"].includes(key)
+      ),
+    );
     return {
       ...shown,
-      anyOf: types.map((type) => type === "null" ? { type } : { type, ...constraints }),
+      anyOf: types.map((type) =>
+        type === "null" ? { type, ...everyType } : { type, ...constraints }
+      ),
     };
   }
   return out;

@@ -31,3 +31,9 @@ Deno.test("zod's nullable and unknown come out portable, meaning the same", () =
   );
   assertEquals(raw.properties, z.toJSONSchema(schema).properties, "the input was changed");
 });
+
+Deno.test("a hand-written nullable enum keeps null out of the enum's reach", () => {
+  assertEquals(portableSchema({ type: ["string", "null"], enum: ["a", "b"] }), {
+    anyOf: [{ type: "string", enum: ["a", "b"] }, { type: "null", enum: ["a", "b"] }],
+  });
+});

@@ -228,9 +228,14 @@ Deno.test("a migration changed after it ran, or failing, stops the start naming 
     assertStringIncludes(error.message, "next version");
     assertStringIncludes(error.message, "deno task db:reset");
   });
-  await t.step("a shipped migration removed", async () => {
+  const next = {
+    version: 2,
+    name: "note dates",
+    sql: "ALTER TABLE probe_notes ADD COLUMN at date",
+  };
+  await t.step("a shipped migration removed from below the newest", async () => {
     const error = await assertRejects(
-      () => startTestServer(env, { pack: withMigrations([]) }),
+      () => startTestServer(env, { pack: withMigrations([next]) }),
       MigrationDriftError,
     );
     assertStringIncludes(error.message, "version 1 ran here but is no longer listed");
@@ -246,6 +251,16 @@ Deno.test("a migration changed after it ran, or failing, stops the start naming 
   await t.step("the shipped migrations as they were still start", async () => {
     await using again = await startTestServer(env, { pack: withMigrations([TABLE]) });
     assert(again.mcpUrl);
+  });
+  await t.step("a database ahead of the code (a rollback) is not drift", async () => {
+    {
+      await using newer = await startTestServer(env, { pack: withMigrations([TABLE, next]) });
+      assert(newer.mcpUrl);
+    }
+    await using older = await startTestServer(env, { pack: withMigrations([TABLE]) });
+    await using chat = await openChat(older, "after-rollback");
+    const { session } = await chat.begin();
+    assertEquals((await chat.call("domain_count", { session })).data.count, 0);
   });
 });
 

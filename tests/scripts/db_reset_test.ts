@@ -45,6 +45,13 @@ Deno.test("deno task db:reset empties a development database and keeps the sign-
       });
       assertEquals(remote.code, 1);
       assertStringIncludes(remote.text, "db.example.com");
+      const smuggled = await reset({
+        DATABASE_URL: `${db.url}?host=db.example.com`,
+        DATABASE_WS_PROXY: db.relay.address,
+        DATA_DIR: dataDir,
+      });
+      assertEquals(smuggled.code, 1, smuggled.text);
+      assertStringIncludes(smuggled.text, "host");
       const [{ n }] = await db.connect().query<{ n: number }>(
         "SELECT count(*)::int AS n FROM users",
       );
