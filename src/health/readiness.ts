@@ -15,6 +15,15 @@ import { StoreError } from "../store/types.ts";
  */
 export type CheckOutcome = "ok" | "failed" | "timeout" | "replaced" | "schema";
 
+/** Each outcome in words, for the landing page and the `health` tool. */
+export const CHECK_WORDS: Readonly<Record<CheckOutcome, string>> = {
+  ok: "answering",
+  failed: "unavailable",
+  timeout: "not answering in time",
+  replaced: "lost its file just now (reopened; sessions begun before are gone)",
+  schema: "answering, but its schema could not be prepared (see the server log)",
+};
+
 /** How long a KV file found replaced keeps readiness failing, so an operator sees it. */
 const REPLACED_SHOWS_MS = 60_000;
 

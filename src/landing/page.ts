@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { CHECK_WORDS } from "../health/readiness.ts";
 import { reachOf } from "../reach/hosts.ts";
 import { html } from "hono/html";
 import { pageShell } from "../http/page_shell.ts";
@@ -44,14 +45,6 @@ table{border-collapse:collapse;width:100%}td{padding:.45rem .3rem;border-top:1px
 td:first-child{white-space:nowrap;font-family:ui-monospace,Menlo,monospace;font-size:.9rem;padding-right:.8rem}
 small{color:#6f6a60}
 `;
-
-const LABELS = {
-  ok: "answering",
-  failed: "unavailable",
-  timeout: "not answering in time",
-  replaced: "lost its file just now (reopened; sessions begun before are gone)",
-  schema: "answering, but its schema could not be prepared (see the server log)",
-} as const;
 
 /** Renders the page. */
 export function landingPage(o: LandingOptions) {
@@ -131,7 +124,9 @@ there is no password, and the same name is always the same ${brand.userNoun}.</p
       </div>
 
       <h2>Status</h2>
-      <p>${status} &nbsp; database ${LABELS[checks.database]}, session store ${LABELS[checks.kv]}.
+      <p>${status} &nbsp; database ${CHECK_WORDS[checks.database]}, session store ${CHECK_WORDS[
+        checks.kv
+      ]}.
       <small>Checked ${o.checkedAt.toISOString()} · version ${SERVER_VERSION}</small></p>
     `,
     brand.productName,

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { baseEnv } from "../helpers/process.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { INITIALIZE, startTestServer } from "../helpers/server.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 
@@ -75,16 +75,7 @@ Deno.test("deno task db:reset empties a development database and keeps the sign-
             "content-type": "application/json",
             accept: "application/json, text/event-stream",
           },
-          body: JSON.stringify({
-            jsonrpc: "2.0",
-            id: 1,
-            method: "initialize",
-            params: {
-              protocolVersion: "2025-11-25",
-              capabilities: {},
-              clientInfo: { name: "t", version: "1" },
-            },
-          }),
+          body: JSON.stringify(INITIALIZE),
         });
         await response.body?.cancel();
         assertEquals(response.status, 200, "the earlier token no longer opens the server");

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { type PackBrand, READ_ONLY } from "../../pack/mod.ts";
+import { CHECK_WORDS } from "../../health/readiness.ts";
 import { PROTOCOL_REVISIONS, SERVER_VERSION } from "../../version.ts";
 import { defineKitTool, type KitToolDefinition } from "../kit_tool.ts";
 
@@ -23,14 +24,6 @@ const HealthOutput = z.object({
     "Whether the database and the session store answer within their deadline",
   ),
 });
-
-const WORDS = {
-  ok: "answering",
-  failed: "unavailable",
-  timeout: "not answering in time",
-  replaced: "lost its file just now (reopened; sessions begun before are gone)",
-  schema: "answering, but its schema could not be prepared (see the server log)",
-} as const;
 
 /** `health`, in `brand`'s words. */
 export function healthTool(brand: PackBrand): KitToolDefinition {
@@ -63,8 +56,8 @@ export function healthTool(brand: PackBrand): KitToolDefinition {
           type: "text",
           text: `${brand.productName} ${output.version} ${state} (revisions ${
             output.protocolRevisions.join(", ")
-          }); database ${WORDS[checks.database]}, session store ${
-            WORDS[checks.kv]
+          }); database ${CHECK_WORDS[checks.database]}, session store ${
+            CHECK_WORDS[checks.kv]
           }; signed in as ${output.signedInAs}; server time ${output.serverTime}.`,
         }],
         structuredContent: output,
