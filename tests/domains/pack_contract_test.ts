@@ -13,6 +13,7 @@ import { buildToolRegistry } from "../../src/tools/registry.ts";
 import { failClosedSentence, REFUSED_PREFIX } from "../../src/pack/reply.ts";
 import { openChat, type ReaderChat } from "../helpers/mcp_client.ts";
 import { assertOneMeaning } from "../helpers/renderings.ts";
+import { assertNoReachThroughArguments } from "../helpers/cross_person.ts";
 import { startTestServer } from "../helpers/server.ts";
 
 const SECRET = "pack-contract-session-secret-0123456789";
@@ -126,6 +127,13 @@ for (const pack of await allPacks()) {
         `pack "${pack.id}": its export for one person changed when another person ran the ` +
           "examples, so it hands over other people's rows. Filter every query of export(store, " +
           "sub) by sub.",
+      );
+    });
+    await t.step("one person cannot reach another's rows through an argument", async () => {
+      await assertNoReachThroughArguments(
+        pack,
+        { chat: ann, session: annSession },
+        { chat: bo, session: boSession },
       );
     });
     await t.step("its guidance is written, not the generator's placeholder", async () => {

@@ -23,6 +23,7 @@ import { MigrationDriftError, MigrationFailedError } from "../../src/store/migra
 import { openChat } from "../helpers/mcp_client.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
 import { probePack } from "../helpers/probe_pack.ts";
+import { assertNoReachThroughArguments } from "../helpers/cross_person.ts";
 import { startTestServer } from "../helpers/server.ts";
 
 const TABLE = {
@@ -290,4 +291,70 @@ Deno.test("guidance left as the generator's placeholder", async (t) => {
     assertStringIncludes(error.message, "placeholder_pack/rules.md");
     assertStringIncludes(error.message, "placeholder_pack/persona.md");
   });
+});
+
+Deno.test("a tool that reads another person's row through an argument is caught", async () => {
+  const NOTES = {
+    version: 1,
+    name: "notes",
+    sql: "CREATE TABLE probe_notes (id text PRIMARY KEY, user_id text NOT NULL " +
+      "REFERENCES users(id) ON DELETE CASCADE, body text NOT NULL)",
+  };
+  const note = z.object({ id: z.string(), body: z.string() });
+  const notesTools = [
+    tool({
+      name: "domain_add_note",
+      title: "Add a note",
+      description: "Keeps a note for the caller.",
+      access: "write",
+      inputSchema: z.object({ session: sessionArg, body: z.string().max(100) }).strict(),
+      outputSchema: withReminder({ note }),
+      annotations: WRITES,
+      run: async ({ body }, { store, identity, reply }) => {
+        const id = `note-${crypto.randomUUID().slice(0, 8)}`;
+        await store.sql.query("INSERT INTO probe_notes VALUES ($1, $2, $3)", [
+          id,
+          identity.sub,
+          body,
+        ]);
+        return reply.success({ note: { id, body } }, `Kept ${id}.`);
+      },
+    }),
+    tool({
+      name: "domain_read_note",
+      title: "Read a note",
+      description: "One note by id — without checking whose it is (the planted mistake).",
+      access: "read",
+      inputSchema: z.object({ session: sessionArg, id: z.string().max(64) }).strict(),
+      outputSchema: withReminder({ note }),
+      annotations: READ_ONLY,
+      run: async ({ id }, { store, reply }) => {
+        const [row] = await store.sql.query<{ id: string; body: string }>(
+          "SELECT id, body FROM probe_notes WHERE id = $1",
+          [id],
+        );
+        if (!row) throw new Refusal(`there is no note "${id}".`);
+        return reply.success({ note: row }, row.body);
+      },
+    }),
+  ];
+  const pack = probePack<Store>(notesTools, {
+    domain_add_note: { body: "private" },
+    domain_read_note: { id: "note-none" },
+  }, {
+    migrations: [NOTES],
+    createStore: (sql) => ({ sql }),
+    export: async (store, sub) => ({
+      notes: await store.sql.query("SELECT id, body FROM probe_notes WHERE user_id = $1", [sub]),
+    }),
+  });
+  await using server = await startTestServer({}, { pack });
+  await using ann = await openChat(server, "note-owner");
+  await using bo = await openChat(server, "note-intruder");
+  const owner = { chat: ann, session: (await ann.begin()).session };
+  const intruder = { chat: bo, session: (await bo.begin()).session };
+  await ann.call("domain_add_note", { body: "my secret", session: owner.session });
+  const error = await assertRejects(() => assertNoReachThroughArguments(pack, owner, intruder));
+  assertStringIncludes((error as Error).message, "domain_read_note with id");
+  assertStringIncludes((error as Error).message, "another person's");
 });
