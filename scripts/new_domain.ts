@@ -465,7 +465,8 @@ if (import.meta.main) {
     console.log(`Created pack "${id}":\n${files.map((f) => `  ${f}`).join("\n")}
 
 Next:
-  1. seed/${id}/rules.md and persona.md — the rules and the voice, in words the model can relay.
+  1. seed/${id}/rules.md and persona.md — the rules and the voice, in words the model can relay;
+     delete their kit:placeholder comments (until then the contract test fails, on that alone).
   2. src/domains/${id}/pack.ts — the brand (names, instructions, consent text); the migrations
      (tables prefixed ${id}_, personal rows keyed by user_id REFERENCES users(id)).
   3. src/domains/${id}/tools.ts and store.ts — your domain_* tools and the queries behind them;
