@@ -79,6 +79,13 @@ export interface Config {
   onDeploy: boolean;
   /** Production rules apply (`DENO_DEPLOY` set or `APP_ENV=production`). */
   production: boolean;
+  /**
+   * Whether a pack's read tools run in read-only transactions (`DEV_READ_ONLY_READS`): on by
+   * default in development, where a read tool that writes is then refused by the database and the
+   * builder sees why; never in production. It costs a transaction per query, so benchmarks of the
+   * production path turn it off.
+   */
+  readOnlyReads: boolean;
   /** Deno KV location; `undefined` means the platform default (Deno Deploy). */
   kvPath?: string;
   /** Where people's saved state and the pack's tables live. */
@@ -163,6 +170,7 @@ const EnvSchema = z.object({
   APP_ENV: optional(z.enum(["development", "production"])),
   DENO_DEPLOY: optional(z.string()),
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
+  DEV_READ_ONLY_READS: optional(z.enum(["0", "1"])),
   DOMAIN: optional(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a pack id like my_pack")),
   HISTORY_KEEP: optional(z.coerce.number().int().min(1).max(10_000)),
   HISTORY_DAYS: optional(z.coerce.number().int().min(0).max(3650)),
@@ -260,6 +268,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxOpenPerPerson: e.MCP_MAX_OPEN_PER_PERSON ?? 8,
     onDeploy,
     production,
+    readOnlyReads: !production && e.DEV_READ_ONLY_READS !== "0",
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : `${dataDir}/kv.sqlite3`),
     database: e.DATABASE_URL
       ? {

@@ -158,6 +158,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // Details of failures reach callers only with the open development sign-in, never in
       // production or behind a real issuer.
       development: !config.production && config.auth.kind === "development",
+      readOnlyReads: config.readOnlyReads,
       scopes: config.requiredScopes,
     });
     let signin: SigninContext | undefined;

@@ -50,6 +50,8 @@ export async function openBackend(store: Store): Promise<Backend> {
       // wrk and the soak drive one reader over up to 256 requests at once: the per-person cap on
       // open requests (8 by default) would answer most of them 429 and measure nothing else.
       MCP_MAX_OPEN_PER_PERSON: "1000",
+      // The production path: no development-only read-only transactions around pack reads.
+      DEV_READ_ONLY_READS: "0",
       HOME: Deno.env.get("HOME") ?? "/root",
     };
     if (store === "postgres") {

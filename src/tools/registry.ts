@@ -58,8 +58,10 @@ export interface ToolRegistry {
   callsRunning: OpenRequests;
   /** The served pack's id. */
   packId: string;
-  /** Whether failures carry their details to the caller and pack reads run read-only. */
+  /** Whether failures carry their details to the caller. */
   development: boolean;
+  /** Whether a pack's reads run in read-only transactions. */
+  readOnlyReads: boolean;
 }
 
 /** A pack's tools break the contract; start-up stops with this. */
@@ -82,8 +84,10 @@ const DOMAIN_TOOL_NAME = /^domain_[a-z][a-z0-9_]{0,58}$/;
 export function buildToolRegistry(
   pack: Pack,
   texts: ToolTexts,
-  { callsPerPerson = 8, development = false, scopes = ["mcp"] }: {
+  { callsPerPerson = 8, development = false, readOnlyReads = development, scopes = ["mcp"] }: {
     callsPerPerson?: number;
+    /** Run a pack's reads in read-only transactions (development; see `Config.readOnlyReads`). */
+    readOnlyReads?: boolean;
     /** The scopes a token needs at `/mcp`, stated per tool for hosts that read `securitySchemes`. */
     scopes?: readonly string[];
     /** Development: pack reads run read-only, and failures carry their details to the caller. */
@@ -146,6 +150,7 @@ export function buildToolRegistry(
     callsRunning: openRequestsPerPerson(callsPerPerson),
     packId: pack.id,
     development,
+    readOnlyReads,
   };
 }
 
@@ -301,7 +306,7 @@ export function registerTools(
               if (error instanceof Unchanged) return error.result;
               throw error;
             })
-          : tool.fromPack && registry.development
+          : tool.fromPack && registry.readOnlyReads
           ? () => core.readOnly(() => definition.run(args, ctx))
           : () => definition.run(args, ctx);
         const run = definition.expensive
