@@ -75,7 +75,7 @@ export async function resetDatabase(config: Config): Promise<string> {
   try {
     await sql.transaction(async (tx) => {
       await tx.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-    });
+    }, { signal: AbortSignal.timeout(30_000) });
   } finally {
     await sql.close();
   }

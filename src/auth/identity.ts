@@ -27,8 +27,5 @@ export interface VerifiedAccess {
  */
 export const GRANT_ID_CLAIM = "kit_grant";
 
-/**
- * The name the claim had before the kit spoke of no pack: access tokens issued then (they live up
- * to `ACCESS_TOKEN_TTL`) are still read, so their grant is still checked.
- */
-export const EARLIER_GRANT_ID_CLAIM = "rr_grant";
+/** The claim's earlier name, still read (see `compat/earlier_names.ts`). */
+export { EARLIER_GRANT_CLAIM as EARLIER_GRANT_ID_CLAIM } from "../compat/earlier_names.ts";

@@ -7,6 +7,8 @@
  *
  * @module
  */
+import ipaddr from "ipaddr.js";
+import { isPublicAddress } from "../signin/address_guard.ts";
 
 /** How a host connects. */
 export interface HostProfile {
@@ -34,13 +36,16 @@ export interface Reach {
   fix?: string;
 }
 
-/** Whether `hostname` is this machine or a private network (unreachable from the internet). */
+/**
+ * Whether `hostname` is this machine or a private network (unreachable from the internet): a
+ * loopback or local name, or an address literal that is not public unicast (the same test the
+ * sign-in's outbound guard uses). Names are not resolved.
+ */
 export function isPrivateHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || h.startsWith("127.") ||
-    h.startsWith("10.") || h.startsWith("192.168.") || /^172\.(1[6-9]|2\d|3[01])\./.test(h) ||
-    h.startsWith("169.254.") || h.startsWith("fc") || h.startsWith("fd") || h.startsWith("fe80:") ||
-    h.endsWith(".local") || h.endsWith(".internal");
+  if (ipaddr.isValid(h)) return !isPublicAddress(h);
+  return h === "localhost" || h.endsWith(".localhost") || h.endsWith(".local") ||
+    h.endsWith(".internal");
 }
 
 /** Each host's verdict on reaching `url`. */

@@ -8,8 +8,8 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 import { SessionError } from "./errors.ts";
 
-// Sessions last minutes: tokens of the earlier names ("reading-room:session", "rr-session+jwt")
-// are refused after an upgrade, and the model is told to call begin_session again.
+// Sessions last minutes: tokens issued under earlier names of these two are refused after an
+// upgrade, and the model is told to call begin_session again.
 const AUDIENCE = "kit:session";
 const TYPE = "kit-session+jwt";
 

@@ -35,12 +35,6 @@ interface PendingRequest {
 
 const PENDING_TTL_MS = 10 * 60_000;
 /**
- * The label development subjects are derived under. Frozen as first shipped: every person signed in
- * through the development issuer is `dev-` + a hash under it, so another label would make each of
- * them a stranger to their own saved state.
- */
-const DEV_SUBJECT_LABEL = "reading-room-dev:";
-/**
  * The sign-in cookie's name, specific to this issuer: cookies ignore ports, so two development
  * servers on one machine (localhost:8000 and :8001) would otherwise overwrite each other's cookie
  * and the first sign-in's Continue would fail.
@@ -207,7 +201,7 @@ async function signIn(c: Context, ctx: SigninContext): Promise<Response> {
       }),
     );
   }
-  const person = await developmentPerson(identity);
+  const person = await developmentPerson(identity, developmentSubjectLabel(ctx.brand));
   await savePending(await ctx.kv.get(), requestId, { ...pending, person });
   return respond(
     c,
@@ -325,20 +319,30 @@ async function loadPendingFromForm(
   return { requestId, pending: entry.value, form, entry };
 }
 
+/**
+ * The label a pack's development subjects are derived under: its server name. Each pack's people
+ * are its own, and the default pack's label is the one first shipped, so nobody who signed in
+ * before became a stranger to their saved state.
+ */
+export function developmentSubjectLabel(brand: { serverName: string }): string {
+  return `${brand.serverName}-dev:`;
+}
+
 /** The development person for what the person typed: the same text always gives the same `sub`. */
 export async function developmentPerson(
   identity: string,
+  label: string,
 ): Promise<{ sub: string; email?: string; label: string }> {
   const normalized = identity.toLowerCase();
   // The person is the text exactly as typed (so a name written with ZWNJ stays the same person);
   // only what is shown and kept as an email is cleaned of format and control characters, so the
   // label cannot reorder the consent line it is shown on.
-  const sub = `dev-${(await hashSecret(`${DEV_SUBJECT_LABEL}${normalized}`)).slice(0, 24)}`;
-  const label = displayText(identity);
-  const email = label === identity && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(identity)
+  const sub = `dev-${(await hashSecret(`${label}${normalized}`)).slice(0, 24)}`;
+  const shown = displayText(identity);
+  const email = shown === identity && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(identity)
     ? normalized
     : undefined;
-  return { sub, email, label };
+  return { sub, email, label: shown };
 }
 
 async function savePending(kv: Deno.Kv, id: string, pending: PendingRequest): Promise<void> {

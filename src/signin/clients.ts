@@ -181,7 +181,8 @@ export async function registerClient(
     client_uri: metadata.client_uri ?? null,
     ...(confidential ? { auth: "client_secret" } : {}),
   });
-  // Clients registered under the earlier prefix (`rr-`) stay stored and keep working.
+  // Clients registered under the earlier prefix stay stored and keep working: ids are looked up,
+  // never parsed.
   const clientId = `kit-${(await hashSecret(canonical)).slice(0, 32)}`;
   const now = options.now ?? Date.now();
 

@@ -29,7 +29,7 @@ export interface SigninContext {
   /** Hosts whose metadata documents may sit on private addresses (development only). */
   metadataDocumentHostAllowlist: readonly string[];
   /** The product's words on the pages: its name, what a person is called, what `mcp` grants. */
-  brand: { productName: string; userNoun: string; scopeDescription: string };
+  brand: { productName: string; serverName: string; userNoun: string; scopeDescription: string };
   /** Whether pages must carry the public-deployment warning. */
   warnOnPages: boolean;
   /** Bounds per caller address and for everyone (see {@linkcode SigninLimits}). */

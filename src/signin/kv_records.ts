@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { EARLIER_REFRESH_TOKEN_PREFIX } from "../compat/earlier_names.ts";
 import { base64url } from "jose";
 
 /** A stored value with its own expiry (milliseconds since the epoch). */
@@ -34,9 +35,9 @@ export async function hashSecret(secret: string): Promise<string> {
 /** What refresh tokens start with, so `/revoke` tells them from access tokens. */
 export const REFRESH_TOKEN_PREFIX = "kit_rt_";
 
-/** Whether `token` has the form of a refresh token (the earlier prefix `rrt_` included). */
+/** Whether `token` has the form of a refresh token (the earlier prefix included, still read). */
 export function looksLikeRefreshToken(token: string): boolean {
-  return token.startsWith(REFRESH_TOKEN_PREFIX) || token.startsWith("rrt_");
+  return token.startsWith(REFRESH_TOKEN_PREFIX) || token.startsWith(EARLIER_REFRESH_TOKEN_PREFIX);
 }
 
 /** A fresh random secret: `bytes` random bytes, base64url. */

@@ -18,15 +18,12 @@ const WIRE_WORDS = /reading[-_]room|\brr[-_t]/i;
 
 /**
  * Where the earlier wire names must stay, each for a reason: what was issued under them is still
- * read, shipped migrations are never edited, and the development subject label is frozen (another
- * label would make every development person a stranger to their saved state).
+ * read (one file, `compat/earlier_names.ts`, with how long each is kept), and a shipped migration
+ * (which dropped the functions of the first schema by their names) is never edited: its checksum is
+ * recorded wherever it ran.
  */
 const EARLIER_NAMES: [file: string, text: string][] = [
-  ["auth/identity.ts", '"rr_grant"'],
-  ["signin/authorize.ts", '"reading-room-dev:"'],
-  ["signin/clients.ts", "earlier prefix (`rr-`)"],
-  ["signin/kv_records.ts", "rrt_"],
-  ["session/session_token.ts", "earlier names"],
+  ["compat/earlier_names.ts", '"rr'],
   ["store/migrations.ts", "DROP FUNCTION IF EXISTS rr_"],
 ];
 const ROOT = new URL("../../", import.meta.url);
