@@ -8,7 +8,7 @@
 import { assert, assertStringIncludes } from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "../helpers/postgres.ts";
-import { baseEnv, spawnConnector } from "../helpers/process.ts";
+import { baseEnv, mintFor, spawnConnector } from "../helpers/process.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -33,14 +33,7 @@ Deno.test({
         DATABASE_WS_PROXY: db.relay.address,
       }, ROOT);
       const port = Number(new URL(app.origin).port);
-      const minted = await new Deno.Command(Deno.execPath(), {
-        args: ["task", "--quiet", "mint", "--sub", "chunky"],
-        cwd: ROOT,
-        env: { ...baseEnv(), DATA_DIR: dataDir },
-        stdout: "piped",
-        stderr: "null",
-      }).output();
-      const token = new TextDecoder().decode(minted.stdout).trim();
+      const token = await mintFor(dataDir, "chunky");
       /** Sends `body` to `path` in one-byte chunks and returns the status line. */
       const inTinyChunks = async (path: string, headers: string, body: string) => {
         const conn = await Deno.connect({ hostname: "127.0.0.1", port });

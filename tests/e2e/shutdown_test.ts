@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "../helpers/postgres.ts";
-import { baseEnv, spawnConnector } from "../helpers/process.ts";
+import { baseEnv, mintFor, spawnConnector } from "../helpers/process.ts";
 import { INITIALIZE } from "../helpers/server.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -27,13 +27,7 @@ Deno.test("SIGTERM: stop accepting, finish the request in flight, close the stor
       DATABASE_WS_PROXY: db.relay.address,
       STORE_TIMEOUT_MS: "20000",
     }, ROOT);
-    const minted = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "--quiet", "mint", "--sub", "sleeper"],
-      cwd: ROOT,
-      env: { DATA_DIR: dataDir, PUBLIC_URL: new URL(app.connectorUrl).origin },
-      stdout: "piped",
-    }).output();
-    const token = new TextDecoder().decode(minted.stdout).trim();
+    const token = await mintFor(dataDir, "sleeper");
     const post = (body: unknown, extra: Record<string, string> = {}) =>
       fetch(`${app.origin}/mcp`, {
         method: "POST",

@@ -82,3 +82,19 @@ export function baseEnv(): Record<string, string> {
   const keep = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
   return Object.fromEntries(keep.flatMap((k) => (Deno.env.get(k) ? [[k, Deno.env.get(k)!]] : [])));
 }
+
+/**
+ * A token from `deno task mint` for the connector that last started with `dataDir` (it records its
+ * issuer there), as a builder would get one.
+ */
+export async function mintFor(dataDir: string, sub: string): Promise<string> {
+  const minted = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "mint", "--sub", sub],
+    cwd: new URL("../../", import.meta.url),
+    env: { ...baseEnv(), DATA_DIR: dataDir },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(minted.stdout).trim();
+}
