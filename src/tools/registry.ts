@@ -129,8 +129,11 @@ export function buildToolRegistry(
       throw new PackContractError(pack.id, `tool name "${definition.name}" is used twice`);
     }
     seen.add(definition.name);
-    const hints = hintProblem(definition);
-    if (hints) throw new Error(`kit tool "${definition.name}" ${hints}`);
+    // The pack's tools were held to this above, naming the pack; the kit's own must hold it too.
+    if (!fromPack) {
+      const hints = hintProblem(definition);
+      if (hints) throw new Error(`kit tool "${definition.name}" ${hints}`);
+    }
     return {
       definition,
       name: definition.name,
