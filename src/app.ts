@@ -14,7 +14,7 @@ import {
 import type { Config } from "./config.ts";
 import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./http/guards.ts";
 import { bodyRead } from "./http/body_reader.ts";
-import { createMcpEndpoint, toAuthInfo } from "./mcp.ts";
+import { createMcpEndpoint, toAuthInfo } from "./mcp/endpoint.ts";
 import { openRequestsPerPerson, releasedWhenSent } from "./http/open_per_person.ts";
 import type { SigninContext } from "./signin/context.ts";
 import type { CoreServices } from "./tools/kit_tool.ts";
@@ -56,7 +56,13 @@ export function createApp(
 ): Hono<{ Variables: BearerVariables }> {
   const app = new Hono<{ Variables: BearerVariables }>();
   const mcpPath = new URL(config.resourceUrl).pathname;
-  const mcp = createMcpEndpoint({ maxBodyBytes: config.maxBodyBytes, core, registry, pack });
+  const mcp = createMcpEndpoint({
+    maxBodyBytes: config.maxBodyBytes,
+    core,
+    registry,
+    pack,
+    directCalls: config.directCalls,
+  });
   const openRequests = openRequestsPerPerson(config.maxOpenPerPerson);
   const openListens = openRequestsPerPerson(LISTENS_PER_PERSON);
   const resourceMetadataUrl = protectedResourceMetadataUrl(config.resourceUrl);

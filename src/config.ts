@@ -86,6 +86,12 @@ export interface Config {
    * production path turn it off.
    */
   readOnlyReads: boolean;
+  /**
+   * Whether a single `tools/call` is served on the direct path (`MCP_DIRECT_CALLS`, on unless
+   * `0`): the same answer as the SDK's per-request server, at a fraction of its cost. Off sends
+   * every request through the SDK (for comparison, or should a client ever disagree).
+   */
+  directCalls: boolean;
   /** Deno KV location; `undefined` means the platform default (Deno Deploy). */
   kvPath?: string;
   /** Where people's saved state and the pack's tables live. */
@@ -171,6 +177,7 @@ const EnvSchema = z.object({
   DENO_DEPLOY: optional(z.string()),
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
   DEV_READ_ONLY_READS: optional(z.enum(["0", "1"])),
+  MCP_DIRECT_CALLS: optional(z.enum(["0", "1"])),
   DOMAIN: optional(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a pack id like my_pack")),
   HISTORY_KEEP: optional(z.coerce.number().int().min(1).max(10_000)),
   HISTORY_DAYS: optional(z.coerce.number().int().min(0).max(3650)),
@@ -269,6 +276,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     onDeploy,
     production,
     readOnlyReads: !production && e.DEV_READ_ONLY_READS !== "0",
+    directCalls: e.MCP_DIRECT_CALLS !== "0",
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : `${dataDir}/kv.sqlite3`),
     database: e.DATABASE_URL
       ? {

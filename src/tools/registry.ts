@@ -260,9 +260,40 @@ export interface ToolBinding {
 export function registerTools(
   server: McpServer,
   registry: ToolRegistry,
-  { core, pack, identity, clientId, only }: ToolBinding,
+  binding: ToolBinding,
 ): void {
+  const { only } = binding;
+  const called = only === undefined ? undefined : registry.tools.find((t) => t.name === only);
+  for (const tool of called ? [called] : registry.tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: tool.definition.annotations,
+        _meta: tool.meta,
+      },
+      (input: unknown) => runTool(tool, registry, binding, input, rawArgumentProblem()),
+    );
+  }
+}
+
+/**
+ * Runs one tool for the verified caller: `input` is what its input schema's validation gave
+ * (see {@linkcode prepareInput}), `rawProblem` the verdict on the arguments as they arrived
+ * (`raw_arguments.ts`). Never throws: every failure becomes its answer here or in the gate.
+ */
+export async function runTool(
+  tool: RegisteredTool,
+  registry: ToolRegistry,
+  { core, pack, identity, clientId }: ToolBinding,
+  input: unknown,
+  rawProblem: string | null,
+): Promise<CallToolResult> {
   const { reply } = registry;
+  const { definition } = tool;
   const ctx: KitContext = { core, pack, identity, clientId, reply };
   const gate: GateContext = {
     sessions: core.sessions,
@@ -271,76 +302,58 @@ export function registerTools(
     packId: registry.packId,
     development: registry.development,
   };
-  const called = only === undefined ? undefined : registry.tools.find((t) => t.name === only);
-  for (const tool of called ? [called] : registry.tools) {
-    const { definition } = tool;
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
-        annotations: definition.annotations,
-        _meta: tool.meta,
-      },
-      async (input: unknown) => {
-        const args = input as Record<string, unknown>;
-        // Input that cannot be kept faithfully, or does not fit the schema, is the caller's to fix:
-        // refused before anything runs.
-        const problem = rawArgumentProblem() ??
-          (args as { [SCHEMA_PROBLEM]?: string })[SCHEMA_PROBLEM] ?? null;
-        const writes = definition.access === "write";
-        const site = { tool: tool.name, fromPack: tool.fromPack, writes };
-        // A pack's write and its history entry commit together, or neither does; its answer is
-        // checked against its output schema before that, so a write never commits behind an answer
-        // that fails. In development a pack's read runs in a read-only transaction: a read tool
-        // that writes is refused by the database, where the builder sees it.
-        const work = tool.fromPack && writes
-          ? () =>
-            core.atomically(async () => {
-              const result = await definition.run(args, ctx);
-              // A refusal changes nothing: whatever the tool wrote before it is rolled back.
-              if (result.isError === true) throw new Unchanged(result);
-              await checkOutput(tool, result);
-              await recordDomainChange(core, identity, clientId, tool.name, args, result);
-              return result;
-            }).catch((error) => {
-              if (error instanceof Unchanged) return error.result;
-              throw error;
-            })
-          : tool.fromPack && registry.readOnlyReads
-          ? () => core.readOnly(() => definition.run(args, ctx))
-          : () => definition.run(args, ctx);
-        const run = definition.expensive
-          ? () => oneAtATime(registry.expensiveRunning, identity.sub, reply, tool.name, work)
-          : work;
-        // Counted while the work runs, not while its request is open: a client that drops its
-        // connection gets its request slot back at once, but not the call it left running.
-        const release = problem === null ? registry.callsRunning.enter(identity.sub) : undefined;
-        if (release === null) {
-          return reply.refused(
-            `too many calls are running at once for this ${core.brand.userNoun} (at most ` +
-              `${registry.callsRunning.limit}). Wait for an answer, then call again.`,
-          );
-        }
-        const result = problem !== null
-          ? reply.refused(problem)
-          : definition.session === "none"
-          ? await guarded(gate, site, run).finally(release)
-          : await gated(
-            gate,
-            site,
-            identity,
-            args.session as string | undefined,
-            definition.checkBeside && !tool.fromPack ? "beside" : "first",
-            run,
-          ).finally(release);
-        noteToolCall(tool.name, result.isError === true);
+  const args = input as Record<string, unknown>;
+  // Input that cannot be kept faithfully, or does not fit the schema, is the caller's to fix:
+  // refused before anything runs.
+  const problem = rawProblem ?? (args as { [SCHEMA_PROBLEM]?: string })[SCHEMA_PROBLEM] ?? null;
+  const writes = definition.access === "write";
+  const site = { tool: tool.name, fromPack: tool.fromPack, writes };
+  // A pack's write and its history entry commit together, or neither does; its answer is
+  // checked against its output schema before that, so a write never commits behind an answer
+  // that fails. In development a pack's read runs in a read-only transaction: a read tool
+  // that writes is refused by the database, where the builder sees it.
+  const work = tool.fromPack && writes
+    ? () =>
+      core.atomically(async () => {
+        const result = await definition.run(args, ctx);
+        // A refusal changes nothing: whatever the tool wrote before it is rolled back.
+        if (result.isError === true) throw new Unchanged(result);
+        await checkOutput(tool, result);
+        await recordDomainChange(core, identity, clientId, tool.name, args, result);
         return result;
-      },
+      }).catch((error) => {
+        if (error instanceof Unchanged) return error.result;
+        throw error;
+      })
+    : tool.fromPack && registry.readOnlyReads
+    ? () => core.readOnly(() => definition.run(args, ctx))
+    : () => definition.run(args, ctx);
+  const run = definition.expensive
+    ? () => oneAtATime(registry.expensiveRunning, identity.sub, reply, tool.name, work)
+    : work;
+  // Counted while the work runs, not while its request is open: a client that drops its
+  // connection gets its request slot back at once, but not the call it left running.
+  const release = problem === null ? registry.callsRunning.enter(identity.sub) : undefined;
+  if (release === null) {
+    return reply.refused(
+      `too many calls are running at once for this ${core.brand.userNoun} (at most ` +
+        `${registry.callsRunning.limit}). Wait for an answer, then call again.`,
     );
   }
+  const result = problem !== null
+    ? reply.refused(problem)
+    : definition.session === "none"
+    ? await guarded(gate, site, run).finally(release)
+    : await gated(
+      gate,
+      site,
+      identity,
+      args.session as string | undefined,
+      definition.checkBeside && !tool.fromPack ? "beside" : "first",
+      run,
+    ).finally(release);
+  noteToolCall(tool.name, result.isError === true);
+  return result;
 }
 
 /** Throws {@linkcode OutputMismatch} when a success's structured content does not fit the schema. */

@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { EXPORT_PART_BYTES } from "../../src/tools/kit/user/export.ts";
-import { MAX_BATCH_ANSWER_BYTES } from "../../src/mcp.ts";
+import { MAX_BATCH_ANSWER_BYTES } from "../../src/mcp/endpoint.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 

@@ -13,12 +13,13 @@ import {
   McpServer,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
-import type { Identity, VerifiedAccess } from "./auth/identity.ts";
-import type { CoreServices } from "./tools/kit_tool.ts";
-import type { OpenPack } from "./pack/mod.ts";
-import { registerTools, type ToolRegistry } from "./tools/registry.ts";
-import { withRawArgumentCheck } from "./tools/raw_arguments.ts";
-import { SERVER_VERSION } from "./version.ts";
+import type { Identity, VerifiedAccess } from "../auth/identity.ts";
+import type { CoreServices } from "../tools/kit_tool.ts";
+import type { OpenPack } from "../pack/mod.ts";
+import { registerTools, type ToolRegistry } from "../tools/registry.ts";
+import { withRawArgumentCheck } from "../tools/raw_arguments.ts";
+import { SERVER_VERSION } from "../version.ts";
+import { answerDirectCall, directCallOf, type ServerInfo } from "./direct_call.ts";
 
 /** What every request's server is built from. */
 export interface McpEndpointOptions {
@@ -27,6 +28,11 @@ export interface McpEndpointOptions {
   registry: ToolRegistry;
   /** The served pack, its store open. */
   pack: OpenPack;
+  /**
+   * Serve a single `tools/call` of a known tool directly (`direct_call.ts`) rather than through a
+   * per-request SDK server; on unless `MCP_DIRECT_CALLS=0`. The answers are the same bytes.
+   */
+  directCalls?: boolean;
 }
 
 /**
@@ -44,9 +50,9 @@ export function toAuthInfo(access: VerifiedAccess, resource: string): AuthInfo {
   };
 }
 
-/** Reads the verified identity back out of the SDK's per-request context. */
-function identityOf(ctx: McpRequestContext): Identity {
-  const identity = ctx.authInfo?.extra?.identity as Identity | undefined;
+/** Reads the verified identity back out of the request's `AuthInfo`. */
+function identityOf(authInfo: AuthInfo | undefined): Identity {
+  const identity = authInfo?.extra?.identity as Identity | undefined;
   // Fail closed: the gate always sets it, so its absence is a wiring fault, not a guest.
   if (!identity?.sub) throw new Error("MCP request reached the server without a verified identity");
   return identity;
@@ -122,7 +128,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const onerror = (error: Error) => console.error(`mcp: request rejected (${error.name})`);
   const factory = (ctx: McpRequestContext) =>
     createServer(
-      identityOf(ctx),
+      identityOf(ctx.authInfo),
       options,
       ctx.authInfo?.clientId || undefined,
       ctx.authInfo?.extra?.only as string | undefined,
@@ -135,8 +141,31 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     ...verified,
     extra: { ...verified.extra, only: calledTool(message) },
   });
+  const tools = new Map(options.registry.tools.map((tool) => [tool.name, tool]));
+  const { brand } = options.core;
+  const serverInfo: ServerInfo = {
+    name: brand.serverName,
+    title: brand.productName,
+    version: SERVER_VERSION,
+  };
+  const direct = options.directCalls ?? true;
   return {
     async fetch(request, { authInfo: verified, parsedBody }) {
+      const call = direct ? directCallOf(request, parsedBody, tools) : undefined;
+      if (call !== undefined) {
+        return await answerDirectCall(
+          call,
+          options.registry,
+          {
+            core: options.core,
+            pack: options.pack,
+            identity: identityOf(verified),
+            clientId: verified.clientId || undefined,
+          },
+          serverInfo,
+          request.signal,
+        );
+      }
       if (!(await isLegacyRequest(request, parsedBody, { maxRequestBodySize }))) {
         const authInfo = forMessage(verified, parsedBody);
         return await withRawArgumentCheck(
