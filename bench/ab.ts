@@ -1,6 +1,7 @@
 /**
  * Two configurations of this build side by side, interleaved so the machine's drift hits both:
- * `deno run -A bench/ab.ts '<extra env as JSON>' [TOOL] [ROUNDS]` (defaults `domain_get_item`, 6).
+ * `deno run -A bench/ab.ts '<extra env as JSON>' [TOOL] [ROUNDS] [DENO FLAGS…]` (defaults
+ * `domain_get_item`, 6; the flags go to the second connector's `deno run`).
  * Starts two connectors on one PostgreSQL backend — the second with the extra environment (for
  * example `{"DENO_V8_FLAGS":"--max-semi-space-size=2"}`) — then runs 3 s of wrk at 16 connections
  * against each in turn, eras alternating, and prints req/s and CPU µs per call with their medians.
@@ -15,12 +16,13 @@ import { wrk } from "./lib/wrk.ts";
 const extraEnv = JSON.parse(Deno.args[0] ?? "{}") as Record<string, string>;
 const tool = Deno.args[1] ?? "domain_get_item";
 const rounds = Number(Deno.args[2] ?? 6);
+const denoFlags = Deno.args.slice(3);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 await using backend = await openBackend("postgres");
 const base = await startConnector(backend);
-const variant = await startConnector(backend, { extraEnv });
+const variant = await startConnector(backend, { extraEnv, denoFlags });
 const arms = [["base", base], ["variant", variant]] as const;
 const results: Record<"base" | "variant", { rps: number[]; cpu: number[] }> = {
   base: { rps: [], cpu: [] },

@@ -107,10 +107,15 @@ const WARM_UP_MS = 60_000;
  */
 export async function startConnector(
   backend: Backend,
-  options: { extraEnv?: Record<string, string>; tokenTtlSeconds?: number } = {},
+  options: {
+    extraEnv?: Record<string, string>;
+    /** Extra `deno run` flags (before `main.ts`). */
+    denoFlags?: string[];
+    tokenTtlSeconds?: number;
+  } = {},
 ): Promise<Connector> {
   const server = await spawn(
-    ["run", "-A", "main.ts"],
+    ["run", "-A", ...options.denoFlags ?? [], "main.ts"],
     { ...backend.env, ...options.extraEnv },
     /Connector URL\s+(\S+)\/mcp/,
   );

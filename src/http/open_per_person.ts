@@ -41,8 +41,9 @@ export function openRequestsPerPerson(limit: number): OpenRequests {
  * (JSON), when a streamed body ends or its reader goes away.
  */
 export function releasedWhenSent(response: Response, release: () => void): Response {
+  // The type is read first: asking a Response built from a string for its body makes a stream.
   const type = response.headers.get("content-type") ?? "";
-  if (response.body === null || !type.startsWith("text/event-stream")) {
+  if (!type.startsWith("text/event-stream") || response.body === null) {
     release();
     return response;
   }
