@@ -8,6 +8,7 @@
  */
 import { isoTime, type SqlClient } from "../../pack/mod.ts";
 import type { Article } from "./catalog.ts";
+import { articleTokens, queryTerms, snippetOf } from "./snippet.ts";
 
 /**
  * A person's query as web-search syntax PostgreSQL can always parse. A `-` excludes the word it
@@ -94,19 +95,27 @@ export function createReadingRoomStore(
 ): ReadingRoomStore {
   const byId = new Map(articles.map((a) => [a.id, a]));
   const overview = overviewOf(articles);
+  const tokensOf = articleTokens(sql);
   return {
     async searchArticles(query, limit) {
-      const rows = await sql.query<SearchHit & { rank: number | string }>(
-        `SELECT a.id, a.title, a.author, a.tags, ts_rank(a.search, q) AS rank,
-                ts_headline('english', a.summary || ' ' || a.body, q,
-                  'StartSel=«, StopSel=», MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
+      const rows = await sql.query<
+        Omit<SearchHit, "snippet"> & { rank: number | string; q: string }
+      >(
+        `SELECT a.id, a.title, a.author, a.tags, ts_rank(a.search, q) AS rank, q::text AS q
            FROM reading_room_articles a, websearch_to_tsquery('english', $1) q
           WHERE a.search @@ q
           ORDER BY rank DESC, a.id
           LIMIT $2`,
         [searchSyntax(query), limit],
       );
-      return rows.map((r) => ({ ...r, rank: Number(r.rank) }));
+      if (rows.length === 0) return [];
+      const terms = queryTerms(rows[0].q);
+      const texts = await tokensOf(rows.map((r) => r.id));
+      return rows.map(({ q: _q, ...r }) => ({
+        ...r,
+        rank: Number(r.rank),
+        snippet: snippetOf(texts.get(r.id) ?? [], terms),
+      }));
     },
 
     getArticle: (id) => Promise.resolve(byId.get(id) ?? null),
