@@ -5,11 +5,15 @@
  * Starts two connectors on one PostgreSQL backend — the second with the extra environment (for
  * example `{"DENO_V8_FLAGS":"--max-semi-space-size=2"}`) — then runs 3 s of wrk at 16 connections
  * against each in turn, eras alternating, and prints req/s and CPU µs per call with their medians.
- * To compare code changes, put the change behind an environment variable for the run.
+ * To compare code changes, put the change behind an environment variable for the run. With the
+ * tool `book`, each turn is the booking line (`lib/booking.ts`: distinct slots at 16 connections,
+ * a fresh database per turn) instead.
  *
  * @module
  */
-import { openBackend, startConnector } from "./lib/connector.ts";
+import { createTestDatabase } from "../tests/helpers/postgres.ts";
+import { benchBooking } from "./lib/booking.ts";
+import { type Backend, openBackend, startConnector } from "./lib/connector.ts";
 import { ERAS } from "./lib/mcp.ts";
 import { wrk } from "./lib/wrk.ts";
 
@@ -20,42 +24,59 @@ const denoFlags = Deno.args.slice(3);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
-await using backend = await openBackend("postgres");
-const base = await startConnector(backend);
-const variant = await startConnector(backend, { extraEnv, denoFlags });
-const arms = [["base", base], ["variant", variant]] as const;
-const results: Record<"base" | "variant", { rps: number[]; cpu: number[] }> = {
-  base: { rps: [], cpu: [] },
-  variant: { rps: [], cpu: [] },
-};
-try {
+type Arm = "base" | "variant";
+type Seen = Record<Arm, { rps: number[]; cpu: number[] }>;
+
+/** Each round: the booking line on each arm, a fresh database each turn. */
+async function bookingRounds(backend: Backend, seen: Seen): Promise<void> {
   for (let round = 0; round < rounds; round++) {
-    for (const [name, connector] of arms) {
-      const session = connector.session;
-      const args = tool === "domain_get_item"
-        ? { session, id: "a7" }
-        : tool === "domain_search"
-        ? { session, query: "light" }
-        : tool === "health"
-        ? {}
-        : { session };
-      const load = await wrk(
-        connector.mcpUrl,
-        connector.request(ERAS[round % ERAS.length], tool, args),
-        16,
-        3,
-        { serverPid: connector.pid },
-      );
-      results[name].rps.push(load.requestsPerSecond);
-      results[name].cpu.push(load.cpuUsPerCall ?? 0);
+    for (const [name, env] of [["base", {}], ["variant", extraEnv]] as const) {
+      await using db = await createTestDatabase();
+      const load = await benchBooking(backend, db.url, 3, env);
+      seen[name].rps.push(load.requestsPerSecond);
+      seen[name].cpu.push(load.cpuUsPerCall ?? 0);
     }
   }
-} finally {
-  await base.stop();
-  await variant.stop();
 }
-for (const [name] of arms) {
-  const { rps, cpu } = results[name];
+
+/** Each round: 3 s of `tool` on each arm's connector, eras alternating. */
+async function toolRounds(backend: Backend, seen: Seen): Promise<void> {
+  const base = await startConnector(backend);
+  const variant = await startConnector(backend, { extraEnv, denoFlags });
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, connector] of [["base", base], ["variant", variant]] as const) {
+        const session = connector.session;
+        const args = tool === "domain_get_item"
+          ? { session, id: "a7" }
+          : tool === "domain_search"
+          ? { session, query: "light" }
+          : tool === "health"
+          ? {}
+          : { session };
+        const load = await wrk(
+          connector.mcpUrl,
+          connector.request(ERAS[round % ERAS.length], tool, args),
+          16,
+          3,
+          { serverPid: connector.pid },
+        );
+        seen[name].rps.push(load.requestsPerSecond);
+        seen[name].cpu.push(load.cpuUsPerCall ?? 0);
+      }
+    }
+  } finally {
+    await base.stop();
+    await variant.stop();
+  }
+}
+
+const seen: Seen = { base: { rps: [], cpu: [] }, variant: { rps: [], cpu: [] } };
+{
+  await using backend = await openBackend("postgres");
+  await (tool === "book" ? bookingRounds(backend, seen) : toolRounds(backend, seen));
+}
+for (const [name, { rps, cpu }] of Object.entries(seen)) {
   console.log(
     `${name.padEnd(7)} req/s ${rps.join(" ")} (median ${median(rps)}); ` +
       `CPU µs/call ${cpu.join(" ")} (median ${median(cpu)})`,

@@ -25,10 +25,11 @@ export async function benchBooking(
   backend: Backend,
   databaseUrl: string,
   seconds: number,
+  extraEnv: Record<string, string> = {},
 ): Promise<Load> {
   const server = await spawn(
     ["run", "-A", "main.ts"],
-    { ...backend.env, DATABASE_URL: databaseUrl, DOMAIN: "booking" },
+    { ...backend.env, DATABASE_URL: databaseUrl, DOMAIN: "booking", ...extraEnv },
     /Connector URL\s+(\S+)\/mcp/,
   );
   try {

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { SqlClient, SqlTransaction } from "../../pack/mod.ts";
+import type { SqlClient } from "../../pack/mod.ts";
 import type { Span } from "./policy.ts";
 import type { Resource, Venue } from "./venue.ts";
 
@@ -121,7 +121,7 @@ type ReservationRow = {
 };
 
 /** The reservation columns, and `extra` ones. */
-function reservationSelect(extra = ""): string {
+function reservationSelect(extra = "", from = "booking_reservations"): string {
   return `
   SELECT ${extra} v.id, v.resource_id, r.name AS resource_name,
          (extract(epoch FROM v.starts_at) * 1000)::float8 AS start_ms,
@@ -130,7 +130,7 @@ function reservationSelect(extra = ""): string {
          (extract(epoch FROM v.created_at) * 1000)::float8 AS created_ms,
          (extract(epoch FROM v.cancelled_at) * 1000)::float8 AS cancelled_ms,
          v.fee_cents, v.idempotency_key
-    FROM booking_reservations v JOIN booking_resources r ON r.id = v.resource_id`;
+    FROM ${from} v JOIN booking_resources r ON r.id = v.resource_id`;
 }
 
 const RESERVATION_SELECT = reservationSelect();
@@ -174,13 +174,6 @@ export function createBookingStore(sql: SqlClient, venue: Venue): BookingStore {
     b,
   ) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const byId = new Map(venue.resources.map((r) => [r.id, r]));
-  const byKey = async (tx: SqlTransaction, sub: string, key: string) => {
-    const rows = await tx.query<ReservationRow>(
-      `${RESERVATION_SELECT} WHERE v.user_id = $1 AND v.idempotency_key = $2`,
-      [sub, key],
-    );
-    return rows.length === 0 ? null : reservationFrom(rows[0]);
-  };
   const keyOutcome = (existing: Reservation, request: BookingRequest): BookOutcome =>
     sameBooking(existing, request)
       ? { outcome: "replayed", reservation: existing }
@@ -215,78 +208,43 @@ export function createBookingStore(sql: SqlClient, venue: Venue): BookingStore {
 
     book(sub, request, timeZone) {
       return sql.transaction(async (tx): Promise<BookOutcome> => {
-        const earlier = await byKey(tx, sub, request.idempotencyKey);
-        if (earlier) return keyOutcome(earlier, request);
-        // One booking of a person at a time (their row locked for this transaction), so parallel
-        // requests cannot all pass the count below.
-        await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [sub]);
-        const [{ upcoming }] = await tx.query<{ upcoming: number }>(
-          `SELECT count(*)::int AS upcoming FROM booking_reservations
-            WHERE user_id = $1 AND status = 'active' AND ends_at > now()`,
-          [sub],
-        );
-        if (upcoming >= MAX_UPCOMING_PER_MEMBER) {
-          return { outcome: "limit", limit: MAX_UPCOMING_PER_MEMBER };
-        }
-
-        const id = newReservationId();
-        const start = new Date(request.start).toISOString();
-        const end = new Date(request.end).toISOString();
-        // Opening hours (on the venue's clock), capacity and "not in the past" are the database's
-        // to check here, in the transaction that books.
-        const inserted = await tx.query<{ id: string }>(
-          `INSERT INTO booking_reservations
-             (id, user_id, idempotency_key, resource_id, starts_at, ends_at, party_size, note, price_cents)
-           SELECT $1, $2, $3, r.id, $5::timestamptz, $6::timestamptz, $7, $8, $9
-             FROM booking_resources r
-             JOIN booking_opening_hours h
-               ON h.resource_id = r.id
-              AND h.isodow = extract(isodow FROM $5::timestamptz AT TIME ZONE $10::text)
-            WHERE r.id = $4 AND r.capacity >= $7
-              AND $5::timestamptz > now()
-              AND ($5::timestamptz AT TIME ZONE $10::text)::time >= h.opens
-              AND ($6::timestamptz AT TIME ZONE $10::text)
-                  <= ($5::timestamptz AT TIME ZONE $10::text)::date + h.closes
-           ON CONFLICT (user_id, idempotency_key) DO NOTHING
-           RETURNING id`,
+        // The key, the person's lock, the count, the reservation and its slots: one call (the
+        // pack's migration 2), in this transaction.
+        const [{ outcome, reservation_id }] = await tx.query<
+          { outcome: string; reservation_id: string | null }
+        >(
+          `SELECT outcome, reservation_id
+             FROM booking_book($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8, $9, $10, $11, $12)`,
           [
-            id,
+            newReservationId(),
             sub,
             request.idempotencyKey,
             request.resourceId,
-            start,
-            end,
+            new Date(request.start).toISOString(),
+            new Date(request.end).toISOString(),
             request.partySize,
             request.note,
             request.priceCents,
             timeZone,
+            (request.end - request.start) / (15 * 60_000),
+            MAX_UPCOMING_PER_MEMBER,
           ],
         );
-        if (inserted.length === 0) {
-          // Either the same key was just used by a concurrent retry, or the database refused.
-          const raced = await byKey(tx, sub, request.idempotencyKey);
-          return raced ? keyOutcome(raced, request) : { outcome: "not_bookable" };
+        switch (outcome) {
+          case "limit":
+            return { outcome: "limit", limit: MAX_UPCOMING_PER_MEMBER };
+          case "not_bookable":
+            return { outcome: "not_bookable" };
+          case "taken":
+            return { outcome: "taken" };
         }
-
-        const wanted = (request.end - request.start) / (15 * 60_000);
-        // Ascending order, so two overlapping bookings meet at their first shared slot and never
-        // wait on each other crosswise.
-        const slots = await tx.query<{ slot_start: unknown }>(
-          `INSERT INTO booking_reservation_slots (resource_id, slot_start, reservation_id)
-           SELECT $1, s, $2
-             FROM generate_series($3::timestamptz, $4::timestamptz - interval '15 minutes',
-                                  interval '15 minutes') AS s
-            ORDER BY s
-           ON CONFLICT (resource_id, slot_start) DO NOTHING
-           RETURNING slot_start`,
-          [request.resourceId, id, start, end],
-        );
-        if (slots.length !== wanted) {
-          await tx.query("DELETE FROM booking_reservations WHERE id = $1", [id]);
-          return { outcome: "taken" };
-        }
-        const rows = await tx.query<ReservationRow>(`${RESERVATION_SELECT} WHERE v.id = $1`, [id]);
-        return { outcome: "booked", reservation: reservationFrom(rows[0]) };
+        const rows = await tx.query<ReservationRow>(`${RESERVATION_SELECT} WHERE v.id = $1`, [
+          reservation_id,
+        ]);
+        const reservation = reservationFrom(rows[0]);
+        return outcome === "booked"
+          ? { outcome: "booked", reservation }
+          : keyOutcome(reservation, request);
       });
     },
 
@@ -313,13 +271,18 @@ export function createBookingStore(sql: SqlClient, venue: Venue): BookingStore {
         if (!Number.isFinite(now)) throw new Error("the database returned no current time");
         const fee = feeFor(reservation, now);
         if (fee === null) return { outcome: "started", reservation };
-        await tx.query(
-          `UPDATE booking_reservations SET status = 'cancelled', cancelled_at = now(), fee_cents = $2
-            WHERE id = $1`,
+        // Cancelled, its slots freed and read back: one statement.
+        const after = await tx.query<ReservationRow>(
+          `WITH cancelled AS (
+             UPDATE booking_reservations SET status = 'cancelled', cancelled_at = now(), fee_cents = $2
+              WHERE id = $1
+             RETURNING *
+           ), freed AS (
+             DELETE FROM booking_reservation_slots WHERE reservation_id = $1
+           )
+           ${reservationSelect("", "cancelled")}`,
           [id, fee],
         );
-        await tx.query("DELETE FROM booking_reservation_slots WHERE reservation_id = $1", [id]);
-        const after = await tx.query<ReservationRow>(`${RESERVATION_SELECT} WHERE v.id = $1`, [id]);
         return { outcome: "cancelled", reservation: reservationFrom(after[0]) };
       });
     },
