@@ -7,12 +7,14 @@
  * against each in turn, eras alternating, and prints req/s and CPU µs per call with their medians.
  * To compare code changes, put the change behind an environment variable for the run. With the
  * tool `book`, each turn is the booking line (`lib/booking.ts`: distinct slots at 16 connections,
- * a fresh database per turn) instead.
+ * a fresh database per turn) instead; with `cold`, each turn is one cold start (`lib/cold.ts`), and
+ * the numbers are ms to the first `health` and to the first `begin_session`.
  *
  * @module
  */
 import { createTestDatabase } from "../tests/helpers/postgres.ts";
 import { benchBooking } from "./lib/booking.ts";
+import { coldStart } from "./lib/cold.ts";
 import { type Backend, openBackend, startConnector } from "./lib/connector.ts";
 import { ERAS } from "./lib/mcp.ts";
 import { wrk } from "./lib/wrk.ts";
@@ -35,6 +37,22 @@ async function bookingRounds(backend: Backend, seen: Seen): Promise<void> {
       const load = await benchBooking(backend, db.url, 3, env);
       seen[name].rps.push(load.requestsPerSecond);
       seen[name].cpu.push(load.cpuUsPerCall ?? 0);
+    }
+  }
+}
+
+/** Each round: one cold start of each arm (ms to health in `rps`, to begin_session in `cpu`). */
+async function coldRounds(backend: Backend, seen: Seen): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, env] of [["base", {}], ["variant", extraEnv]] as const) {
+      const cold = await coldStart(
+        backend,
+        18_500 + round * 2 + (name === "base" ? 0 : 1),
+        `ab-${round}`,
+        env,
+      );
+      seen[name].rps.push(cold.toHealthMs);
+      seen[name].cpu.push(cold.toBeginSessionMs);
     }
   }
 }
@@ -74,11 +92,18 @@ async function toolRounds(backend: Backend, seen: Seen): Promise<void> {
 const seen: Seen = { base: { rps: [], cpu: [] }, variant: { rps: [], cpu: [] } };
 {
   await using backend = await openBackend("postgres");
-  await (tool === "book" ? bookingRounds(backend, seen) : toolRounds(backend, seen));
+  await (tool === "book"
+    ? bookingRounds(backend, seen)
+    : tool === "cold"
+    ? coldRounds(backend, seen)
+    : toolRounds(backend, seen));
 }
+const [first, second] = tool === "cold"
+  ? ["ms to health", "ms to begin_session"]
+  : ["req/s", "CPU µs/call"];
 for (const [name, { rps, cpu }] of Object.entries(seen)) {
   console.log(
-    `${name.padEnd(7)} req/s ${rps.join(" ")} (median ${median(rps)}); ` +
-      `CPU µs/call ${cpu.join(" ")} (median ${median(cpu)})`,
+    `${name.padEnd(7)} ${first} ${rps.join(" ")} (median ${median(rps)}); ` +
+      `${second} ${cpu.join(" ")} (median ${median(cpu)})`,
   );
 }

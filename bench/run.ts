@@ -31,6 +31,7 @@
 import { parseArgs } from "node:util";
 import { createTestDatabase } from "../tests/helpers/postgres.ts";
 import { benchBooking } from "./lib/booking.ts";
+import { type ColdStart, coldStart } from "./lib/cold.ts";
 import {
   type Backend,
   type Connector,
@@ -222,46 +223,13 @@ async function benchSpreadSaves(backend: Backend, us: Connector, rows: Row[]): P
 }
 
 /** Process start → first authenticated tool answers (health, then begin_session). */
-interface ColdStart {
-  toHealthMs: number;
-  toBeginSessionMs: number;
-}
-
 /**
  * `runs` cold starts on `backend`, each on a fixed port of its own (the first on a fresh database:
  * it also creates the schema and copies the pack's content).
  */
 async function coldStarts(backend: Backend, runs = 3): Promise<ColdStart[]> {
   const cold: ColdStart[] = [];
-  for (let i = 0; i < runs; i++) {
-    const port = 18_400 + i;
-    const publicUrl = `http://localhost:${port}`;
-    const token = await backend.tokenFor(publicUrl, `cold-${i}`);
-    const t0 = performance.now();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "main.ts"],
-      env: { ...backend.env, PORT: String(port) },
-      cwd: ROOT,
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    try {
-      const call = async (name: string) => {
-        const request = toolCall("2025", name, {});
-        request.headers.authorization = `Bearer ${token}`;
-        const answer = await retryWhileStarting(() => once(`${publicUrl}/mcp`, request));
-        if (!answer.result || answer.result.isError) throw new Error(JSON.stringify(answer));
-        return Math.round(performance.now() - t0);
-      };
-      cold.push({
-        toHealthMs: await call("health"),
-        toBeginSessionMs: await call("begin_session"),
-      });
-    } finally {
-      child.kill("SIGKILL");
-      await child.status;
-    }
-  }
+  for (let i = 0; i < runs; i++) cold.push(await coldStart(backend, 18_400 + i, `cold-${i}`));
   console.log(
     `cold start (${runs} runs): ${
       cold.map((c) => `health ${c.toHealthMs} ms / begin_session ${c.toBeginSessionMs} ms`)

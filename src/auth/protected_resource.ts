@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { getOAuthProtectedResourceMetadataUrl } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 
@@ -33,7 +32,12 @@ export function protectedResourceMetadata(options: ProtectedResourceOptions) {
 
 /** The URL the 401 challenge points at: `/.well-known/oauth-protected-resource` + resource path. */
 export function protectedResourceMetadataUrl(resource: string): string {
-  return getOAuthProtectedResourceMetadataUrl(new URL(resource));
+  // RFC 9728 §3.1: the well-known segment goes between the origin and the resource's path.
+  const url = new URL(resource);
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
+  url.pathname = `/.well-known/oauth-protected-resource${path === "/" ? "" : path}`;
+  url.hash = "";
+  return url.href;
 }
 
 /**

@@ -4,11 +4,6 @@
  *
  * @module
  */
-import {
-  hostHeaderValidationResponse,
-  localhostAllowedHostnames,
-  originValidationResponse,
-} from "@modelcontextprotocol/server";
 import { createMiddleware } from "hono/factory";
 import { boundedBody } from "./body_reader.ts";
 
@@ -24,10 +19,13 @@ export function isLoopback(host: string): boolean {
  * rebinding domain that resolves to 127.0.0.1 would otherwise reach the local server.
  */
 export function requireOwnHost(allowedHostnames: string[]) {
-  const allowed = [...new Set([...localhostAllowedHostnames(), ...allowedHostnames])];
+  const allowed = new Set(["localhost", "127.0.0.1", "[::1]", ...allowedHostnames]);
   return createMiddleware(async (c, next) => {
-    const refused = hostHeaderValidationResponse(c.req.raw, allowed);
-    if (refused) return refused;
+    const host = c.req.header("host");
+    if (!host) return forbidden("Missing Host header");
+    const hostname = hostnameOf(`http://${host}`);
+    if (hostname === undefined) return forbidden(`Invalid Host header: ${host}`);
+    if (!allowed.has(hostname)) return forbidden(`Invalid Host: ${hostname}`);
     await next();
   });
 }
@@ -37,10 +35,31 @@ export function requireOwnHost(allowedHostnames: string[]) {
  * MCP hosts call server-to-server and send none.
  */
 export function requireKnownOrigin(allowedHostnames: string[]) {
+  const allowed = new Set(allowedHostnames);
   return createMiddleware(async (c, next) => {
-    const refused = originValidationResponse(c.req.raw, allowedHostnames);
-    if (refused) return refused;
+    const origin = c.req.header("origin");
+    if (origin) {
+      const hostname = hostnameOf(origin);
+      if (!hostname) return forbidden(`Invalid Origin header: ${origin}`);
+      if (!allowed.has(hostname)) return forbidden(`Invalid Origin: ${hostname}`);
+    }
     await next();
+  });
+}
+
+/** The hostname of `url` as the URL parser reads it (IPv6 in brackets), or `undefined`. */
+function hostnameOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 403 in JSON-RPC's error shape, as the MCP SDK's own guards answer. */
+function forbidden(message: string): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }, {
+    status: 403,
   });
 }
 

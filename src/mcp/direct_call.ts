@@ -14,12 +14,8 @@
  *
  * @module
  */
-import {
-  type CallToolResult,
-  classifyInboundRequest,
-  isJsonContentType,
-  SUPPORTED_PROTOCOL_VERSIONS,
-} from "@modelcontextprotocol/server";
+import type { CallToolResult } from "@modelcontextprotocol/server";
+import { LEGACY_PROTOCOL_REVISIONS, MODERN_PROTOCOL_REVISION } from "../version.ts";
 import { argumentProblem } from "../tools/argument_limits.ts";
 import {
   type RegisteredTool,
@@ -28,20 +24,21 @@ import {
   type ToolRegistry,
 } from "../tools/registry.ts";
 
-/** The revision the direct path serves in the per-request (2026) era. */
-const MODERN_REVISION = "2026-07-28";
+const VERSION_KEY = "io.modelcontextprotocol/protocolVersion";
+const CLIENT_INFO_KEY = "io.modelcontextprotocol/clientInfo";
+const CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities";
 
 /** The per-request envelope keys a 2026-07-28 request carries in `params._meta`. */
-const ENVELOPE_KEYS = new Set([
-  "io.modelcontextprotocol/protocolVersion",
-  "io.modelcontextprotocol/clientInfo",
-  "io.modelcontextprotocol/clientCapabilities",
-]);
+const ENVELOPE_KEYS = new Set([VERSION_KEY, CLIENT_INFO_KEY, CAPABILITIES_KEY]);
+
+/** What a client's `clientInfo` may hold here: strings under these names. */
+const CLIENT_INFO_KEYS = new Set(["name", "version", "title"]);
+
+/** The capabilities a client may declare here (their values objects of objects and flags). */
+const CAPABILITY_KEYS = new Set(["experimental", "roots", "sampling", "elicitation", "tasks"]);
 
 /** A 2025-era revision the SDK's stateless transport accepts in `MCP-Protocol-Version`. */
-const LEGACY_REVISIONS = new Set<string>(
-  SUPPORTED_PROTOCOL_VERSIONS.filter((v: string) => v !== MODERN_REVISION),
-);
+const LEGACY_REVISIONS = new Set(LEGACY_PROTOCOL_REVISIONS);
 
 const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
 const PARAMS_KEYS = new Set(["name", "arguments", "_meta"]);
@@ -80,40 +77,51 @@ export function directCallOf(
   const args = params.arguments;
   if (tool === undefined || (args !== undefined && !isPlainObject(args))) return undefined;
   const { headers } = request;
-  if (!isJsonContentType(headers.get("content-type"))) return undefined;
+  if (!JSON_TYPE.test(headers.get("content-type") ?? "")) return undefined;
   const versionHeader = headers.get("mcp-protocol-version") ?? undefined;
-  const methodHeader = headers.get("mcp-method") ?? undefined;
-  const nameHeader = headers.get("mcp-name") ?? undefined;
-  const route = classifyInboundRequest({
-    httpMethod: request.method,
-    protocolVersionHeader: versionHeader,
-    mcpMethodHeader: methodHeader,
-    mcpNameHeader: nameHeader,
-    body,
-  });
   const call = { id: id as string | number, tool, args };
-  if (route.kind === "modern") {
-    // The headers a 2026-07-28 request must carry, agreeing with its body; the envelope holds its
-    // three keys and nothing else. Anything unusual (an encoded name, a cache hint) is the SDK's.
-    if (route.classification.revision !== MODERN_REVISION) return undefined;
-    if (versionHeader?.trim() !== MODERN_REVISION || methodHeader?.trim() !== "tools/call") {
-      return undefined;
-    }
-    if (nameHeader?.trim() !== params.name) return undefined;
-    const meta = params._meta;
-    if (!isPlainObject(meta) || !onlyKeys(meta, ENVELOPE_KEYS)) return undefined;
-    return { era: "2026", ...call };
+  const meta = params._meta;
+  if (meta !== undefined) {
+    // A 2026-07-28 request: the headers it must carry, agreeing with its body, and an envelope
+    // the SDK certainly accepts (anything less plain is the SDK's to judge).
+    if (versionHeader?.trim() !== MODERN_PROTOCOL_REVISION) return undefined;
+    if (headers.get("mcp-method")?.trim() !== "tools/call") return undefined;
+    if (headers.get("mcp-name")?.trim() !== params.name) return undefined;
+    return isPlainEnvelope(meta) ? { era: "2026", ...call } : undefined;
   }
-  if (route.kind !== "legacy" || route.reason !== "no-claim" || params._meta !== undefined) {
-    return undefined;
-  }
-  // What the SDK's stateless transport asks of a 2025-era POST before it reads the message.
+  // A 2025-era request, as the SDK's stateless transport asks of it before reading the message.
+  if (versionHeader !== undefined && !LEGACY_REVISIONS.has(versionHeader)) return undefined;
   const accept = headers.get("accept") ?? "";
   if (!accept.includes("application/json") || !accept.includes("text/event-stream")) {
     return undefined;
   }
-  if (versionHeader !== undefined && !LEGACY_REVISIONS.has(versionHeader)) return undefined;
   return { era: "2025", ...call };
+}
+
+/** `application/json`, with parameters or none. */
+const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
+
+/**
+ * Whether `meta` is a 2026-07-28 envelope the SDK accepts without a doubt: its three keys and no
+ * other, the served revision, a `clientInfo` of strings, capabilities made of objects and flags.
+ * (`direct_call_test.ts` holds every envelope this accepts to the SDK's own judgement.)
+ */
+export function isPlainEnvelope(meta: unknown): boolean {
+  if (!isPlainObject(meta) || !onlyKeys(meta, ENVELOPE_KEYS)) return false;
+  if (meta[VERSION_KEY] !== MODERN_PROTOCOL_REVISION) return false;
+  const info = meta[CLIENT_INFO_KEY];
+  if (!isPlainObject(info) || !onlyKeys(info, CLIENT_INFO_KEYS)) return false;
+  if (typeof info.name !== "string" || typeof info.version !== "string") return false;
+  if (info.title !== undefined && typeof info.title !== "string") return false;
+  const capabilities = meta[CAPABILITIES_KEY];
+  if (!isPlainObject(capabilities) || !onlyKeys(capabilities, CAPABILITY_KEYS)) return false;
+  return Object.values(capabilities).every((value) => objectsAndFlags(value, 3));
+}
+
+/** An object whose values are objects of the same kind or booleans, `depth` levels at most. */
+function objectsAndFlags(value: unknown, depth: number): boolean {
+  if (!isPlainObject(value) || depth === 0) return false;
+  return Object.values(value).every((v) => typeof v === "boolean" || objectsAndFlags(v, depth - 1));
 }
 
 /**

@@ -4,15 +4,7 @@
  *
  * @module
  */
-import {
-  type AuthInfo,
-  createMcpHandler,
-  isLegacyRequest,
-  legacyStatelessFallback,
-  type McpRequestContext,
-  McpServer,
-  WebStandardStreamableHTTPServerTransport,
-} from "@modelcontextprotocol/server";
+import type { AuthInfo, McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import type { Identity, VerifiedAccess } from "../auth/identity.ts";
 import type { CoreServices } from "../tools/kit_tool.ts";
 import type { OpenPack } from "../pack/mod.ts";
@@ -20,6 +12,19 @@ import { registerTools, type ToolRegistry } from "../tools/registry.ts";
 import { withRawArgumentCheck } from "../tools/raw_arguments.ts";
 import { SERVER_VERSION } from "../version.ts";
 import { answerDirectCall, directCallOf, type ServerInfo } from "./direct_call.ts";
+
+/** The MCP SDK's server module. */
+type Sdk = typeof import("@modelcontextprotocol/server");
+
+let sdkModule: Promise<Sdk> | undefined;
+
+/**
+ * The SDK, loaded when a request first needs it: evaluating it takes ≈ 120 ms, which a cold start
+ * answering a single tool call (the direct path) does not spend.
+ */
+function loadSdk(): Promise<Sdk> {
+  return sdkModule ??= import("@modelcontextprotocol/server");
+}
 
 /** What every request's server is built from. */
 export interface McpEndpointOptions {
@@ -62,14 +67,15 @@ function identityOf(authInfo: AuthInfo | undefined): Identity {
  * Builds a fresh server for one request, with the tools bound to the verified caller (just the one
  * it calls, when `only` names it).
  */
-export function createServer(
+function createServer(
+  sdk: Sdk,
   identity: Identity,
   options: McpEndpointOptions,
   clientId?: string,
   only?: string,
 ): McpServer {
   const { brand } = options.core;
-  const server = new McpServer(
+  const server = new sdk.McpServer(
     { name: brand.serverName, title: brand.productName, version: SERVER_VERSION },
     { capabilities: { tools: {} }, instructions: brand.instructions },
   );
@@ -126,16 +132,25 @@ const utf8 = new TextEncoder();
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   // The name only: parse errors quote the request body, which may hold a session token or state.
   const onerror = (error: Error) => console.error(`mcp: request rejected (${error.name})`);
-  const factory = (ctx: McpRequestContext) =>
-    createServer(
-      identityOf(ctx.authInfo),
-      options,
-      ctx.authInfo?.clientId || undefined,
-      ctx.authInfo?.extra?.only as string | undefined,
-    );
   const maxRequestBodySize = options.maxBodyBytes;
-  const modern = createMcpHandler(factory, { legacy: "reject", maxRequestBodySize, onerror });
-  const streamed = legacyStatelessFallback(factory, onerror, { maxRequestBodySize });
+  /** The SDK's handlers, made once it is loaded. */
+  const handlers = onceMade(async () => {
+    const sdk = await loadSdk();
+    const factory = (ctx: McpRequestContext) =>
+      createServer(
+        sdk,
+        identityOf(ctx.authInfo),
+        options,
+        ctx.authInfo?.clientId || undefined,
+        ctx.authInfo?.extra?.only as string | undefined,
+      );
+    return {
+      sdk,
+      factory,
+      modern: sdk.createMcpHandler(factory, { legacy: "reject", maxRequestBodySize, onerror }),
+      streamed: sdk.legacyStatelessFallback(factory, onerror, { maxRequestBodySize }),
+    };
+  });
   /** The SDK hands authInfo to the factory: it carries which tool, if one, the message calls. */
   const forMessage = (verified: AuthInfo, message: unknown): AuthInfo => ({
     ...verified,
@@ -166,7 +181,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
           request.signal,
         );
       }
-      if (!(await isLegacyRequest(request, parsedBody, { maxRequestBodySize }))) {
+      const { sdk, modern, streamed } = await handlers();
+      if (!(await sdk.isLegacyRequest(request, parsedBody, { maxRequestBodySize }))) {
         const authInfo = forMessage(verified, parsedBody);
         return await withRawArgumentCheck(
           parsedBody,
@@ -259,7 +275,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     authInfo: AuthInfo,
     parsedBody: Record<string, unknown>,
   ): Promise<Response> {
-    const transport = new WebStandardStreamableHTTPServerTransport({
+    const { sdk, factory } = await handlers();
+    const transport = new sdk.WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
       maxRequestBodySize,
@@ -288,6 +305,16 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       server?.close().catch(() => {});
     }
   }
+}
+
+/** `make`, run once on first call (and again after a failure). */
+function onceMade<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () =>
+    made ??= make().catch((error) => {
+      made = undefined;
+      throw error;
+    });
 }
 
 /** Whether `message` is a `notifications/cancelled` naming a request id. */

@@ -31,7 +31,10 @@ function toolCall(era: Era, name: string, args: unknown, id: number | string) {
     params._meta = {
       "io.modelcontextprotocol/protocolVersion": "2026-07-28",
       "io.modelcontextprotocol/clientInfo": { name: "differential", version: "1" },
-      "io.modelcontextprotocol/clientCapabilities": {},
+      // Every other call declares capabilities, as hosts do.
+      "io.modelcontextprotocol/clientCapabilities": typeof id === "number" && id % 2 === 1
+        ? { roots: { listChanged: true }, elicitation: { form: {} } }
+        : {},
     };
   }
   return { headers, body: { jsonrpc: "2.0", id, method: "tools/call", params } };
