@@ -37,7 +37,6 @@ import {
   type Connector,
   openBackend,
   readersLua,
-  retryWhileStarting,
   signInReaders,
   startConnector,
   type Store,
@@ -45,7 +44,7 @@ import {
   US_TARGETS,
 } from "./lib/connector.ts";
 import { ERAS, once, toolCall } from "./lib/mcp.ts";
-import { ROOT, type Rss, rssOf, spawn } from "./lib/proc.ts";
+import { type Rss, rssOf, spawn } from "./lib/proc.ts";
 import { machine, machineMarkdown, writeResults } from "./lib/report.ts";
 import { type Load, requireWrk, wrk } from "./lib/wrk.ts";
 import { runSoak } from "./soak.ts";

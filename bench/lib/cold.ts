@@ -8,7 +8,7 @@ import type { Backend } from "./connector.ts";
 import { retryWhileStarting } from "./connector.ts";
 import { once, toolCall } from "./mcp.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { ROOT } from "./proc.ts";
 
 /** Milliseconds from the spawn to each first answer. */
 export interface ColdStart {
