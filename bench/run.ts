@@ -154,11 +154,18 @@ async function benchPeer(rows: Row[]): Promise<Rss> {
 // ---------------------------------------------------------------------------------------------
 // (c) us
 
-/** RSS of the connector after a load round on a store (round 0: before any load). */
+/**
+ * RSS of the connector after a load round on a store (round 0: before any load); `idle`: 20 s
+ * after the last round, once V8 has had the quiet it waits for before giving memory back.
+ */
 interface MemorySample extends Rss {
   store: Store;
   round: number;
+  idle?: boolean;
 }
+
+/** How long the connector is left alone after its last round before RSS is read again. */
+const IDLE_AFTER_LOAD_MS = 20_000;
 
 /**
  * Every target, era and connection count, `ROUNDS` times, on one connector on `backend`; rows from
@@ -190,6 +197,11 @@ async function benchUs(backend: Backend, rows: Row[]): Promise<MemorySample[]> {
       const { rssMb, peakMb } = memory.at(-1)!;
       console.log(`${store}, after load round ${round}: RSS ${rssMb} MB (peak ${peakMb} MB)`);
     }
+    await new Promise((resolve) => setTimeout(resolve, IDLE_AFTER_LOAD_MS));
+    memory.push({ store, round: ROUNDS, idle: true, ...rssOf(us.pid) });
+    console.log(
+      `${store}, ${IDLE_AFTER_LOAD_MS / 1000} s idle after: RSS ${memory.at(-1)!.rssMb} MB`,
+    );
     return memory;
   } finally {
     await us.stop();
@@ -383,7 +395,11 @@ function markdown(r: Result): string {
     ...r.stores.map((store) =>
       `RSS after load rounds, ${store}: ${
         r.memory.filter((x) => x.store === store)
-          .map((x) => `round ${x.round}: ${x.rssMb} MB (peak ${x.peakMb})`).join("; ")
+          .map((x) =>
+            `${
+              x.idle ? `${IDLE_AFTER_LOAD_MS / 1000} s idle after` : `round ${x.round}`
+            }: ${x.rssMb} MB (peak ${x.peakMb})`
+          ).join("; ")
       }.`
     ),
     `Peer after its load: ${r.peerMemory.rssMb} MB (peak ${r.peerMemory.peakMb}).`,
