@@ -84,9 +84,9 @@ export function directCallOf(
   if (meta !== undefined) {
     // A 2026-07-28 request: the headers it must carry, agreeing with its body, and an envelope
     // the SDK certainly accepts (anything less plain is the SDK's to judge).
-    if (versionHeader?.trim() !== MODERN_PROTOCOL_REVISION) return undefined;
-    if (headers.get("mcp-method")?.trim() !== "tools/call") return undefined;
-    if (headers.get("mcp-name")?.trim() !== params.name) return undefined;
+    if (stripOws(versionHeader) !== MODERN_PROTOCOL_REVISION) return undefined;
+    if (stripOws(headers.get("mcp-method")) !== "tools/call") return undefined;
+    if (stripOws(headers.get("mcp-name")) !== params.name) return undefined;
     return isPlainEnvelope(meta) ? { era: "2026", ...call } : undefined;
   }
   // A 2025-era request, as the SDK's stateless transport asks of it before reading the message.
@@ -98,8 +98,13 @@ export function directCallOf(
   return { era: "2025", ...call };
 }
 
-/** `application/json`, with parameters or none. */
-const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
+/** `application/json`, bare or with a UTF-8 charset (anything else is the SDK's to judge). */
+const JSON_TYPE = /^application\/json(\s*;\s*charset=(utf-8|"utf-8"))?$/i;
+
+/** A header value less the spaces and tabs HTTP allows around it (and nothing else). */
+function stripOws(value: string | null | undefined): string | undefined {
+  return value?.replace(/^[ \t]+|[ \t]+$/g, "");
+}
 
 /**
  * Whether `meta` is a 2026-07-28 envelope the SDK accepts without a doubt: its three keys and no
@@ -136,6 +141,8 @@ export async function answerDirectCall(
   serverInfo: ServerInfo,
   signal: AbortSignal,
 ): Promise<Response> {
+  // A client gone before the call started gets nothing run (as on the SDK's path).
+  if (signal.aborted) return new Response(null, { status: 499 });
   const answer = resultOf(call, registry, binding).then((result) => {
     const projected = call.era === "2026"
       ? {
@@ -149,14 +156,19 @@ export async function answerDirectCall(
       headers: { "content-type": "application/json" },
     });
   });
-  if (signal.aborted) return new Response(null, { status: 499 });
   const gone = Promise.withResolvers<Response>();
-  const onAbort = () => gone.resolve(new Response(null, { status: 499 }));
+  let left = false;
+  const onAbort = () => {
+    left = true;
+    gone.resolve(new Response(null, { status: 499 }));
+  };
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     return await Promise.race([answer, gone.promise]);
   } finally {
     signal.removeEventListener("abort", onAbort);
+    // An answer that fails after its client left has no one to go to: it ends here.
+    if (left) answer.catch((error) => console.error(`mcp: direct call failed (${error?.name})`));
   }
 }
 

@@ -44,6 +44,9 @@ const VERSIONS: unknown[] = ["2026-07-28", "2025-11-25", 5, undefined];
 
 const CONTENT_TYPES = [
   "application/json",
+  "application/json;a=b,text/plain",
+  "application/json; charset=utf-16",
+  'application/json; charset="utf-8"',
   "Application/JSON; charset=utf-8",
   "application/json;charset=utf-8",
   "application/jsonx",
@@ -146,6 +149,35 @@ Deno.test("every 2025-era call the direct path takes is one the SDK serves in th
     }
   }
   assert(taken >= 6, `${taken}`);
+});
+
+Deno.test("headers that only look like the body's are the SDK's to judge", () => {
+  const body = {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "health", _meta: envelope("2026-07-28", { name: "h", version: "1" }, {}) },
+  };
+  const take = (name: string, version = "2026-07-28", method = "tools/call") =>
+    directCallOf(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "mcp-protocol-version": version,
+          "mcp-method": method,
+          "mcp-name": name,
+        },
+      }),
+      body,
+      TOOLS,
+    );
+  assert(take("health"));
+  assert(take("health\t"), "tabs and spaces are HTTP's own");
+  assertEquals(take("health\u00a0"), undefined, "a no-break space is part of the value");
+  assertEquals(take("health", "2026-07-28\u00a0"), undefined);
+  assertEquals(take("health", "2026-07-28", "tools/call\u00a0"), undefined);
+  assertEquals(take("Health"), undefined);
 });
 
 Deno.test("the direct path leaves the rest to the SDK", () => {

@@ -107,13 +107,23 @@ export function snippetOf(tokens: readonly Token[], terms: QueryTerms): string {
 const WHOLE_BEFORE_PARTS = new Set(["asciihword", "hword", "numhword", "url"]);
 
 /**
- * Each article's tokens, asked of the database the first time the article is a hit and kept (at
- * most `limit` articles; past that the oldest are dropped and asked again when next needed).
+ * Each article's tokens, asked of the database the first time the article is a hit and kept while
+ * they fit in `budget` tokens in all (an article a search uses moves to the back of the line; past
+ * the budget the longest unused go, and are asked for again when next needed).
  */
-export function articleTokens(sql: SqlClient, limit = 2_000) {
+export function articleTokens(sql: SqlClient, budget = 500_000) {
   const kept = new Map<string, readonly Token[]>();
+  let size = 0;
   return async (ids: readonly string[]): Promise<Map<string, readonly Token[]>> => {
-    const missing = ids.filter((id) => !kept.has(id));
+    const found = new Map<string, readonly Token[]>();
+    for (const id of ids) {
+      const tokens = kept.get(id);
+      if (tokens === undefined) continue;
+      found.set(id, tokens);
+      kept.delete(id);
+      kept.set(id, tokens);
+    }
+    const missing = ids.filter((id) => !found.has(id));
     if (missing.length > 0) {
       const rows = await sql.query<
         { id: string; alias: string; token: string; lexemes: string[] | null }
@@ -128,19 +138,25 @@ export function articleTokens(sql: SqlClient, limit = 2_000) {
       );
       const byId = new Map<string, Token[]>(missing.map((id) => [id, []]));
       for (const row of rows) {
-        // A hyphenated word or a URL comes whole and then in its parts: the parts are the text.
-        if (WHOLE_BEFORE_PARTS.has(row.alias)) continue;
+        // A hyphenated word or a URL comes whole and then in its parts: the parts are the text,
+        // and the whole keeps its place among the words (phrases count it) without text.
+        const text = WHOLE_BEFORE_PARTS.has(row.alias) ? "" : row.token;
         byId.get(row.id)?.push(
-          row.alias === "blank"
-            ? { text: row.token }
-            : { text: row.token, lexemes: row.lexemes ?? [] },
+          row.alias === "blank" ? { text } : { text, lexemes: row.lexemes ?? [] },
         );
       }
       for (const [id, tokens] of byId) {
-        if (kept.size >= limit) kept.delete(kept.keys().next().value!);
+        found.set(id, tokens);
+        if (kept.has(id)) continue;
         kept.set(id, tokens);
+        size += tokens.length;
+      }
+      for (const [id, tokens] of kept) {
+        if (size <= budget) break;
+        kept.delete(id);
+        size -= tokens.length;
       }
     }
-    return new Map(ids.map((id) => [id, kept.get(id) ?? []]));
+    return found;
   };
 }

@@ -30,6 +30,10 @@ const QUERIES = [
   "sleep -coffee",
   "history of maps",
   "e-mail",
+  "slow-wave",
+  "solid-state",
+  "nineteenth-century",
+  "iron-rich soil",
   "walking",
   "the",
   "water",
@@ -43,6 +47,7 @@ const marked = (text: string) =>
 async function compare(database: Database): Promise<void> {
   const store = createReadingRoomStore(database.sql, ARTICLES);
   let hits = 0;
+  let hyphenatedMarks = 0;
   for (const query of QUERIES) {
     const before = await database.sql.query<
       { id: string; rank: number | string; snippet: string; all: string }
@@ -71,6 +76,7 @@ async function compare(database: Database): Promise<void> {
         marked(old.snippet).size > 0,
         `${query}: ${hit.id}`,
       );
+      if (query.includes("-") && marked(hit.snippet).size > 0) hyphenatedMarks += 1;
       const allowed = marked(old.all);
       for (const word of marked(hit.snippet)) {
         assert(allowed.has(word), `${query}: ${hit.id} marks ${word}`);
@@ -80,6 +86,7 @@ async function compare(database: Database): Promise<void> {
     }
   }
   assert(hits > 30, `${hits} hits compared`);
+  assert(hyphenatedMarks >= 3, `${hyphenatedMarks} hyphenated queries marked`);
   // The tokens are the text: nothing dropped or doubled (hyphenated words, URLs).
   const rows = await database.sql.query<{ id: string; text: string }>(
     "SELECT id, summary || ' ' || body AS text FROM reading_room_articles ORDER BY id",
