@@ -376,6 +376,45 @@ function driftMessage(namespace: string, problems: string[]): string {
 }
 
 /**
+ * Whether the database already holds exactly what `sets` would make: each migration recorded with
+ * its checksum, no recorded version missing below the highest listed, each content hash current.
+ * `false` on any doubt, including tables that do not exist yet.
+ */
+async function alreadyCurrent(sql: SqlClient, sets: readonly MigrationSet[]): Promise<boolean> {
+  let rows: { kind: string; namespace: string; version: number | null; value: string | null }[];
+  try {
+    rows = await sql.query(
+      `SELECT 'migration' AS kind, namespace, version, checksum AS value FROM kit_migrations
+       UNION ALL
+       SELECT 'content', namespace, NULL, hash FROM kit_content`,
+    );
+  } catch {
+    return false;
+  }
+  const recorded = new Map<string, string | null>();
+  const contents = new Map<string, string | null>();
+  for (const row of rows) {
+    if (row.kind === "content") contents.set(row.namespace, row.value);
+    else recorded.set(`${row.namespace}:${Number(row.version)}`, row.value);
+  }
+  for (const { namespace, migrations, content } of sets) {
+    const listed = new Set<string>();
+    for (const migration of migrations) {
+      const id = `${namespace}:${migration.version}`;
+      listed.add(id);
+      if (recorded.get(id) !== await migrationChecksum(migration.sql)) return false;
+    }
+    const highest = Math.max(0, ...migrations.map((m) => m.version));
+    for (const id of recorded.keys()) {
+      if (!id.startsWith(`${namespace}:`) || listed.has(id)) continue;
+      if (Number(id.slice(namespace.length + 1)) < highest) return false;
+    }
+    if (content && contents.get(namespace) !== content.hash) return false;
+  }
+  return true;
+}
+
+/**
  * Applies every migration not yet applied, set by set in the order given (the kit's first, so a
  * pack's tables may reference `users`), then rewrites each set's fixed content whose hash the
  * database has not recorded. All in one transaction under one advisory lock: idempotent, and safe
@@ -386,6 +425,10 @@ export async function applyMigrations(
   sql: SqlClient,
   sets: readonly MigrationSet[],
 ): Promise<string[]> {
+  // A start with nothing to do (every migration recorded with its checksum, every content hash
+  // current) is told by one read, without the lock and the transaction; anything else — a new
+  // database, a migration or content to apply, drift to report — takes the full path below.
+  if (await alreadyCurrent(sql, sets)) return [];
   return await sql.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('kit:migrations'))");
     await tx.exec(
