@@ -16,7 +16,6 @@ import {
   CORE_NAMESPACE,
   type Migration,
 } from "./migrations.ts";
-import { openNeon } from "./neon.ts";
 import { openPglite } from "./pglite.ts";
 import { type SqlClient, type SqlTransaction, StoreError, storeFailure } from "./types.ts";
 import { createUserStore, type HistoryPolicy } from "./user_store.ts";
@@ -76,8 +75,13 @@ export async function openDatabase(
   history: HistoryPolicy,
 ): Promise<Database> {
   const { timeoutMs } = config;
+  // The Neon driver (≈ 60 ms to evaluate) is loaded only when it is the one configured.
   const raw = config.kind === "neon"
-    ? openNeon({ connectionString: config.url, wsProxy: config.wsProxy, timeoutMs })
+    ? (await import("./neon.ts")).openNeon({
+      connectionString: config.url,
+      wsProxy: config.wsProxy,
+      timeoutMs,
+    })
     : await openPglite({ dir: config.dir, timeoutMs });
   return databaseOver(raw, schema, timeoutMs, history);
 }
