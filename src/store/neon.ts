@@ -56,6 +56,8 @@ export interface NeonOptions {
    * so a statement the caller gave up on stops and releases its row locks.
    */
   timeoutMs?: number;
+  /** How long connections may sit unused before they are closed (default 30 s). */
+  idleMs?: number;
 }
 
 /** Opens a connection pool. Nothing connects until the first query. */
@@ -68,27 +70,54 @@ export function openNeon(options: NeonOptions): SqlClient {
     // Local SCRAM logins break when the startup message is pipelined with the password.
     neonConfig.pipelineConnect = false;
   }
-  const pool = new Pool({
-    connectionString: options.connectionString,
-    max: options.maxConnections ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-    idleTimeoutMillis: 30_000,
-  });
-  // An idle connection dropped by the server must not crash the process; the next query reconnects.
-  pool.on(
-    "error",
-    (error: Error) => console.error(`database: idle connection lost (${error.message})`),
-  );
-  if (options.timeoutMs !== undefined) {
-    const ms = Math.max(1, Math.round(options.timeoutMs));
-    // Queued on the new connection ahead of the query that asked for it. A plain SET, which Neon's
-    // proxy passes through (unlike some startup parameters). If it fails, so will that query.
-    pool.on("connect", (client: PoolClient) => {
-      client.query(
-        `SET statement_timeout = ${ms}; SET idle_in_transaction_session_timeout = ${ms}`,
-      ).catch(() => {});
+  const makePool = () => {
+    const made = new Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      // No idle timer per released connection (a timer set and cleared on every call): idle
+      // connections are let go together, below.
+      idleTimeoutMillis: 0,
     });
-  }
+    // An idle connection dropped by the server must not crash the process; the next query
+    // reconnects.
+    made.on(
+      "error",
+      (error: Error) => console.error(`database: idle connection lost (${error.message})`),
+    );
+    if (options.timeoutMs !== undefined) {
+      const ms = Math.max(1, Math.round(options.timeoutMs));
+      // Queued on the new connection ahead of the query that asked for it. A plain SET, which
+      // Neon's proxy passes through (unlike some startup parameters). If it fails, so will that
+      // query.
+      made.on("connect", (client: PoolClient) => {
+        client.query(
+          `SET statement_timeout = ${ms}; SET idle_in_transaction_session_timeout = ${ms}`,
+        ).catch(() => {});
+      });
+    }
+    return made;
+  };
+  let current: Pool | undefined;
+  let lastUsed = 0;
+  let closed = false;
+  const pool = (): Pool => {
+    if (closed) throw new StoreError("unavailable", "the database client is closed");
+    lastUsed = Date.now();
+    return current ??= makePool();
+  };
+  const idleMs = options.idleMs ?? 30_000;
+  // Connections idle for `idleMs` are closed (so that a database that suspends when nobody is
+  // connected can): once no call has asked for one that long and none is in use, the pool is let
+  // go whole, and the next call opens a new one.
+  const sweeper = setInterval(() => {
+    const idle = current;
+    if (!idle || Date.now() - lastUsed < idleMs) return;
+    if (idle.idleCount !== idle.totalCount || idle.waitingCount > 0) return;
+    current = undefined;
+    idle.end().catch(() => {});
+  }, Math.max(10, idleMs / 3));
+  Deno.unrefTimer(sweeper);
   /**
    * A connection in use reports its end (the server went away, or it was destroyed after a
    * deadline) as an `error` event; the pool listens only while it is idle. Unheard, that event
@@ -108,8 +137,8 @@ export function openNeon(options: NeonOptions): SqlClient {
    */
   const connect = async (signal?: AbortSignal): Promise<PoolClient> => {
     if (signal?.aborted) throw notSent();
-    if (!signal) return guarded(await pool.connect());
-    const connecting = pool.connect().then(guarded);
+    if (!signal) return guarded(await pool().connect());
+    const connecting = pool().connect().then(guarded);
     const gaveUp = abortion(signal, notSent);
     try {
       return await Promise.race([connecting, gaveUp.promise]);
@@ -194,6 +223,12 @@ export function openNeon(options: NeonOptions): SqlClient {
         client.release(broken);
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      closed = true;
+      clearInterval(sweeper);
+      const open = current;
+      current = undefined;
+      await open?.end();
+    },
   };
 }

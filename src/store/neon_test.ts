@@ -44,6 +44,36 @@ Deno.test("migrations are idempotent and safe to run from several instances at o
   }
 });
 
+Deno.test("PostgreSQL: connections unused for the idle time are closed, and the next call opens one", async () => {
+  await using db = await createTestDatabase();
+  const sql = openNeon({ connectionString: db.url, wsProxy: db.relay.address, idleMs: 300 });
+  const watcher = db.connect();
+  const open = async () => {
+    const [{ n }] = await watcher.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    return n;
+  };
+  try {
+    await Promise.all(Array.from({ length: 4 }, () => sql.query("SELECT pg_sleep(0.05)")));
+    assert(await open() >= 1, "connections open after the calls");
+    // Still in use within the idle time: kept.
+    await sql.query("SELECT 1");
+    assert(await open() >= 1);
+    const deadline = Date.now() + 5_000;
+    while (await open() > 0) {
+      assert(Date.now() < deadline, "idle connections were not closed");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assertEquals(await sql.query<{ x: number }>("SELECT 1 AS x"), [{ x: 1 }]);
+  } finally {
+    await sql.close();
+    await watcher.close();
+  }
+  await assertRejects(() => sql.query("SELECT 1"), Error, "closed");
+});
+
 Deno.test("PostgreSQL: a statement slower than the store deadline is cancelled by the server", async (t) => {
   await using db = await createTestDatabase();
   // One connection, so "usable again" is about the very connection that ran the slow statement.
