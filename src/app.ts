@@ -55,7 +55,8 @@ export function createApp(
   { config, verifyAccess, core, registry, pack, signin, subjectKey, logSink }: AppDependencies,
 ): Hono<{ Variables: BearerVariables }> {
   const app = new Hono<{ Variables: BearerVariables }>();
-  const mcpPath = new URL(config.resourceUrl).pathname;
+  const resourceUrl = new URL(config.resourceUrl);
+  const mcpPath = resourceUrl.pathname;
   const mcp = createMcpEndpoint({
     maxBodyBytes: config.maxBodyBytes,
     core,
@@ -141,7 +142,7 @@ export function createApp(
     limitBody(config.maxBodyBytes, config.bodyIdleTimeoutMs),
     async (c) => {
       const access = c.get("access");
-      const authInfo = toAuthInfo(access, config.resourceUrl);
+      const authInfo = toAuthInfo(access, resourceUrl);
       // The body (already read, within bounds) is parsed here once, so the tool arguments can be
       // judged as they arrived (see raw_arguments.ts), and handed to the SDK parsed, which spares
       // it a copy of the request.

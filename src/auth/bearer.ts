@@ -22,7 +22,9 @@ export type BearerVariables = { access: VerifiedAccess };
  * @throws {AuthError} `missing_token`, `invalid_request` or `invalid_token`.
  */
 export function extractBearerToken(request: Request): string {
-  if (new URL(request.url).searchParams.has("access_token")) {
+  // Parsed only when there is a query at all (most requests have none).
+  const url = request.url;
+  if (url.includes("?") && new URL(url).searchParams.has("access_token")) {
     throw new AuthError(
       "invalid_request",
       "Send the access token in the Authorization header, never in the URL",

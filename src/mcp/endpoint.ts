@@ -44,13 +44,13 @@ export interface McpEndpointOptions {
  * Wraps verified access as the SDK's `AuthInfo`. The raw token stops at the gate: `token` is left
  * empty on purpose so no tool can read, log or forward it (no token passthrough).
  */
-export function toAuthInfo(access: VerifiedAccess, resource: string): AuthInfo {
+export function toAuthInfo(access: VerifiedAccess, resource: URL): AuthInfo {
   return {
     token: "",
     clientId: access.clientId ?? "",
     scopes: [...access.scopes],
     expiresAt: access.expiresAt,
-    resource: new URL(resource),
+    resource,
     extra: { identity: access.identity },
   };
 }
