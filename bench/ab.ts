@@ -8,7 +8,9 @@
  * To compare code changes, put the change behind an environment variable for the run. With the
  * tool `book`, each turn is the booking line (`lib/booking.ts`: distinct slots at 16 connections,
  * a fresh database per turn) instead; with `cold`, each turn is one cold start (`lib/cold.ts`), and
- * the numbers are ms to the first `health` and to the first `begin_session`.
+ * the numbers are ms to the first `health` and to the first `begin_session`. To compare against
+ * an earlier commit, check it out elsewhere (with its packages installed) and pass
+ * `--config <there>/deno.json <there>/main.ts` as the flags: the variant then runs that code.
  *
  * @module
  */
