@@ -57,8 +57,26 @@ export function isKnownZone(zone: string): boolean {
   }
 }
 
+/**
+ * Readings already made, by zone and minute (a reading depends on nothing finer): a booking reads
+ * the same few instants several times over, and each fresh reading formats a date. Bounded; emptied
+ * when full.
+ */
+const readings = new Map<string, LocalTime>();
+const READINGS_KEPT = 10_000;
+
 /** How the instant `ms` reads on the clock of `zone`. */
 export function localTime(ms: number, zone: string): LocalTime {
+  const key = `${zone}|${Math.floor(ms / MINUTE)}`;
+  const known = readings.get(key);
+  if (known) return { ...known };
+  const reading = readClock(ms, zone);
+  if (readings.size >= READINGS_KEPT) readings.clear();
+  readings.set(key, reading);
+  return { ...reading };
+}
+
+function readClock(ms: number, zone: string): LocalTime {
   const parts = formatter(zone).formatToParts(new Date(ms));
   const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
   const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"));
@@ -105,14 +123,17 @@ export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** Made once: `toLocaleDateString` with options builds a formatter on every call. */
+const DAY_LABEL = new Intl.DateTimeFormat("en-GB", {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  timeZone: "UTC",
+});
+
 /** `Tue 5 May` for texts. */
 export function dayLabel(date: string): string {
-  return new Date(`${date}T12:00:00Z`).toLocaleDateString("en-GB", {
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    timeZone: "UTC",
-  });
+  return DAY_LABEL.format(new Date(`${date}T12:00:00Z`));
 }
 
 /** `YYYY-MM-DD` that is a real calendar date. */
