@@ -17,7 +17,7 @@ const INSPECTOR = "127.0.0.1:9339";
 
 /** Valid arguments for the tools worth profiling, given a session. */
 function argumentsFor(name: string, session: string): Record<string, unknown> {
-  if (name === "health") return {};
+  if (name === "health" || name === "begin_session") return {};
   if (name === "domain_get_item") return { session, id: "a7" };
   if (name === "domain_search") return { session, query: "light" };
   if (name === "user_save_state") return { session, patch: { profiled: true } };

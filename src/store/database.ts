@@ -86,6 +86,9 @@ export async function openDatabase(
   return databaseOver(raw, schema, timeoutMs, history);
 }
 
+/** Why a call's give-up signal fires once the call has settled. */
+const SETTLED = Object.freeze({ reason: "the call has settled" });
+
 /** History kept when no policy is given (tests of the store alone). */
 const DEFAULT_HISTORY: HistoryPolicy = { keep: 200, keepDays: 90, maxBytes: 4 * 1024 * 1024 };
 
@@ -164,8 +167,9 @@ export function databaseOver(
     } finally {
       clearTimeout(timer);
       // Settled: anything of it still arriving late (a straggler of a joined transaction) must
-      // not run on a connection that has since gone back to the pool.
-      giveUp.abort();
+      // not run on a connection that has since gone back to the pool. (With a reason of its own:
+      // a bare abort builds a DOMException, with its stack, on every call.)
+      giveUp.abort(SETTLED);
     }
   }
 
