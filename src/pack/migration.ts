@@ -24,4 +24,11 @@ export interface Migration {
   name: string;
   /** The SQL script; it may hold several statements. */
   sql: string;
+  /**
+   * SHA-256 (hex) of earlier texts of this migration that did the same to every database they
+   * ran on: a database that recorded one of them takes this text as the one that ran (and records
+   * it), instead of stopping on an edited migration. For moving a step out of a shipped migration
+   * into a later one, never for changing what a migration does.
+   */
+  replaces?: readonly string[];
 }

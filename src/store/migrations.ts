@@ -128,12 +128,10 @@ BEGIN
   RETURN QUERY SELECT 'saved'::text, next_state, cur.version + 1, now(), next_size;
 END
 $fn$;
-
--- The same functions under their names from before packs; nothing calls them any more.
-DROP FUNCTION IF EXISTS rr_save_state(text, jsonb, bigint, int);
-DROP FUNCTION IF EXISTS rr_begin_session(text, text);
-DROP FUNCTION IF EXISTS rr_merge_patch(jsonb, jsonb);
 `,
+    // The text that first shipped also dropped the first schema's functions, under the default
+    // pack's earlier names; that step is now the default pack's own (its migration 3).
+    replaces: ["6c22bb5e34bc56342e7751416f4ed1fd0e58d539112f1bc708c885a4578a44b8"],
   },
   {
     version: 2,
@@ -455,7 +453,7 @@ export async function applyMigrations(
         const checksum = await migrationChecksum(migration.sql);
         if (done.has(id)) {
           const recorded = done.get(id);
-          if (recorded === null) {
+          if (recorded === null || (recorded && migration.replaces?.includes(recorded))) {
             await tx.query(
               "UPDATE kit_migrations SET checksum = $3 WHERE namespace = $1 AND version = $2",
               [namespace, migration.version, checksum],

@@ -4,6 +4,8 @@ import {
   applyMigrations,
   CORE_MIGRATIONS,
   CORE_NAMESPACE,
+  migrationChecksum,
+  MigrationDriftError,
   type MigrationSet,
 } from "./migrations.ts";
 import { openNeon } from "./neon.ts";
@@ -72,6 +74,44 @@ Deno.test("PostgreSQL: connections unused for the idle time are closed, and the 
     await watcher.close();
   }
   await assertRejects(() => sql.query("SELECT 1"), Error, "closed");
+});
+
+Deno.test("a migration's text may replace an earlier one it names by checksum; any other edit is drift", async () => {
+  await using db = await createTestDatabase();
+  const sql = db.connect();
+  try {
+    const first = "CREATE TABLE m_t (x int); CREATE TABLE m_u (y int)";
+    const moved = "CREATE TABLE m_t (x int)";
+    await applyMigrations(sql, [{
+      namespace: "m",
+      migrations: [{ version: 1, name: "t", sql: first }],
+    }]);
+    const replacing = [{
+      version: 1,
+      name: "t",
+      sql: moved,
+      replaces: [await migrationChecksum(first)],
+    }];
+    assertEquals(await applyMigrations(sql, [{ namespace: "m", migrations: replacing }]), []);
+    const [{ checksum }] = await sql.query<{ checksum: string }>(
+      "SELECT checksum FROM kit_migrations WHERE namespace = 'm' AND version = 1",
+    );
+    assertEquals(checksum, await migrationChecksum(moved), "the new text is recorded");
+    assertEquals(await applyMigrations(sql, [{ namespace: "m", migrations: replacing }]), []);
+    // An edit that names no earlier text is still refused, and so is going back to the old one.
+    for (const edited of ["CREATE TABLE m_t (x bigint)", first]) {
+      await assertRejects(
+        () =>
+          applyMigrations(sql, [{
+            namespace: "m",
+            migrations: [{ version: 1, name: "t", sql: edited }],
+          }]),
+        MigrationDriftError,
+      );
+    }
+  } finally {
+    await sql.close();
+  }
 });
 
 Deno.test("PostgreSQL: a statement slower than the store deadline is cancelled by the server", async (t) => {

@@ -18,13 +18,10 @@ const WIRE_WORDS = /reading[-_]room|\brr[-_t]/i;
 
 /**
  * Where the earlier wire names must stay, each for a reason: what was issued under them is still
- * read (one file, `compat/earlier_names.ts`, with how long each is kept), and a shipped migration
- * (which dropped the functions of the first schema by their names) is never edited: its checksum is
- * recorded wherever it ran.
+ * read (one file, `compat/earlier_names.ts`, with how long each is kept).
  */
 const EARLIER_NAMES: [file: string, text: string][] = [
   ["compat/earlier_names.ts", '"rr'],
-  ["store/migrations.ts", "DROP FUNCTION IF EXISTS rr_"],
 ];
 const ROOT = new URL("../../", import.meta.url);
 const SRC = new URL("src/", ROOT);

@@ -2,7 +2,7 @@
  * The Reading Room's tables, under its own namespace (`reading_room`). Both migrations also run on
  * a database made before packs existed, where the catalog was a table `articles` and each reader's
  * shelf lived in their saved state under the key `shelf`: the first renames that table, the second
- * moves every shelf into its own table.
+ * moves every shelf into its own table, the third drops that schema's functions.
  *
  * @module
  */
@@ -93,6 +93,17 @@ ON CONFLICT DO NOTHING;
 UPDATE user_state
    SET state = state - 'shelf', version = version + 1, updated_at = now()
  WHERE jsonb_typeof(state -> 'shelf') = 'object';
+`,
+  },
+  {
+    version: 3,
+    name: "the first schema's functions gone",
+    // Before packs, the saved-state functions carried this product's prefix; the kit's own
+    // (core_…) replaced them, and nothing calls these any more.
+    sql: `
+DROP FUNCTION IF EXISTS rr_save_state(text, jsonb, bigint, int);
+DROP FUNCTION IF EXISTS rr_begin_session(text, text);
+DROP FUNCTION IF EXISTS rr_merge_patch(jsonb, jsonb);
 `,
   },
 ];

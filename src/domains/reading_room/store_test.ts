@@ -205,6 +205,7 @@ Deno.test("a database made before packs opens under the packs with every shelf i
       "core:3",
       "reading_room:1",
       "reading_room:2",
+      "reading_room:3",
     ]);
     // Opening again changes nothing more.
     const again = databaseOver(db.connect(), SCHEMA, 10_000);
