@@ -17,7 +17,7 @@
 import { createTestDatabase } from "../tests/helpers/postgres.ts";
 import { benchBooking } from "./lib/booking.ts";
 import { coldStart } from "./lib/cold.ts";
-import { type Backend, openBackend, startConnector } from "./lib/connector.ts";
+import { argumentsFor, type Backend, openBackend, startConnector } from "./lib/connector.ts";
 import { ERAS } from "./lib/mcp.ts";
 import { wrk } from "./lib/wrk.ts";
 
@@ -67,13 +67,7 @@ async function toolRounds(backend: Backend, seen: Seen): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const [name, connector] of [["base", base], ["variant", variant]] as const) {
         const session = connector.session;
-        const args = tool === "domain_get_item"
-          ? { session, id: "a7" }
-          : tool === "domain_search"
-          ? { session, query: "light" }
-          : tool === "health"
-          ? {}
-          : { session };
+        const args = argumentsFor(tool, session);
         const load = await wrk(
           connector.mcpUrl,
           connector.request(ERAS[round % ERAS.length], tool, args),

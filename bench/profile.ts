@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { openBackend, type Store } from "./lib/connector.ts";
+import { argumentsFor, openBackend, type Store } from "./lib/connector.ts";
 import { type Era, once, toolCall } from "./lib/mcp.ts";
 import { spawn } from "./lib/proc.ts";
 import { wrk } from "./lib/wrk.ts";
@@ -14,15 +14,6 @@ import { wrk } from "./lib/wrk.ts";
 const tool = Deno.args[0] ?? "domain_get_item";
 const era = (Deno.args[1] ?? "2025") as Era;
 const INSPECTOR = "127.0.0.1:9339";
-
-/** Valid arguments for the tools worth profiling, given a session. */
-function argumentsFor(name: string, session: string): Record<string, unknown> {
-  if (name === "health" || name === "begin_session") return {};
-  if (name === "domain_get_item") return { session, id: "a7" };
-  if (name === "domain_search") return { session, query: "light" };
-  if (name === "user_save_state") return { session, patch: { profiled: true } };
-  return { session };
-}
 
 /** A minimal DevTools-protocol client over the inspector's WebSocket. */
 async function inspector(url: string) {

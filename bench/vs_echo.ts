@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { openBackend, startConnector } from "./lib/connector.ts";
+import { argumentsFor, openBackend, startConnector } from "./lib/connector.ts";
 import { type Era, ERAS, once, toolCall } from "./lib/mcp.ts";
 import { spawn } from "./lib/proc.ts";
 import { wrk } from "./lib/wrk.ts";
@@ -28,13 +28,7 @@ const ratios: Record<Era, { rps: number[]; cpu: number[] }> = {
   const us = await startConnector(backend);
   const echo = await spawn(["run", "-A", "bench/servers/sdk_echo.ts"], {}, /listening on (\S+)/);
   try {
-    const args = tool === "domain_get_item"
-      ? { session: us.session, id: "a7" }
-      : tool === "domain_search"
-      ? { session: us.session, query: "light" }
-      : tool === "health"
-      ? {}
-      : { session: us.session };
+    const args = argumentsFor(tool, us.session);
     // Both warmed first, each era: the echo's JIT, like ours, needs a few thousand calls.
     for (const era of ERAS) {
       const echoRequest = toolCall(era, "echo", { message: "hi" });

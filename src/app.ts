@@ -12,7 +12,13 @@ import {
   protectedResourceRoutes,
 } from "./auth/protected_resource.ts";
 import type { Config } from "./config.ts";
-import { isLoopback, limitBody, requireKnownOrigin, requireOwnHost } from "./http/guards.ts";
+import {
+  hostnameOf,
+  isLoopback,
+  limitBody,
+  requireKnownOrigin,
+  requireOwnHost,
+} from "./http/guards.ts";
 import { bodyRead } from "./http/body_reader.ts";
 import { createMcpEndpoint, toAuthInfo } from "./mcp/endpoint.ts";
 import { openRequestsPerPerson, releasedWhenSent } from "./http/open_per_person.ts";
@@ -107,7 +113,7 @@ export function createApp(
   // Browser-based hosts need CORS to call /mcp and to read the 401 challenge. Hosts calling
   // server-to-server send no Origin and skip this work entirely.
   const mcpCors = cors({
-    origin: (origin) => originHosts.includes(hostnameOf(origin)) ? origin : null,
+    origin: (origin) => originHosts.includes(hostnameOf(origin) ?? "") ? origin : null,
     allowMethods: ["POST", "OPTIONS"],
     allowHeaders: [
       "authorization",
@@ -193,12 +199,4 @@ function tooManyOpen(limit: number): Response {
         "Wait for an answer, then send again.",
     },
   }, { status: 429, headers: { "retry-after": "1" } });
-}
-
-function hostnameOf(origin: string): string {
-  try {
-    return new URL(origin).hostname;
-  } catch {
-    return "";
-  }
 }

@@ -210,6 +210,12 @@ export const US_TARGETS: readonly UsTarget[] = [
   BEGIN_SESSION,
 ];
 
+/** Valid arguments for `tool` with `session`: a measured target's, `{}` for health, else the session. */
+export function argumentsFor(tool: string, session: string): Record<string, unknown> {
+  if (tool === "health") return {};
+  return US_TARGETS.find((t) => t.tool === tool)?.args(session) ?? { session };
+}
+
 /** The target for `tool`. */
 export function usTarget(tool: string): UsTarget {
   return US_TARGETS.find((t) => t.tool === tool)!;

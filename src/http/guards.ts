@@ -54,7 +54,7 @@ export function requireKnownOrigin(allowedHostnames: string[]) {
 }
 
 /** The hostname of `url` as the URL parser reads it (IPv6 in brackets), or `undefined`. */
-function hostnameOf(url: string): string | undefined {
+export function hostnameOf(url: string): string | undefined {
   try {
     return new URL(url).hostname;
   } catch {

@@ -18,6 +18,7 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import { LEGACY_PROTOCOL_REVISIONS, MODERN_PROTOCOL_REVISION } from "../version.ts";
 import { argumentProblem } from "../tools/argument_limits.ts";
 import {
+  describeIssue,
   type RegisteredTool,
   runTool,
   type ToolBinding,
@@ -203,7 +204,7 @@ async function resultOf(
   if (checked.issues && checked.issues.length > 0) {
     return toolError(
       `Output validation error: Invalid structured content for tool ${tool.name}: ${
-        checked.issues.map(formatIssue).join(", ")
+        checked.issues.map(describeIssue).join(", ")
       }`,
     );
   }
@@ -233,16 +234,6 @@ function inWireOrder(result: CallToolResult): CallToolResult {
 /** The SDK's tool error: the message as the one text. */
 function toolError(message: string): CallToolResult {
   return { content: [{ type: "text", text: message }], isError: true };
-}
-
-/** An issue as the SDK words it in an output validation error. */
-function formatIssue(
-  issue: { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] },
-): string {
-  if (!issue.path?.length) return issue.message;
-  return `${
-    issue.path.map((p) => String(typeof p === "object" ? p.key : p)).join(".")
-  }: ${issue.message}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -374,6 +374,27 @@ function driftMessage(namespace: string, problems: string[]): string {
 }
 
 /**
+ * Versions of `namespace` recorded (as `namespace:version` ids) but no longer listed, below the
+ * highest listed: drift. One above it is the database being ahead of this code (a newer instance
+ * ran it; this one is older, or rolled back), not drift.
+ */
+function unlistedVersions(
+  namespace: string,
+  migrations: readonly Migration[],
+  recordedIds: Iterable<string>,
+): number[] {
+  const listed = new Set(migrations.map((m) => m.version));
+  const highest = Math.max(0, ...listed);
+  const unlisted: number[] = [];
+  for (const id of recordedIds) {
+    if (!id.startsWith(`${namespace}:`)) continue;
+    const version = Number(id.slice(namespace.length + 1));
+    if (!listed.has(version) && version < highest) unlisted.push(version);
+  }
+  return unlisted;
+}
+
+/**
  * Whether the database already holds exactly what `sets` would make: each migration recorded with
  * its checksum, no recorded version missing below the highest listed, each content hash current.
  * `false` on any doubt, including tables that do not exist yet.
@@ -396,17 +417,11 @@ async function alreadyCurrent(sql: SqlClient, sets: readonly MigrationSet[]): Pr
     else recorded.set(`${row.namespace}:${Number(row.version)}`, row.value);
   }
   for (const { namespace, migrations, content } of sets) {
-    const listed = new Set<string>();
     for (const migration of migrations) {
       const id = `${namespace}:${migration.version}`;
-      listed.add(id);
       if (recorded.get(id) !== await migrationChecksum(migration.sql)) return false;
     }
-    const highest = Math.max(0, ...migrations.map((m) => m.version));
-    for (const id of recorded.keys()) {
-      if (!id.startsWith(`${namespace}:`) || listed.has(id)) continue;
-      if (Number(id.slice(namespace.length + 1)) < highest) return false;
-    }
+    if (unlistedVersions(namespace, migrations, recorded.keys()).length > 0) return false;
     if (content && contents.get(namespace) !== content.hash) return false;
   }
   return true;
@@ -446,10 +461,8 @@ export async function applyMigrations(
     const applied: string[] = [];
     for (const { namespace, migrations } of sets) {
       const drifted: string[] = [];
-      const known = new Set<string>();
       for (const migration of migrations) {
         const id = `${namespace}:${migration.version}`;
-        known.add(id);
         const checksum = await migrationChecksum(migration.sql);
         if (done.has(id)) {
           const recorded = done.get(id);
@@ -484,14 +497,8 @@ export async function applyMigrations(
         );
         applied.push(id);
       }
-      // A version above the highest listed is the database being ahead of this code (a newer
-      // instance ran it; this one is older, or rolled back): not drift. A gap below it is.
-      const highest = Math.max(0, ...migrations.map((m) => m.version));
-      for (const id of done.keys()) {
-        const version = Number(id.slice(namespace.length + 1));
-        if (id.startsWith(`${namespace}:`) && !known.has(id) && version < highest) {
-          drifted.push(`version ${version} ran here but is no longer listed`);
-        }
+      for (const version of unlistedVersions(namespace, migrations, done.keys())) {
+        drifted.push(`version ${version} ran here but is no longer listed`);
       }
       if (drifted.length > 0) {
         throw new MigrationDriftError("migration_drift", driftMessage(namespace, drifted));

@@ -231,14 +231,22 @@ function reportingProblems(schema: StandardSchemaWithJSON): StandardSchemaWithJS
 }
 
 /** "query: Invalid input: expected string; Unrecognized key: "x"", bounded in length. */
-function listIssues(
-  issues: readonly { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] }[],
-): string {
-  const text = issues.slice(0, 5).map((issue) => {
-    const path = (issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p)).join(".");
-    return path ? `${path}: ${issue.message}` : issue.message;
-  }).join("; ");
+function listIssues(issues: readonly SchemaIssue[]): string {
+  const text = issues.slice(0, 5).map(describeIssue).join("; ");
   return text.length > 400 ? `${text.slice(0, 397)}...` : text;
+}
+
+/** A validation issue as Standard Schema reports it. */
+export type SchemaIssue = {
+  message: string;
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+};
+
+/** `query: Invalid input: expected string` (the message alone when the issue has no path). */
+export function describeIssue(issue: SchemaIssue): string {
+  if (!issue.path?.length) return issue.message;
+  const path = issue.path.map((p) => String(typeof p === "object" ? p.key : p)).join(".");
+  return `${path}: ${issue.message}`;
 }
 
 /** What one request's tools are bound to. */

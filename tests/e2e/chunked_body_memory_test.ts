@@ -8,7 +8,7 @@
 import { assert, assertStringIncludes } from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "../helpers/postgres.ts";
-import { baseEnv, mintFor, spawnConnector } from "../helpers/process.ts";
+import { mintFor, postgresEnv, spawnConnector } from "../helpers/process.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -25,13 +25,11 @@ Deno.test({
     await using db = await createTestDatabase();
     const dataDir = await Deno.makeTempDir();
     try {
-      await using app = await spawnConnector(["run", "-A", "main.ts"], {
-        ...baseEnv(),
-        PORT: "0",
-        DATA_DIR: dataDir,
-        DATABASE_URL: db.url,
-        DATABASE_WS_PROXY: db.relay.address,
-      }, ROOT);
+      await using app = await spawnConnector(
+        ["run", "-A", "main.ts"],
+        postgresEnv(db, dataDir),
+        ROOT,
+      );
       const port = Number(new URL(app.origin).port);
       const token = await mintFor(dataDir, "chunky");
       /** Sends `body` to `path` in one-byte chunks and returns the status line. */

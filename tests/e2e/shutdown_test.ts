@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "../helpers/postgres.ts";
-import { baseEnv, mintFor, spawnConnector } from "../helpers/process.ts";
+import { mintFor, postgresEnv, spawnConnector } from "../helpers/process.ts";
 import { INITIALIZE } from "../helpers/server.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -20,11 +20,7 @@ Deno.test("SIGTERM: stop accepting, finish the request in flight, close the stor
   const dataDir = await Deno.makeTempDir();
   try {
     await using app = await spawnConnector(["run", "-A", "main.ts"], {
-      ...baseEnv(),
-      PORT: "0",
-      DATA_DIR: dataDir,
-      DATABASE_URL: db.url,
-      DATABASE_WS_PROXY: db.relay.address,
+      ...postgresEnv(db, dataDir),
       STORE_TIMEOUT_MS: "20000",
     }, ROOT);
     const token = await mintFor(dataDir, "sleeper");

@@ -84,6 +84,23 @@ export function baseEnv(): Record<string, string> {
 }
 
 /**
+ * The environment of a connector process on a test database: the kept variables, any free port,
+ * `dataDir`, and PostgreSQL through the relay.
+ */
+export function postgresEnv(
+  db: { url: string; relay: { address: string } },
+  dataDir: string,
+): Record<string, string> {
+  return {
+    ...baseEnv(),
+    PORT: "0",
+    DATA_DIR: dataDir,
+    DATABASE_URL: db.url,
+    DATABASE_WS_PROXY: db.relay.address,
+  };
+}
+
+/**
  * A token from `deno task mint` for the connector that last started with `dataDir` (it records its
  * issuer there), as a builder would get one.
  */

@@ -10,7 +10,7 @@ import { assertEquals } from "@std/assert";
 import { issueAccessToken } from "../../src/signin/access_token.ts";
 import { loadOrCreateSigningKey } from "../../src/signin/signing_key.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
-import { baseEnv, type ServerProcess, spawnConnector } from "../helpers/process.ts";
+import { postgresEnv, type ServerProcess, spawnConnector } from "../helpers/process.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -22,12 +22,8 @@ Deno.test("three processes on one KV file: 100 people start sessions at once, no
   const publicUrl = `http://localhost:${(proxy.addr as Deno.NetAddr).port}`;
   proxy.close();
   const env = {
-    ...baseEnv(),
-    PORT: "0",
-    DATA_DIR: dataDir,
+    ...postgresEnv(db, dataDir),
     PUBLIC_URL: publicUrl,
-    DATABASE_URL: db.url,
-    DATABASE_WS_PROXY: db.relay.address,
     SESSION_SIGNING_SECRET: "shared-kv-test-session-secret-0123456789",
     // One person's 80 starts at once below must reach the session-start count.
     MCP_MAX_OPEN_PER_PERSON: "100",
