@@ -21,3 +21,15 @@ export function clientAddress(env: unknown): string {
   const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
   return `${parts.map((p) => p.toString(16)).join(":")}::/64`;
 }
+
+/**
+ * Whether the socket peer itself is on loopback (127.0.0.0/8, `::1`, or `::ffff:127.x`). Only the
+ * peer `Deno.serve` reports counts, never a forwarded header: a remote caller can write any header,
+ * so trusting one would let anyone claim to be local.
+ */
+export function isLoopbackPeer(env: unknown): boolean {
+  const addr = (env as Partial<Deno.ServeHandlerInfo> | undefined)?.remoteAddr;
+  const host = addr && "hostname" in addr ? addr.hostname : undefined;
+  const bare = host?.replace(/^\[|\]$/g, "");
+  return !!bare && ipaddr.isValid(bare) && ipaddr.process(bare).range() === "loopback";
+}

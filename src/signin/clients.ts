@@ -133,8 +133,11 @@ function parseMetadata(input: unknown): z.infer<typeof Metadata> {
 export interface RegistrationOptions {
   /** The caller's address: its own quota of new clients. */
   caller: string;
-  /** Bounds on new clients: per caller address, and for everyone together (hourly windows). */
-  limits: { perAddress: RateLimiter; perNetwork?: RateLimiter; global: RateLimiter };
+  /**
+   * Bounds on new clients: per caller address and network, and for everyone together (hourly
+   * windows). Without `perAddress` and `perNetwork` only the global cap counts.
+   */
+  limits: { perAddress?: RateLimiter; perNetwork?: RateLimiter; global: RateLimiter };
   /** The server key client secrets are derived with (`SigningKey.secretsKey`). */
   secretsKey: CryptoKey;
   /** Clock, for tests. */
@@ -245,12 +248,14 @@ async function admitNewRegistration(
       429,
       decision.retryAfterSeconds,
     );
-  const mine = await limits.perAddress.hit(caller, { now });
-  const refusedMine = tooMany(
-    mine,
-    `Too many new client registrations from this address this hour (limit ${limits.perAddress.limit})`,
-  );
-  if (refusedMine) throw refusedMine;
+  if (limits.perAddress) {
+    const mine = await limits.perAddress.hit(caller, { now });
+    const refusedMine = tooMany(
+      mine,
+      `Too many new client registrations from this address this hour (limit ${limits.perAddress.limit})`,
+    );
+    if (refusedMine) throw refusedMine;
+  }
   if (limits.perNetwork) {
     const ours = await limits.perNetwork.hit(networkOf(caller), { now });
     const refusedOurs = tooMany(

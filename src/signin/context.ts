@@ -34,6 +34,11 @@ export interface SigninContext {
   warnOnPages: boolean;
   /** Bounds per caller address and for everyone (see {@linkcode SigninLimits}). */
   limits: SigninLimits;
+  /**
+   * Whether new clients from a loopback socket peer skip the per-address and per-network caps
+   * (development only): see {@linkcode signinContextFor}.
+   */
+  loopbackSkipsAddressCaps: boolean;
   /** A form or registration body that sends nothing this long is answered 408 (ms). */
   bodyIdleTimeoutMs: number;
 }
@@ -61,5 +66,11 @@ export function signinContextFor(
     metadataDocumentHostAllowlist: auth.metadataDocumentHostAllowlist,
     warnOnPages: auth.warnOnPages,
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+    // A builder connecting host after host from their own machine is one person, not a crowd on
+    // one address. Never in production: behind a reverse proxy on the same machine every caller is
+    // loopback, and the per-address caps are what stop a few callers spending the global one. In
+    // development behind a tunnel on the same machine (cloudflared, ngrok) remote callers are
+    // loopback too; that is accepted there, as the global cap (DCR_MAX_PER_HOUR) still holds.
+    loopbackSkipsAddressCaps: !config.production,
   };
 }

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { boundedBody } from "../http/body_reader.ts";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { clientAddress } from "../http/client_address.ts";
+import { clientAddress, isLoopbackPeer } from "../http/client_address.ts";
 import { mountAuthorize, unavailablePage } from "./authorize.ts";
 import { ClientError, registerClient } from "./clients.ts";
 import type { SigninContext } from "./context.ts";
@@ -61,10 +61,12 @@ export function signinRoutes(ctx: SigninContext): Hono {
     } catch {
       return oauthError("invalid_client_metadata", "The body must be a JSON object");
     }
+    // Loopback in development counts against the global cap only (see signinContextFor).
+    const local = ctx.loopbackSkipsAddressCaps && isLoopbackPeer(c.env);
     try {
       const client = await registerClient(await ctx.kv.get(), body, {
         caller,
-        limits: {
+        limits: local ? { global: ctx.limits.newClients } : {
           perAddress: ctx.limits.newClientsPerAddress,
           perNetwork: ctx.limits.newClientsPerNetwork,
           global: ctx.limits.newClients,

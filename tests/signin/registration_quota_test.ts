@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { isLoopbackPeer } from "../../src/http/client_address.ts";
 import { createRateLimiter } from "../../src/kv/rate_limit.ts";
 import { openKvHandle } from "../../src/kv/kv_handle.ts";
 import { createSigninLimits } from "../../src/signin/limits.ts";
@@ -11,7 +12,7 @@ import {
   UNUSED_CLIENT_TTL_MS,
 } from "../../src/signin/clients.ts";
 import { clientMetadataFor } from "../helpers/oauth.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { CALLBACK, register } from "../helpers/signin_flow.ts";
 
 const HOUR = 3_600_000;
@@ -120,20 +121,65 @@ Deno.test("a registration never authorized expires after a day; the first code k
   });
 });
 
-Deno.test("a server's /register applies the per-address quota of new clients", async () => {
-  await using server = await startTestServer();
+/** POSTs `body` to the `/register` of a server whose public name does not resolve here. */
+function registerLocally(server: TestServer, body: unknown) {
+  return fetch(`${server.localOrigin}/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+Deno.test("in production /register holds loopback to the per-address quota too", async () => {
+  // A reverse proxy on the same machine makes every caller loopback: no exemption here.
+  await using server = await startTestServer({
+    APP_ENV: "production",
+    DEV_SIGNIN_ON_DEPLOY: "1",
+    PUBLIC_URL: "https://rr.example.test",
+    SESSION_SIGNING_SECRET: "s".repeat(32),
+  });
+  assert(server.config.production);
   const statuses: number[] = [];
   for (let i = 0; i < 6; i++) {
-    const response = await register(server, metadata(`Quota ${i}`));
+    const response = await registerLocally(server, metadata(`Quota ${i}`));
     statuses.push(response.status);
     if (i === 5) {
       assertStringIncludes((await response.json()).error_description, "from this address");
     } else await response.body?.cancel();
   }
   assertEquals(statuses, [...Array(5).fill(201), 429]);
-  const repeat = await register(server, metadata("Quota 0"));
+  const repeat = await registerLocally(server, metadata("Quota 0"));
   assertEquals(repeat.status, 201, "an existing client re-registers without counting");
   await repeat.body?.cancel();
+});
+
+Deno.test("in development loopback registers past the address caps, inside the global one", async () => {
+  // 12 is above both the per-address (5) and the per-network (10) caps.
+  await using server = await startTestServer({ DCR_MAX_PER_HOUR: "12" });
+  assert(!server.config.production);
+  const statuses: number[] = [];
+  for (let i = 0; i < 13; i++) {
+    const response = await register(server, metadata(`Builder host ${i}`));
+    statuses.push(response.status);
+    if (i === 12) {
+      const refused = (await response.json()).error_description;
+      assertStringIncludes(refused, "limit 12");
+      assert(!refused.includes("from this address"), refused);
+    } else await response.body?.cancel();
+  }
+  assertEquals(statuses, [...Array(12).fill(201), 429]);
+});
+
+Deno.test("isLoopbackPeer reads only the socket peer: 127/8, ::1, ::ffff:127.x", () => {
+  const at = (hostname: string) => ({ remoteAddr: { transport: "tcp", hostname, port: 1 } });
+  for (const local of ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "::ffff:127.0.0.1"]) {
+    assert(isLoopbackPeer(at(local)), local);
+  }
+  for (const remote of ["203.0.113.7", "10.0.0.1", "::ffff:203.0.113.7", "2001:db8::1", "::"]) {
+    assert(!isLoopbackPeer(at(remote)), remote);
+  }
+  assert(!isLoopbackPeer(undefined));
+  assert(!isLoopbackPeer({ remoteAddr: { transport: "unix", path: "/tmp/s" } }));
 });
 
 Deno.test("a handful of addresses cannot spend the hour's registrations", async (t) => {
