@@ -213,6 +213,8 @@ Deno.test("rules.md and persona.md state the rules the code applies", async () =
       `from ${MIN_BOOKING_MINUTES} minutes to ${MAX_BOOKING_MINUTES / 60} hours`,
       VENUE.timeZone,
       "idempotency_key",
+      "the skipped hour does not exist",
+      "its first occurrence",
     ]
   ) {
     assertStringIncludes(rules, phrase);

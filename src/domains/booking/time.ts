@@ -87,24 +87,99 @@ function readClock(ms: number, zone: string): LocalTime {
 }
 
 /**
- * The instant at which the clock of `zone` shows `date` at `minutes` past midnight. A time that
- * falls into a daylight-saving gap resolves to the instant after the gap (no venue opens then).
+ * The offsets of `zone` a day before and a day after `wall` (a wall-clock reading written as if it
+ * were UTC): any instant that shows that reading lies between the two, and where they differ a
+ * daylight-saving change lies between them too (changes are months apart).
+ */
+function offsetsAround(wall: number, zone: string): [before: number, after: number] {
+  return [
+    localTime(wall - DAY_MS, zone).offsetMinutes,
+    localTime(wall + DAY_MS, zone).offsetMinutes,
+  ];
+}
+
+/**
+ * The instant at which the clock of `zone` shows `date` at `minutes` past midnight. Near a
+ * daylight-saving change the reading is taken with the offset in force before the change, so the
+ * rule is the same east and west of UTC (RFC 5545's, and Temporal's `"compatible"`): a time the
+ * clocks go back over (shown twice) is its first occurrence, and a time they skip going forward
+ * comes out moved forward by the gap (02:30 in a 02:00→03:00 gap is 03:30).
  */
 export function instantOf(date: string, minutes: number, zone: string): number {
   const wall = Date.parse(`${date}T00:00:00Z`) + minutes * MINUTE;
-  let instant = wall - localTime(wall, zone).offsetMinutes * MINUTE;
-  const offset = localTime(instant, zone).offsetMinutes;
-  instant = wall - offset * MINUTE;
-  return instant;
+  const [before, after] = offsetsAround(wall, zone);
+  const first = wall - before * MINUTE;
+  if (before === after || localTime(first, zone).offsetMinutes === before) return first;
+  const second = wall - after * MINUTE;
+  return localTime(second, zone).offsetMinutes === after ? second : first;
 }
 
 /** `2026-05-04T18:30:00+02:00`: the instant on the venue's clock, with the offset it has there. */
 export function formatVenueTime(ms: number, zone: string): string {
   const { offsetMinutes } = localTime(ms, zone);
   const wall = new Date(ms + offsetMinutes * MINUTE).toISOString().slice(0, 19);
-  const sign = offsetMinutes < 0 ? "-" : "+";
+  return `${wall}${offsetText(offsetMinutes)}`;
+}
+
+/**
+ * Why a local time is refused when the clock of `zone` never shows it, or `undefined` if it does
+ * (or has an offset, or is no time at all). The clocks going forward skip a stretch of wall-clock
+ * time; the answer names that stretch and the nearest times either side of it on `stepMinutes`
+ * steps, so the caller can offer one instead of guessing.
+ *
+ * @example
+ * ```ts
+ * import { skippedTimeProblem } from "./time.ts";
+ * skippedTimeProblem("2026-03-29T02:30", "Europe/Amsterdam", 15);
+ * // "2026-03-29T02:30 does not exist on the venue's clock (Europe/Amsterdam): … The nearest
+ * // times that exist, on 15-minute steps, are 2026-03-29T01:45 and 2026-03-29T03:00."
+ * ```
+ */
+export function skippedTimeProblem(
+  text: string,
+  zone: string,
+  stepMinutes: number,
+): string | undefined {
+  const m = TIME_PATTERN.exec(text);
+  if (!m || m[5] !== undefined) return undefined;
+  const [, date, hh, mm] = m;
+  if (!isRealDate(date) || Number(hh) > 23 || Number(mm) > 59) return undefined;
+  const wall = Date.parse(`${date}T${hh}:${mm}:00Z`);
+  const [before, after] = offsetsAround(wall, zone);
+  if (after <= before) return undefined; // no change forward nearby: every reading exists
+  const shows = (offset: number) =>
+    localTime(wall - offset * MINUTE, zone).offsetMinutes === offset;
+  if (shows(before) || shows(after)) return undefined;
+  // The first minute on the new offset: a day either side holds it.
+  let lo = (wall - DAY_MS) / MINUTE;
+  let hi = (wall + DAY_MS) / MINUTE;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (localTime(mid * MINUTE, zone).offsetMinutes === before) lo = mid;
+    else hi = mid;
+  }
+  const gapFrom = hi * MINUTE + before * MINUTE;
+  const gapTo = hi * MINUTE + after * MINUTE;
+  const step = stepMinutes * MINUTE;
+  const earlier = Math.floor((gapFrom - MINUTE) / step) * step;
+  const later = Math.ceil(gapTo / step) * step;
+  const wallText = (w: number) => new Date(w).toISOString().slice(0, 16);
+  const clockOf = (w: number) => wallText(w).slice(11);
+  return `${date}T${hh}:${mm} does not exist on the venue's clock (${zone}): on ${
+    wallText(gapFrom).slice(0, 10)
+  } the clocks go forward from ${clockOf(gapFrom)} straight to ${clockOf(gapTo)} (UTC${
+    offsetText(before)
+  } to UTC${offsetText(after)}), so it never shows ${clockOf(gapFrom)} to ${
+    clockOf(gapTo - MINUTE)
+  }. The nearest times that exist, on ${stepMinutes}-minute steps, are ${wallText(earlier)} and ${
+    wallText(later)
+  }.`;
+}
+
+/** `+02:00` from minutes east of UTC. */
+function offsetText(offsetMinutes: number): string {
   const abs = Math.abs(offsetMinutes);
-  return `${wall}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return `${offsetMinutes < 0 ? "-" : "+"}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
 /** `18:30` from minutes since midnight. */
@@ -152,8 +227,10 @@ export function isRealDate(date: string): boolean {
 
 /**
  * Reads a time a person or model gave: with an offset it is that instant; without one it is read
- * on the venue's clock. Returns `undefined` for anything else, including a local time that does
- * not exist on that clock (a daylight-saving gap).
+ * on the venue's clock, and a time the clocks go back over (shown twice) is its first occurrence,
+ * as {@linkcode instantOf} reads it. Returns `undefined` for anything else, including a local time
+ * that does not exist on that clock (a daylight-saving gap: {@linkcode skippedTimeProblem} says
+ * why).
  */
 export function parseVenueTime(text: string, zone: string): number | undefined {
   const m = TIME_PATTERN.exec(text);

@@ -328,6 +328,18 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
           await book(ann, { resource_id: "court-a", start: "next tuesday", end: `${date}T21:00` }),
           "2030-05-04T18:30",
         );
+        // A time the venue's clock skips (Amsterdam, spring forward) is refused as such, before
+        // any date check, naming the nearest times that exist.
+        refusedWith(
+          await book(ann, {
+            resource_id: "court-a",
+            start: "2026-03-29T02:30",
+            end: "2026-03-29T03:30",
+          }),
+          "the start time 2026-03-29T02:30 does not exist on the venue's clock (Europe/Amsterdam)",
+          "the clocks go forward from 02:00 straight to 03:00",
+          "2026-03-29T01:45 and 2026-03-29T03:00",
+        );
         refusedWith(
           await book(ann, {
             resource_id: "no-such-room",

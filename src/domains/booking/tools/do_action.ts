@@ -22,9 +22,10 @@ import {
   MAX_BOOKING_MINUTES,
   MIN_BOOKING_MINUTES,
   priceOf,
+  SLOT_MINUTES,
 } from "../policy.ts";
 import type { BookingStore } from "../store.ts";
-import { formatVenueTime, parseVenueTime } from "../time.ts";
+import { formatVenueTime, parseVenueTime, skippedTimeProblem } from "../time.ts";
 import { ReservationViewSchema, viewsOf } from "../views.ts";
 import { notFound, reservationId, resourceId, timeArg } from "./arguments.ts";
 import { nextFreeTimes, slotLine } from "./slots.ts";
@@ -140,6 +141,11 @@ async function book(args: z.infer<typeof Book>, { store, identity, reply }: Cont
   const start = parseVenueTime(args.start, zone);
   const end = parseVenueTime(args.end, zone);
   if (start === undefined || end === undefined) {
+    // A well-formed time the clocks skip gets its own answer: "use the format" would not help.
+    const skippedStart = start === undefined && skippedTimeProblem(args.start, zone, SLOT_MINUTES);
+    if (skippedStart) return reply.refused(`the start time ${skippedStart}`);
+    const skippedEnd = end === undefined && skippedTimeProblem(args.end, zone, SLOT_MINUTES);
+    if (skippedEnd) return reply.refused(`the end time ${skippedEnd}`);
     return reply.refused(
       `start and end must be times like 2030-05-04T18:30 (read on the venue's clock, ${zone}) or with an offset like 2030-05-04T18:30+02:00; got ${
         JSON.stringify(args.start)
