@@ -160,6 +160,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       development: !config.production && config.auth.kind === "development",
       readOnlyReads: config.readOnlyReads,
       scopes: config.requiredScopes,
+      callBudgetMs: config.database.timeoutMs,
     });
     let signin: SigninContext | undefined;
     if (config.auth.kind === "development") {

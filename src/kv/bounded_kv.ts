@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { withDeadline } from "../deadline.ts";
+import { BUDGET_SPENT_MS, remaining, withDeadline } from "../deadline.ts";
 import { CodedError } from "../errors.ts";
 
 /** A KV call missed its deadline. The call itself may still complete later. */
@@ -22,7 +22,8 @@ const BOUNDED_CALLS = new Set(["get", "getMany", "set", "delete", "enqueue"]);
 
 /**
  * Wraps `kv` so that `get`, `getMany`, `set`, `delete`, `enqueue` and `atomic().commit()` reject
- * with {@linkcode KvTimeoutError} after `timeoutMs`. Everything else passes through unchanged.
+ * with {@linkcode KvTimeoutError} after `timeoutMs` — inside a tool call, after what is left of the
+ * call's budget (see `withBudget`), when that is less. Everything else passes through unchanged.
  * `onFailure` hears every other failure of those calls (the handle uses it to notice a lost
  * connection, whoever made the call).
  */
@@ -32,7 +33,10 @@ export function boundedKv(
   onFailure: (error: unknown) => void = () => {},
 ): Deno.Kv {
   const call = <T>(operation: string, start: () => Promise<T>): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
+    const ms = remaining(timeoutMs);
+    // The call's budget is spent: nobody waits for this answer, so nothing is sent.
+    if (ms <= BUDGET_SPENT_MS) return Promise.reject(new KvTimeoutError(operation, 0));
+    const deadline = Date.now() + ms;
     const attempt = async (tries: number): Promise<T> => {
       try {
         return await start();
@@ -48,7 +52,7 @@ export function boundedKv(
     };
     const pending = attempt(0);
     pending.catch(onFailure);
-    return withDeadline(pending, timeoutMs, () => new KvTimeoutError(operation, timeoutMs));
+    return withDeadline(pending, ms, () => new KvTimeoutError(operation, ms));
   };
   return new Proxy(kv, {
     get(target, property) {

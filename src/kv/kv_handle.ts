@@ -14,7 +14,10 @@ export const DEFAULT_KV_TIMEOUT_MS = 5_000;
 
 /** Lends the current KV connection. */
 export interface KvHandle {
-  /** Deadline of every KV call made through the handle, ms. */
+  /**
+   * Deadline of every KV call made through the handle, ms; in a tool call, at most what the call's
+   * budget has left.
+   */
   readonly timeoutMs: number;
   /** The open connection, reopening it first if it was closed. Rejects while KV cannot be opened. */
   get(): Promise<Deno.Kv>;

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { remaining } from "../deadline.ts";
 import { type KvHandle, KvTimeoutError } from "./kv_handle.ts";
 
 /** Outcome of counting one request. */
@@ -81,15 +82,18 @@ export function createRateLimiter(
       );
     },
     async hit(key, { now = Date.now(), with: extend } = {}) {
-      // Counting gives up at one KV deadline from here, however long the turn took to come.
-      const giveUpAt = Date.now() + kv.timeoutMs;
+      // Counting gives up at one KV deadline from here, however long the turn took to come; inside
+      // a tool call, at the end of its budget when that comes first (see `withBudget`), and the
+      // wait for the turn too.
+      const giveUpAt = Date.now() + remaining(kv.timeoutMs);
+      const waitMs = remaining(maxWaitMs);
       const window = Math.floor(now / windowMs);
       const counterKey: Deno.KvKey = ["rate", scope, await boundedKey(key), window];
       const id = JSON.stringify(counterKey);
       if ((full.get(id) ?? 0) > now) {
         return { allowed: false, retryAfterSeconds: retryAfter(window, now) };
       }
-      return await takeTurn(id, maxWaitMs, () =>
+      return await takeTurn(id, waitMs, () =>
         kv.use(async (db): Promise<RateDecision> => {
           for (let attempt = 0; attempt === 0 || Date.now() < giveUpAt; attempt++) {
             const entry = await db.get<number>(counterKey, { consistency: "strong" });

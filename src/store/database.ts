@@ -8,7 +8,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { DatabaseConfig } from "../config.ts";
-import { withDeadline } from "../deadline.ts";
+import { BUDGET_SPENT_MS, remaining, withDeadline } from "../deadline.ts";
 import {
   applyMigrations,
   type ContentCopy,
@@ -132,30 +132,34 @@ export function databaseOver(
   /**
    * Runs `work` after preparation, under the deadline; failures become {@linkcode StoreError}. The
    * deadline covers waiting for a backend that is reopening (the embedded database after a
-   * restart): a call then fails closed in time, and the calls after the reopen succeed.
+   * restart): a call then fails closed in time, and the calls after the reopen succeed. Inside a
+   * tool call the deadline is what is left of the call's budget, when that is less (`withBudget`).
    */
   async function bounded<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const ms = remaining(timeoutMs);
+    const late = () => new StoreError("timeout", `no answer within ${ms} ms`);
+    // The call's budget is spent: nothing is sent, so nothing can have taken effect.
+    if (ms <= BUDGET_SPENT_MS) throw late();
     // At the deadline the backend is told to give up for real (see CallOptions): it stops the
     // call and says at once whether it can have taken effect. The outer deadline, a little
     // later, only guards against a backend that does not answer its signal.
     const giveUp = new AbortController();
-    const timer = setTimeout(() => giveUp.abort(), timeoutMs);
-    const late = () => new StoreError("timeout", `no answer within ${timeoutMs} ms`);
+    const timer = setTimeout(() => giveUp.abort(), ms);
     try {
       // Waiting for the backend to open or the schema to be prepared sends nothing of the call.
       // Prepared, and with no backend to wait for (PostgreSQL), there is nothing to wait on.
       if (!(prepared && ready && !raw.ready)) {
         await withDeadline(
           (raw.ready?.() ?? Promise.resolve()).then(() => prepare()),
-          timeoutMs,
+          ms,
           late,
         );
       }
       if (giveUp.signal.aborted) throw late();
       return await withDeadline(
         work(giveUp.signal),
-        timeoutMs + 1_000,
-        () => new StoreError("outcome_unknown", `no answer within ${timeoutMs} ms`),
+        ms + 1_000,
+        () => new StoreError("outcome_unknown", `no answer within ${ms} ms`),
       );
     } catch (error) {
       // A failure after preparation can mean the backend was restarted (an in-memory database

@@ -21,6 +21,7 @@ import {
   type ToolText,
   type ToolTexts,
 } from "../pack/mod.ts";
+import { withBudget } from "../deadline.ts";
 import { StartupError } from "../errors.ts";
 import { noteToolCall } from "../observability/request_context.ts";
 import { type OpenRequests, openRequestsPerPerson } from "../http/open_per_person.ts";
@@ -62,6 +63,11 @@ export interface ToolRegistry {
   development: boolean;
   /** Whether a pack's reads run in read-only transactions. */
   readOnlyReads: boolean;
+  /**
+   * The store budget of one tool call, ms (`STORE_TIMEOUT_MS`): all its KV and database calls
+   * share it, from the call's start. Absent: each store call has only its own deadline.
+   */
+  callBudgetMs?: number;
 }
 
 /** A pack's tools break the contract; start-up stops with this. */
@@ -84,8 +90,16 @@ const DOMAIN_TOOL_NAME = /^domain_[a-z][a-z0-9_]{0,58}$/;
 export function buildToolRegistry(
   pack: Pack,
   texts: ToolTexts,
-  { callsPerPerson = 8, development = false, readOnlyReads = development, scopes = ["mcp"] }: {
+  {
+    callsPerPerson = 8,
+    development = false,
+    readOnlyReads = development,
+    scopes = ["mcp"],
+    callBudgetMs,
+  }: {
     callsPerPerson?: number;
+    /** The store budget of one tool call, ms (see {@linkcode ToolRegistry.callBudgetMs}). */
+    callBudgetMs?: number;
     /** Run a pack's reads in read-only transactions (development; see `Config.readOnlyReads`). */
     readOnlyReads?: boolean;
     /** The scopes a token needs at `/mcp`, stated per tool for hosts that read `securitySchemes`. */
@@ -154,6 +168,7 @@ export function buildToolRegistry(
     packId: pack.id,
     development,
     readOnlyReads,
+    callBudgetMs,
   };
 }
 
@@ -292,8 +307,25 @@ export function registerTools(
  * Runs one tool for the verified caller: `input` is what its input schema's validation gave
  * (see {@linkcode prepareInput}), `rawProblem` the verdict on the arguments as they arrived
  * (`raw_arguments.ts`). Never throws: every failure becomes its answer here or in the gate.
+ *
+ * Its store calls — the session check, the tool's own, however many — share one budget of
+ * {@linkcode ToolRegistry.callBudgetMs} from here: the host hears back within about one store
+ * deadline, not one per call made in a row.
  */
-export async function runTool(
+export function runTool(
+  tool: RegisteredTool,
+  registry: ToolRegistry,
+  binding: ToolBinding,
+  input: unknown,
+  rawProblem: string | null,
+): Promise<CallToolResult> {
+  const { callBudgetMs } = registry;
+  return callBudgetMs === undefined
+    ? callTool(tool, registry, binding, input, rawProblem)
+    : withBudget(callBudgetMs, () => callTool(tool, registry, binding, input, rawProblem));
+}
+
+async function callTool(
   tool: RegisteredTool,
   registry: ToolRegistry,
   { core, pack, identity, clientId }: ToolBinding,

@@ -1,36 +1,8 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { FAIL_CLOSED_SENTENCE } from "../helpers/voice.ts";
 import { openChat } from "../helpers/mcp_client.ts";
+import { holdWriteLock } from "../helpers/kv_lock.ts";
 import { startTestServer } from "../helpers/server.ts";
-
-/** Another process holding the SQLite write lock of a KV file until released. */
-async function holdWriteLock(path: string) {
-  const child = new Deno.Command("sqlite3", {
-    args: [path],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  await writer.write(
-    new TextEncoder().encode("PRAGMA busy_timeout = 10000;\nBEGIN EXCLUSIVE;\nSELECT 'locked';\n"),
-  );
-  let seen = "";
-  while (!seen.includes("locked")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("sqlite3 ended before taking the lock");
-    seen += value;
-  }
-  return {
-    async release() {
-      await writer.write(new TextEncoder().encode("ROLLBACK;\n.quit\n"));
-      await writer.close();
-      await reader.cancel();
-      await child.status;
-    },
-  };
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
