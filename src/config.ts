@@ -75,6 +75,12 @@ export interface Config {
    * cannot take every connection from everyone else.
    */
   maxOpenPerPerson: number;
+  /**
+   * After a shutdown signal, how long the server keeps accepting and serving while readiness
+   * answers "draining", ms (`SHUTDOWN_DRAIN_MS`), so a balancer stops sending before the listener
+   * closes. The requests in flight then get the rest of the shutdown's bound to finish.
+   */
+  shutdownDrainMs: number;
   /** Running on Deno Deploy (`DENO_DEPLOY` set). */
   onDeploy: boolean;
   /** Production rules apply (`DENO_DEPLOY` set or `APP_ENV=production`). */
@@ -161,6 +167,7 @@ const EnvSchema = z.object({
   MAX_BODY_BYTES: optional(z.coerce.number().int().min(1024).max(16 * 1024 * 1024)),
   BODY_IDLE_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000)),
   MCP_MAX_OPEN_PER_PERSON: optional(z.coerce.number().int().min(1).max(10_000)),
+  SHUTDOWN_DRAIN_MS: optional(z.coerce.number().int().min(0).max(60_000)),
   ACCESS_TOKEN_TTL: optional(z.coerce.number().int().min(60).max(24 * 3600)),
   REFRESH_TOKEN_TTL: optional(z.coerce.number().int().min(3600).max(365 * 24 * 3600)),
   DCR_MAX_PER_HOUR: optional(z.coerce.number().int().min(1).max(100_000)),
@@ -273,6 +280,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes: e.MAX_BODY_BYTES ?? 1024 * 1024,
     bodyIdleTimeoutMs: e.BODY_IDLE_TIMEOUT_MS ?? 30_000,
     maxOpenPerPerson: e.MCP_MAX_OPEN_PER_PERSON ?? 8,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS ?? 1_500,
     onDeploy,
     production,
     readOnlyReads: !production && e.DEV_READ_ONLY_READS !== "0",

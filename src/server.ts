@@ -16,7 +16,7 @@ import {
   PlaceholderGuidanceError,
   placeholderProblem,
 } from "./guidance.ts";
-import { readinessCheck, sharedReadiness } from "./health/readiness.ts";
+import { drainingReadiness, readinessCheck, sharedReadiness } from "./health/readiness.ts";
 import { createRateLimiter } from "./kv/rate_limit.ts";
 import { type KvHandle, openKvHandle } from "./kv/kv_handle.ts";
 import { backfillPersonIndex, deletePersonRecords } from "./kv/person_keys.ts";
@@ -38,6 +38,7 @@ import { memoryRules } from "./tools/kit/user/mod.ts";
 import { buildToolRegistry } from "./tools/registry.ts";
 import type { LogSink } from "./observability/request_log.ts";
 import { malformedRequestResponse } from "./http/request_shape.ts";
+import { type CloseOptions, servingLifecycle } from "./http/lifecycle.ts";
 
 /** A listening server. */
 export interface RunningServer {
@@ -49,8 +50,12 @@ export interface RunningServer {
   resources: { kv: KvHandle; database: Database; sql: SqlClient };
   /** Where the server actually listens. */
   listening: { hostname: string; port: number };
-  /** Stops accepting connections, waits for in-flight requests, closes the stores. */
-  shutdown(): Promise<void>;
+  /**
+   * Drains for `drainMs` (still serving; readiness says "draining"), stops accepting connections,
+   * waits for the requests in flight (answering those left at `answerWithinMs` 503), then closes
+   * the stores. Without options: no drain, no bound.
+   */
+  shutdown(options?: CloseOptions): Promise<void>;
   /** Resolves when the server has stopped. */
   finished: Promise<void>;
 }
@@ -85,9 +90,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const pack = options.pack ?? await options.choosePack!(config.domain);
   let handle: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response> =
     () => new Response("Starting up", { status: 503, headers: { "retry-after": "1" } });
+  const lifecycle = servingLifecycle((request, info) =>
+    malformedRequestResponse(request) ?? handle(request, info)
+  );
   const server = Deno.serve(
     { port: config.port, hostname: config.bindHost, onListen: () => {} },
-    (request, info) => malformedRequestResponse(request) ?? handle(request, info),
+    lifecycle.handler,
   );
   let kv: KvHandle | undefined;
   let database: Database | undefined;
@@ -130,7 +138,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (config.production) throw new PlaceholderGuidanceError("placeholder_guidance", problem);
       console.error(`warning: ${problem}`);
     }
-    const readiness = sharedReadiness(readinessCheck({ database, kv }, { timeoutMs: 2_000 }), 0);
+    const readiness = drainingReadiness(
+      sharedReadiness(readinessCheck({ database, kv }, { timeoutMs: 2_000 }), 0),
+      () => lifecycle.stopping,
+    );
     const core: CoreServices = {
       users: database.users,
       sessions,
@@ -190,6 +201,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       signin && publicJwks(signin.signingKey),
       signin && ((grantId) => signinKv.use((db) => isGrantRevoked(db, grantId))),
     );
+    // Bring the schema up to date before the gate lifts: whatever a newcomer does after the first
+    // 200 (mint, sign in, call) must find everything in place, not wait on a first migration under
+    // a call's deadline. A migration that fails or was changed after it ran stops the start.
+    await prepareAtStart(database, config);
+    if (creating) console.log("The embedded database is ready.");
     handle = createApp({
       config,
       verifyAccess,
@@ -200,10 +216,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       subjectKey: await logSubjectKey(sessionSecret),
       logSink: options.logSink,
     }).fetch as typeof handle;
-    // Bring the schema up to date before saying the server is up (calls arriving meanwhile join
-    // it): a migration that fails or was changed after it ran stops the start, naming it.
-    await prepareAtStart(database, config);
-    if (creating) console.log("The embedded database is ready.");
   } catch (error) {
     await server.shutdown();
     kv?.close();
@@ -211,8 +223,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   const resources = { kv, database, sql: database.raw };
-  const shutdown = async () => {
-    await server.shutdown();
+  const shutdown = async (options?: CloseOptions) => {
+    // The stores close only once every accepted request has its answer.
+    await lifecycle.close(server, options);
     resources.kv.close();
     await resources.database.close();
   };

@@ -8,29 +8,40 @@ import { type KvHandle, KvTimeoutError } from "../kv/kv_handle.ts";
 import { StoreError } from "../store/types.ts";
 
 /**
- * Outcome of one dependency check. `replaced`: the KV file was deleted or replaced under the
- * server within the last minute (it reopened at the path; what was written meanwhile is gone).
- * `schema`: the database answers, but its schema could not be prepared (a migration failed, or
- * one that ran was changed since): the server log and the tools' answers in development say which.
+ * Outcome of one dependency check. `schema`: the database answers, but its schema could not be
+ * prepared (a migration failed, or one that ran was changed since): the server log and the tools'
+ * answers in development say which.
  */
-export type CheckOutcome = "ok" | "failed" | "timeout" | "replaced" | "schema";
+export type CheckOutcome = "ok" | "failed" | "timeout" | "schema";
 
 /** Each outcome in words, for the landing page and the `health` tool. */
 export const CHECK_WORDS: Readonly<Record<CheckOutcome, string>> = {
   ok: "answering",
   failed: "unavailable",
   timeout: "not answering in time",
-  replaced: "lost its file just now (reopened; sessions begun before are gone)",
   schema: "answering, but its schema could not be prepared (see the server log)",
 };
 
-/** How long a KV file found replaced keeps readiness failing, so an operator sees it. */
+/** {@linkcode Readiness.kvReplacedAt} in words, for the landing page and the `health` tool. */
+export const KV_REPLACED_WORDS =
+  "lost its file just now (reopened; sessions begun before are gone)";
+
+/** How long a KV file found replaced is reported, so an operator sees it. */
 const REPLACED_SHOWS_MS = 60_000;
 
 /** The readiness report. */
 export interface Readiness {
+  /** Whether the instance can serve: both stores answer, and it is not shutting down. */
   ready: boolean;
   checks: { database: CheckOutcome; kv: CheckOutcome };
+  /**
+   * When the KV file was found deleted or replaced under the server (ISO 8601), within the last
+   * minute. Information, not a failure: the server reopened KV at the path and serves again (the
+   * `kv` check says whether it answers), but what the old file held is gone.
+   */
+  kvReplacedAt?: string;
+  /** Set once the server is shutting down: it serves what still reaches it, but wants no more. */
+  draining?: true;
 }
 
 /** Options of {@linkcode readinessCheck}. */
@@ -64,15 +75,34 @@ export function readinessCheck(
     lastWrite = now();
   };
   return async () => {
-    const [database, probed] = await Promise.all([
+    // The file first: one found replaced is reopened, and the probe then judges the new one.
+    const replacedAt = await deps.kv.checkFile().catch(() => undefined);
+    const [database, kv] = await Promise.all([
       within(timeoutMs, () => deps.database.ping()),
       within(timeoutMs, probeKv),
     ]);
-    const replacedAt = await deps.kv.checkFile().catch(() => undefined);
-    const kv = replacedAt !== undefined && now() - replacedAt < REPLACED_SHOWS_MS
-      ? "replaced"
-      : probed;
-    return { ready: database === "ok" && kv === "ok", checks: { database, kv } };
+    const report: Readiness = {
+      ready: database === "ok" && kv === "ok",
+      checks: { database, kv },
+    };
+    if (replacedAt !== undefined && now() - replacedAt < REPLACED_SHOWS_MS) {
+      report.kvReplacedAt = new Date(replacedAt).toISOString();
+    }
+    return report;
+  };
+}
+
+/**
+ * `readiness`, not ready (and marked draining) once `draining()` holds: a server shutting down
+ * still serves what reaches it, but a balancer must stop sending it more.
+ */
+export function drainingReadiness(
+  readiness: () => Promise<Readiness>,
+  draining: () => boolean,
+): () => Promise<Readiness> {
+  return async () => {
+    const report = await readiness();
+    return draining() ? { ...report, ready: false, draining: true } : report;
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * `GET /healthz` (the process is up) and `GET /readyz` (its stores answer within a deadline).
+ * `GET /healthz` (the process is up) and `GET /readyz` (it can serve: its stores answer within a
+ * deadline, and it is not shutting down — `"draining"` then, so a balancer stops sending).
  *
  * @module
  */
@@ -11,9 +12,13 @@ export function healthRoutes(readiness: () => Promise<Readiness>): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }, 200, { "cache-control": "no-store" }));
   app.get("/readyz", async (c) => {
-    const { ready, checks } = await readiness();
+    const { ready, checks, kvReplacedAt, draining } = await readiness();
     return c.json(
-      { status: ready ? "ready" : "not ready", checks },
+      {
+        status: draining ? "draining" : ready ? "ready" : "not ready",
+        checks,
+        ...(kvReplacedAt ? { kvReplacedAt } : {}),
+      },
       ready ? 200 : 503,
       { "cache-control": "no-store" },
     );

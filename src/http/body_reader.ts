@@ -13,6 +13,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import { shuttingDownFor, shuttingDownResponse } from "./lifecycle.ts";
 
 /** Bounds on reading one body. */
 export interface BodyBounds {
@@ -72,7 +73,8 @@ export async function readBodyWithin(
 /**
  * Middleware that reads the body within `bounds` and hands the route a request over the bytes
  * read: 408 when it stalled, 400 when it was broken off, `tooLarge(c)` when over the limit (each
- * route answers that in its own format).
+ * route answers that in its own format). While the server shuts down, a body that breaks off or
+ * stalls is answered 503 with `Retry-After` instead: the shutdown cut it, not the client.
  */
 export function boundedBody(
   bounds: BodyBounds,
@@ -84,6 +86,7 @@ export function boundedBody(
     const read = await readBodyWithin(c.req.raw, bounds);
     if ("problem" in read) {
       if (read.problem === "too_large") return tooLarge(c);
+      if (shuttingDownFor(c.req.raw)) return shuttingDownResponse();
       return read.problem === "timeout"
         ? refusal(408, "Request timeout: the request body stopped arriving.")
         : refusal(400, "Bad request: the request body could not be read.");

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CHECK_WORDS } from "../health/readiness.ts";
+import { CHECK_WORDS, KV_REPLACED_WORDS } from "../health/readiness.ts";
 import { reachOf } from "../reach/hosts.ts";
 import { html } from "hono/html";
 import { pageShell } from "../http/page_shell.ts";
@@ -53,7 +53,9 @@ export function landingPage(o: LandingOptions) {
   const reach = reachOf(o.resourceUrl);
   const unreachable = reach.filter((r) => !r.ok);
   const reachable = reach.filter((r) => r.ok).map((r) => r.host);
-  const status = o.readiness.ready
+  const status = o.readiness.draining
+    ? html`<span class="status bad">● Shutting down</span>`
+    : o.readiness.ready
     ? html`<span class="status ok">● Ready</span>`
     : html`<span class="status bad">● Not ready</span>`;
   return pageShell(
@@ -126,7 +128,7 @@ there is no password, and the same name is always the same ${brand.userNoun}.</p
       <h2>Status</h2>
       <p>${status} &nbsp; database ${CHECK_WORDS[checks.database]}, session store ${CHECK_WORDS[
         checks.kv
-      ]}.
+      ]}${o.readiness.kvReplacedAt ? ` (it ${KV_REPLACED_WORDS})` : ""}.
       <small>Checked ${o.checkedAt.toISOString()} · version ${SERVER_VERSION}</small></p>
     `,
     brand.productName,

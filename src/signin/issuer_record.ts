@@ -19,11 +19,21 @@ export interface IssuerRecord {
 
 const FILE = "issuer.json";
 
-/** Records `record` in `dataDir` (the development server, at start-up). */
+/**
+ * Records `record` in `dataDir` (the development server, at start-up). The file is replaced in one
+ * step (written beside it, then renamed over it): a `deno task mint` reading it meanwhile sees the
+ * old record or the new one, never half of one.
+ */
 export async function writeIssuerRecord(dataDir: string, record: IssuerRecord): Promise<void> {
-  await Deno.writeTextFile(join(dataDir, FILE), JSON.stringify(record, null, 2) + "\n", {
-    mode: 0o600,
-  });
+  const path = join(dataDir, FILE);
+  const partial = `${path}.${crypto.randomUUID()}.partial`;
+  await Deno.writeTextFile(partial, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
+  try {
+    await Deno.rename(partial, path);
+  } catch (error) {
+    await Deno.remove(partial).catch(() => {});
+    throw error;
+  }
 }
 
 /** The record in `dataDir`, or `undefined` when no development server has started there. */

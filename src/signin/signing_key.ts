@@ -44,8 +44,8 @@ const SECRETS_KEY_LABEL = "signin derived secrets v1";
 export const SIGNING_KEY_FILE = "dev-signing-key.json";
 
 /**
- * Loads the key from `dataDir`, creating it on first use. Creation is race-free: the file is
- * created exclusively, so a second process starting at the same moment reads the winner's key.
+ * Loads the key from `dataDir`, creating it on first use. Creation is race-free: the file appears
+ * whole and exclusively, so a second process starting at the same moment reads the winner's key.
  */
 export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
   const path = join(dataDir, SIGNING_KEY_FILE);
@@ -57,11 +57,17 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKe
   await Deno.mkdir(dataDir, { recursive: true });
   const { privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
   const jwk = await exportJWK(privateKey);
+  // Written whole beside it, then linked into place: the link fails if another process won, and
+  // nobody (a `deno task mint` right after the start, say) ever reads half a key.
+  const partial = `${path}.${crypto.randomUUID()}.partial`;
+  await Deno.writeTextFile(partial, JSON.stringify(jwk), { createNew: true, mode: 0o600 });
   try {
-    await Deno.writeTextFile(path, JSON.stringify(jwk), { createNew: true, mode: 0o600 });
+    await Deno.link(partial, path);
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     return await importSigningKey(JSON.parse(await Deno.readTextFile(path)));
+  } finally {
+    await Deno.remove(partial).catch(() => {});
   }
   return await importSigningKey(jwk);
 }

@@ -7,11 +7,11 @@
  */
 import { z } from "zod";
 import { type PackBrand, READ_ONLY } from "../../pack/mod.ts";
-import { CHECK_WORDS } from "../../health/readiness.ts";
+import { CHECK_WORDS, KV_REPLACED_WORDS } from "../../health/readiness.ts";
 import { PROTOCOL_REVISIONS, SERVER_VERSION } from "../../version.ts";
 import { defineKitTool, type KitToolDefinition } from "../kit_tool.ts";
 
-const Check = z.enum(["ok", "failed", "timeout", "replaced", "schema"]);
+const Check = z.enum(["ok", "failed", "timeout", "schema"]);
 
 const HealthOutput = z.object({
   status: z.enum(["ok", "degraded"]).describe("degraded: a store is not answering"),
@@ -22,6 +22,10 @@ const HealthOutput = z.object({
   signedInAs: z.string().describe("The verified subject of the caller's access token"),
   stores: z.object({ database: Check, sessions: Check }).describe(
     "Whether the database and the session store answer within their deadline",
+  ),
+  sessionsReplacedAt: z.string().optional().describe(
+    "Within a minute of it: when the session store's file was found replaced (reopened and " +
+      "working; sessions begun before are gone)",
   ),
 });
 
@@ -40,7 +44,7 @@ export function healthTool(brand: PackBrand): KitToolDefinition {
     access: "read",
     session: "none",
     run: async (_args, { core, identity }) => {
-      const { checks } = await core.readiness();
+      const { checks, kvReplacedAt } = await core.readiness();
       const output: z.infer<typeof HealthOutput> = {
         status: checks.database === "ok" && checks.kv === "ok" ? "ok" : "degraded",
         name: brand.serverName,
@@ -49,6 +53,7 @@ export function healthTool(brand: PackBrand): KitToolDefinition {
         serverTime: new Date().toISOString(),
         signedInAs: identity.sub,
         stores: { database: checks.database, sessions: checks.kv },
+        ...(kvReplacedAt ? { sessionsReplacedAt: kvReplacedAt } : {}),
       };
       const state = output.status === "ok" ? "is up" : "is up, but cannot serve sessions right now";
       return {
@@ -56,8 +61,8 @@ export function healthTool(brand: PackBrand): KitToolDefinition {
           type: "text",
           text: `${brand.productName} ${output.version} ${state} (revisions ${
             output.protocolRevisions.join(", ")
-          }); database ${CHECK_WORDS[checks.database]}, session store ${
-            CHECK_WORDS[checks.kv]
+          }); database ${CHECK_WORDS[checks.database]}, session store ${CHECK_WORDS[checks.kv]}${
+            kvReplacedAt ? ` (it ${KV_REPLACED_WORDS})` : ""
           }; signed in as ${output.signedInAs}; server time ${output.serverTime}.`,
         }],
         structuredContent: output,
