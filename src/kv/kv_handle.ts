@@ -79,7 +79,11 @@ export async function openKvHandle(
         replacedAt = Date.now();
         console.error("kv: the KV file was deleted or replaced under the server; reopened it");
         current = undefined;
-        connection.then((kv) => kv.close(), () => {});
+        connection.then((kv) => {
+          try {
+            kv.close();
+          } catch { /* closed already (by whoever found it lost) */ }
+        }, () => {});
       }
       return replacedAt;
     })().finally(() => (checking = undefined));
