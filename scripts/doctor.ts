@@ -1,85 +1,68 @@
 /**
  * `deno task doctor <URL> [--sign-in]`: before you paste a connector URL into a host, which hosts
  * will fail with it and why. It checks any remote MCP server (this kit's or anyone's) the way
- * claude.ai, ChatGPT, Claude Code, Cursor / VS Code and MCP Inspector connect, and prints a table
- * host · verdict · reason · fix. Exit code 1 when a host would fail. `--sign-in` completes a sign-in
- * where it can (the kit's development sign-in) and then checks the tools and both protocol eras;
- * `--as-public` checks everything but reach, as if the address were public (before a deploy).
+ * claude.ai, ChatGPT, Claude Code, Cursor / VS Code and MCP Inspector connect, and prints one line
+ * per host naming every defect that concerns it, then each defect once with its fix. Exit code 1
+ * when a host would fail, 3 when none would but one could not be checked. `--sign-in` completes a
+ * sign-in where it can (the kit's development sign-in) and then checks the tools and both protocol
+ * eras; `--as-public` checks everything but reach, as if the address were public (before a
+ * deploy). The doctor deletes the clients it registered where the issuer offers RFC 7592.
+ *
+ * The server is not trusted: every request is bounded in time and size and follows no redirect
+ * by itself (`doctor/http.ts`), no shape of answer stops a check, and what the server said is
+ * shown only through the report writer (`doctor/report.ts`).
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  ALL_HOSTS,
-  checkCors,
-  checkDoor,
-  checkMcp,
-  checkReach,
-  type Finding,
-  type Probe,
-} from "./doctor/checks.ts";
+import { checkCors, checkDoor, checkMcp, checkReach } from "./doctor/checks.ts";
+import { ALL_HOSTS, found, newProbe, type Probe, text } from "./doctor/probe.ts";
+import { forgetRegistrations } from "./doctor/registration.ts";
+import { exitCode, report } from "./doctor/report.ts";
 import { signIn } from "./doctor/signin.ts";
+
+export { exitCode, report, verdicts } from "./doctor/report.ts";
 
 /** Every check, in order; `signIn` completes a sign-in where it can. */
 export async function diagnose(
   url: string,
   options: { signIn?: boolean; asPublic?: boolean } = {},
 ): Promise<Probe> {
-  const probe: Probe = { url, findings: [], passed: [] };
+  const probe = newProbe(url);
+  // A check that throws all the same (a bug, or an answer nobody foresaw) is a line in the
+  // report, and the checks after it still run.
+  const step = async (check: string, run: () => unknown) => {
+    try {
+      await run();
+    } catch (error) {
+      found(
+        probe,
+        "unchecked",
+        check,
+        ALL_HOSTS,
+        text`the doctor could not finish this check (${(error as Error)?.message ?? error})`,
+        "run it again; if it stops here again, the server gives answers the doctor cannot read",
+      );
+    }
+  };
   // --as-public: everything else, as if the address were public (checking before a deploy).
-  if (!options.asPublic) checkReach(probe);
-  await checkDoor(probe);
-  if (probe.protectedByOAuth === false) await checkMcp(probe);
+  if (!options.asPublic) await step("reach", () => checkReach(probe));
+  await step("the door", () => checkDoor(probe));
+  if (probe.protectedByOAuth === false) await step("tools", () => checkMcp(probe));
   else if (probe.protectedByOAuth && options.signIn) {
-    const token = await signIn(probe).catch((error) => {
-      probe.findings.push({
-        check: "sign-in",
-        hosts: [],
-        reason: `the sign-in stopped: ${(error as Error).message}`,
-        fix: "finish a sign-in by hand in a host (MCP Inspector shows each step)",
-        level: "warn",
-      });
-      return undefined;
-    });
-    if (token) await checkMcp(probe, token);
+    let token: string | undefined;
+    await step("sign-in", async () => token = await signIn(probe));
+    probe.signedIn = token !== undefined;
+    if (token) await step("tools", () => checkMcp(probe, token));
   }
-  if (probe.protectedByOAuth !== undefined) await checkCors(probe);
-  return probe;
-}
-
-/** The verdict per host: ok, or the first failing finding (then warnings). */
-export function verdicts(probe: Probe): { host: string; verdict: string; finding?: Finding }[] {
-  return ALL_HOSTS.map((host) => {
-    const mine = probe.findings.filter((f) => f.hosts.includes(host));
-    const failing = mine.find((f) => f.level === "fail");
-    if (failing) return { host, verdict: "FAIL", finding: failing };
-    const warning = mine.find((f) => f.level === "warn");
-    return warning ? { host, verdict: "works, but", finding: warning } : { host, verdict: "ok" };
-  });
-}
-
-/** The report, as printed. */
-export function report(probe: Probe, signedIn: boolean): string {
-  const rows = verdicts(probe);
-  const width = Math.max(...rows.map((r) => r.host.length));
-  const lines = [`Doctor: ${probe.url}`, ""];
-  for (const { host, verdict, finding } of rows) {
-    lines.push(`${host.padEnd(width)}  ${verdict}${finding ? `  — ${finding.reason}` : ""}`);
-    if (finding) lines.push(`${"".padEnd(width)}  fix: ${finding.fix}`);
-  }
-  const general = probe.findings.filter((f) => f.hosts.length === 0);
-  if (general.length > 0) {
-    lines.push("", "Notes:");
-    for (const f of general) lines.push(`  ${f.check}: ${f.reason} (${f.fix})`);
-  }
-  lines.push("", `Passed: ${probe.passed.join("; ")}.`);
-  if (probe.protectedByOAuth && !signedIn) {
-    lines.push(
-      "Not checked without a sign-in: the tools (names, hints, schemas) and both protocol eras; " +
-        "run with --sign-in.",
+  if (probe.protectedByOAuth !== undefined) await step("CORS", () => checkCors(probe));
+  // Last: deleting a client may revoke the tokens the checks above use.
+  await forgetRegistrations(probe).catch((error) => {
+    probe.cleanup.push(
+      text`the doctor could not delete its clients (${(error as Error)?.message})`,
     );
-  }
-  return lines.join("\n");
+  });
+  return probe;
 }
 
 if (import.meta.main) {
@@ -92,13 +75,13 @@ if (import.meta.main) {
     allowPositionals: true,
   });
   const url = positionals[0];
-  if (!url || !/^https?:\/\//.test(url)) {
+  if (!url || !/^https?:\/\//.test(url) || !URL.canParse(url)) {
     console.error(
-      "usage: deno task doctor <connector URL, e.g. https://example.com/mcp> [--sign-in]",
+      "usage: deno task doctor <connector URL, e.g. https://example.com/mcp> [--sign-in] [--as-public]",
     );
     Deno.exit(2);
   }
   const probe = await diagnose(url, { signIn: values["sign-in"], asPublic: values["as-public"] });
-  console.log(report(probe, values["sign-in"]!));
-  Deno.exit(verdicts(probe).some((v) => v.verdict === "FAIL") ? 1 : 0);
+  console.log(report(probe));
+  Deno.exit(exitCode(probe));
 }

@@ -1,117 +1,33 @@
 /**
  * What `deno task doctor` checks of a remote MCP server URL, the way the major hosts connect to it
  * (from their public documentation and the failures reported on their trackers): each check says
- * which hosts fail, why, and what to do.
+ * which hosts fail, why, and what to do. A check goes on past a defect wherever the next one can
+ * still be made — a relative `resource_metadata` is resolved against the URL, a mismatched
+ * `resource` or issuer is noted and the metadata read anyway — so one run lists every defect.
  *
  * @module
  */
-import { HOSTS, isPrivateHost, reachOf } from "../../src/reach/hosts.ts";
+import { reachOf } from "../../src/reach/hosts.ts";
 import { portabilityProblems } from "../../src/tools/portable_schema.ts";
-
-/** Every host the doctor speaks for. */
-export const ALL_HOSTS: readonly string[] = HOSTS.map((h) => h.name);
-
-/** One finding: the hosts it breaks (none: a note), why, and the fix. */
-export interface Finding {
-  check: string;
-  hosts: string[];
-  reason: string;
-  fix: string;
-  /** `fail`: those hosts will not work; `warn`: they will, worse (hourly sign-ins, say). */
-  level: "fail" | "warn";
-}
-
-/** What the doctor learnt on its way, for later checks (and the report). */
-export interface Probe {
-  url: string;
-  findings: Finding[];
-  /** Checks that passed, by name. */
-  passed: string[];
-  /** The authorization server's metadata, when found. */
-  authServer?: Record<string, unknown>;
-  /** Whether `/mcp` asked for a token. */
-  protectedByOAuth?: boolean;
-}
-
-/** Every request's deadline. */
-export const TIMEOUT_MS = 10_000;
-
-/** The most of any answer the doctor reads: a server cannot make it hold more. */
-const MAX_BODY_BYTES = 1024 * 1024;
-
-/** Reads at most {@linkcode MAX_BODY_BYTES} of `response`'s body as text. */
-export async function cappedText(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw new Error(`an answer over ${MAX_BODY_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(
-    chunks.reduce((all, c) => {
-      const joined = new Uint8Array(all.length + c.length);
-      joined.set(all);
-      joined.set(c, all.length);
-      return joined;
-    }, new Uint8Array()),
-  );
-}
-
-/** Parses `text` as JSON, or `undefined`. */
-export function parsed(text: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(text);
-    return value && typeof value === "object" ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether the doctor follows a link the server's metadata gave it: not from a public server to a
- * private address (metadata must not steer it at the machine's own network).
- */
-export function followable(probe: Probe, target: string): boolean {
-  try {
-    const to = new URL(target);
-    if (!/^https?:$/.test(to.protocol)) return false;
-    return isPrivateHost(new URL(probe.url).hostname) || !isPrivateHost(to.hostname);
-  } catch {
-    return false;
-  }
-}
-
-function fail(probe: Probe, check: string, hosts: readonly string[], reason: string, fix: string) {
-  probe.findings.push({ check, hosts: [...hosts], reason, fix, level: "fail" });
-}
-
-function warn(probe: Probe, check: string, hosts: readonly string[], reason: string, fix: string) {
-  probe.findings.push({ check, hosts: [...hosts], reason, fix, level: "warn" });
-}
-
-async function getJson(url: string): Promise<{ status: number; json?: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    headers: { accept: "application/json" },
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-    redirect: "manual",
-  });
-  return { status: response.status, json: parsed(await cappedText(response)) };
-}
+import {
+  type Answer,
+  answered,
+  followable,
+  getDocument,
+  isRedirect,
+  jsonOf,
+  rpcOutcome,
+  send,
+} from "./http.ts";
+import { ALL_HOSTS, found, joined, ours, passed, type Probe, type Text, text } from "./probe.ts";
+import { isTemporary, refusal, register } from "./registration.ts";
 
 /** A JSON-RPC request to the MCP endpoint, with `token` when given. */
-export async function mcpPost(
+export function mcpPost(
   url: string,
-  body: unknown,
+  body: { method: string } & Record<string, unknown>,
   { token, version }: { token?: string; version?: string } = {},
-): Promise<Response> {
+): Promise<Answer> {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
@@ -119,15 +35,8 @@ export async function mcpPost(
   if (token) headers.authorization = `Bearer ${token}`;
   if (version) headers["mcp-protocol-version"] = version;
   // The 2026-07-28 era names the method in a header too.
-  if (version === "2026-07-28") {
-    headers["mcp-method"] = String((body as { method?: string }).method);
-  }
-  return await fetch(url, {
-    method: "POST",
-    headers,
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
+  if (version === "2026-07-28") headers["mcp-method"] = body.method;
+  return send(url, { method: "POST", headers, body: JSON.stringify(body) });
 }
 
 const INITIALIZE_2025 = {
@@ -141,13 +50,20 @@ const INITIALIZE_2025 = {
   },
 };
 
+/** `value` without its trailing slashes (a loop: a regular expression here is quadratic). */
+function withoutTrailingSlashes(value: string): string {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 0x2f) end--;
+  return value.slice(0, end);
+}
+
 /** Reach: which hosts can connect to this address at all. */
 export function checkReach(probe: Probe): void {
   for (const verdict of reachOf(probe.url)) {
     if (verdict.ok) continue;
-    fail(probe, "reach", [verdict.host], verdict.reason!, verdict.fix!);
+    found(probe, "fail", "reach", [verdict.host], verdict.reason!, verdict.fix!);
   }
-  probe.passed.push("reach (for the hosts on this machine)");
+  passed(probe, "reach", "reach (for the hosts on this machine)");
 }
 
 /**
@@ -156,107 +72,110 @@ export function checkReach(probe: Probe): void {
  * nowhere to go); then the metadata on both well-known paths, its `resource` equal to the URL.
  */
 export async function checkDoor(probe: Probe): Promise<void> {
-  let response: Response;
-  try {
-    response = await mcpPost(probe.url, INITIALIZE_2025);
-  } catch (error) {
-    fail(
+  const door = await mcpPost(probe.url, INITIALIZE_2025);
+  if (door.status === 0) {
+    found(
       probe,
+      "fail",
       "reachable",
       ALL_HOSTS,
-      `nothing answered at ${probe.url} (${(error as Error).message})`,
+      text`nothing answered at ${probe.url} (${door.error})`,
       "start the server, and check the URL (it ends in /mcp here)",
     );
     return;
   }
-  await response.body?.cancel();
-  if (response.status !== 401) {
-    probe.protectedByOAuth = false;
-    if (response.ok) {
-      probe.passed.push("answers without sign-in (no OAuth: anyone with the URL can use it)");
-    } else {
-      fail(
+  if (isRedirect(door)) {
+    found(
+      probe,
+      "fail",
+      "redirect",
+      ALL_HOSTS,
+      text`an unsigned initialize (POST ${probe.url}) answered ${
+        answered(probe, door)
+      }; the doctor sends its POST nowhere else, and hosts differ (some re-send it, some drop the token, some stop)`,
+      "give hosts the URL that answers itself (run the doctor on that one), or serve the endpoint here without a redirect",
+    );
+    return;
+  }
+  if (door.status !== 401) {
+    if (door.status >= 200 && door.status < 300) {
+      probe.protectedByOAuth = false;
+      passed(
         probe,
+        "sign-in",
+        "answers without sign-in (no OAuth: anyone with the URL can use it)",
+      );
+    } else {
+      found(
+        probe,
+        "fail",
         "initialize",
         ALL_HOSTS,
-        `an unsigned initialize got ${response.status}`,
+        text`an unsigned initialize got ${answered(probe, door)}`,
         "answer 401 with a Bearer challenge, or 200 without sign-in",
       );
     }
     return;
   }
   probe.protectedByOAuth = true;
-  const challenge = response.headers.get("www-authenticate") ?? "";
-  const match = /resource_metadata="([^"]+)"/.exec(challenge);
-  if (!/^Bearer\b/i.test(challenge) || !match) {
-    fail(
-      probe,
-      "401 challenge",
-      ALL_HOSTS,
-      'the 401 has no WWW-Authenticate: Bearer resource_metadata="…" challenge, so hosts cannot find where to sign in',
-      'answer 401 with WWW-Authenticate: Bearer resource_metadata="https://…/.well-known/oauth-protected-resource/mcp"',
-    );
-    return;
-  }
-  const named = match[1];
-  if (!/^https?:\/\//.test(named)) {
-    fail(
-      probe,
-      "401 challenge",
-      ALL_HOSTS,
-      `resource_metadata is relative (${named}); hosts resolve it differently or not at all (claude-ai-mcp #680)`,
-      "give resource_metadata as an absolute URL",
-    );
-    return;
-  }
-  probe.passed.push("401 challenge with an absolute resource_metadata");
-  const origin = new URL(probe.url).origin;
-  const paths = [named, `${origin}/.well-known/oauth-protected-resource`];
+  const named = challengedMetadata(probe, door);
+  const { origin, pathname } = new URL(probe.url);
+  const paths = [
+    named ?? `${origin}/.well-known/oauth-protected-resource${withoutTrailingSlashes(pathname)}`,
+    `${origin}/.well-known/oauth-protected-resource`,
+  ];
   let document: Record<string, unknown> | undefined;
   for (const path of new Set(paths)) {
-    const { status, json } = await getJson(path).catch(() => ({ status: 0, json: undefined }));
-    if (status !== 200 || !json) {
-      fail(
+    const answer = await getDocument(probe, path, "protected-resource metadata");
+    const json = answer.status === 200 ? jsonOf(answer) : undefined;
+    if (!json) {
+      found(
         probe,
+        "fail",
         "protected-resource metadata",
         ALL_HOSTS,
-        `${path} answered ${status || "nothing"}, not the metadata document`,
+        text`${path} answered ${answered(probe, answer)}${
+          ours(answer.status === 200 ? " without a JSON object" : "")
+        }, not the metadata document`,
         "serve the protected-resource metadata (RFC 9728) at both the path-aware and the bare well-known path",
       );
       continue;
     }
     document ??= json;
     if (json.resource !== probe.url) {
-      fail(
+      found(
         probe,
+        "fail",
         "protected-resource metadata",
         ALL_HOSTS,
-        `${path} names resource ${
-          JSON.stringify(json.resource)
-        }, not ${probe.url}; hosts refuse a mismatch`,
+        text`${path} names resource ${json.resource}, not ${probe.url}; hosts refuse a mismatch`,
         "set resource to exactly the connector URL hosts are given",
       );
     }
   }
+  passed(probe, "protected-resource metadata", "protected-resource metadata on both paths");
   const servers = document?.authorization_servers;
-  if (!Array.isArray(servers) || servers.length === 0) {
-    fail(
+  if (!Array.isArray(servers) || servers.length === 0 || typeof servers[0] !== "string") {
+    found(
       probe,
+      "fail",
       "protected-resource metadata",
       ALL_HOSTS,
-      "no authorization_servers listed",
+      document
+        ? text`authorization_servers is ${servers}, not a list naming the issuer`
+        : ours("no metadata document, so no authorization server to check"),
       "list the issuer in authorization_servers",
     );
     return;
   }
-  probe.passed.push("protected-resource metadata on both paths");
-  const issuer = String(servers[0]);
+  const issuer = servers[0];
   if (!followable(probe, issuer)) {
-    fail(
+    found(
       probe,
+      "fail",
       "authorization server",
       ALL_HOSTS,
-      `authorization_servers names ${JSON.stringify(issuer)}, not a public http(s) URL`,
+      text`authorization_servers names ${issuer}, not a public http(s) URL`,
       "list the issuer's public https:// URL",
     );
     return;
@@ -264,69 +183,136 @@ export async function checkDoor(probe: Probe): Promise<void> {
   await checkAuthorizationServer(probe, issuer);
 }
 
+/**
+ * The protected-resource metadata URL the 401 challenge names, checked; a relative one is
+ * resolved against the connector URL so the checks go on. `undefined` (with a finding) when there
+ * is none the doctor can use: then the well-known paths are tried, as hosts do.
+ */
+function challengedMetadata(probe: Probe, door: Answer): string | undefined {
+  const challenge = door.headers.get("www-authenticate") ?? "";
+  // indexOf, not a regular expression: the header is the server's to make long.
+  const key = 'resource_metadata="';
+  const start = challenge.indexOf(key);
+  const end = start < 0 ? -1 : challenge.indexOf('"', start + key.length);
+  if (!/^Bearer\b/i.test(challenge) || end < 0 || end === start + key.length) {
+    found(
+      probe,
+      "fail",
+      "401 challenge",
+      ALL_HOSTS,
+      ours(
+        'the 401 has no WWW-Authenticate: Bearer resource_metadata="…" challenge, so hosts cannot find where to sign in (the doctor went on with the well-known paths)',
+      ),
+      'answer 401 with WWW-Authenticate: Bearer resource_metadata="https://…/.well-known/oauth-protected-resource/mcp"',
+    );
+    return undefined;
+  }
+  const named = challenge.slice(start + key.length, end);
+  let resolved: string;
+  if (/^https?:\/\//i.test(named)) resolved = named;
+  else {
+    try {
+      resolved = new URL(named, probe.url).href;
+    } catch {
+      resolved = "";
+    }
+    found(
+      probe,
+      "fail",
+      "401 challenge",
+      ALL_HOSTS,
+      text`resource_metadata is relative (${named}); hosts resolve it differently or not at all (claude-ai-mcp #680)${
+        ours(resolved ? "; the doctor resolved it against the URL to go on" : "")
+      }`,
+      "give resource_metadata as an absolute URL",
+    );
+    if (!resolved) return undefined;
+  }
+  if (!followable(probe, resolved)) {
+    found(
+      probe,
+      "fail",
+      "401 challenge",
+      ALL_HOSTS,
+      text`resource_metadata names ${resolved}, not a public http(s) URL; the doctor went on with the well-known paths`,
+      "name the metadata by its public https:// URL",
+    );
+    return undefined;
+  }
+  passed(probe, "401 challenge", "401 challenge with an absolute resource_metadata");
+  return resolved;
+}
+
 /** The authorization server's metadata, as every OAuth host reads it. */
 async function checkAuthorizationServer(probe: Probe, issuer: string): Promise<void> {
-  const base = issuer.replace(/\/+$/, "");
   const issuerUrl = new URL(issuer); // followable() has checked it parses
-  const pathPart = issuerUrl.pathname === "/" ? "" : issuerUrl.pathname.replace(/\/+$/, "");
+  const pathPart = issuerUrl.pathname === "/" ? "" : withoutTrailingSlashes(issuerUrl.pathname);
   const candidates = [
     `${issuerUrl.origin}/.well-known/oauth-authorization-server${pathPart}`,
     `${issuerUrl.origin}/.well-known/openid-configuration${pathPart}`,
-    `${base}/.well-known/openid-configuration`,
+    `${withoutTrailingSlashes(issuer)}/.well-known/openid-configuration`,
   ];
   let metadata: Record<string, unknown> | undefined;
-  for (const url of candidates) {
-    const { status, json } = await getJson(url).catch(() => ({ status: 0, json: undefined }));
-    if (status === 200 && json) {
-      metadata = json;
-      break;
-    }
+  const tried: Text[] = [];
+  for (const url of new Set(candidates)) {
+    const answer = await getDocument(probe, url, "authorization server");
+    metadata = answer.status === 200 ? jsonOf(answer) : undefined;
+    if (metadata) break;
+    tried.push(text`${url} answered ${answered(probe, answer)}`);
   }
   if (!metadata) {
-    fail(
+    found(
       probe,
+      "fail",
       "authorization server",
       ALL_HOSTS,
-      `no authorization-server metadata for ${issuer}`,
+      text`no authorization-server metadata for ${issuer} (${joined(tried, "; ")})`,
       "serve RFC 8414 metadata at /.well-known/oauth-authorization-server",
     );
     return;
   }
   probe.authServer = metadata;
   if (metadata.issuer !== issuer) {
-    fail(
+    const bySlash = typeof metadata.issuer === "string" &&
+      withoutTrailingSlashes(metadata.issuer) === withoutTrailingSlashes(issuer);
+    found(
       probe,
+      "fail",
       "authorization server",
       ALL_HOSTS,
-      `its metadata says issuer ${
-        JSON.stringify(metadata.issuer)
-      }, but it was found as ${issuer}; clients must refuse the mismatch`,
+      text`its metadata says issuer ${metadata.issuer}, but it was found as ${issuer}${
+        ours(bySlash ? "; they differ only by a trailing slash, but" : ";")
+      } clients compare the two character by character and must refuse a mismatch`,
       "make issuer in the metadata exactly the URL listed in authorization_servers",
     );
   }
   const methods = metadata.code_challenge_methods_supported;
   if (!Array.isArray(methods) || !methods.includes("S256")) {
-    fail(
+    found(
       probe,
+      "fail",
       "PKCE",
       ALL_HOSTS,
-      `code_challenge_methods_supported is ${JSON.stringify(methods)}, without S256`,
+      text`code_challenge_methods_supported is ${methods}, without S256`,
       "support PKCE with S256 and say so in the metadata",
     );
   }
-  const dcr = typeof metadata.registration_endpoint === "string";
+  const endpoint = metadata.registration_endpoint;
+  const dcr = typeof endpoint === "string";
   const cimd = metadata.client_id_metadata_document_supported === true;
   if (!dcr && !cimd) {
-    fail(
+    found(
       probe,
+      "fail",
       "client registration",
       ALL_HOSTS,
       "neither dynamic client registration (registration_endpoint) nor client ID metadata documents are offered: a host has no way to become a client",
       "offer dynamic client registration (RFC 7591), client ID metadata documents, or both",
     );
   } else if (!dcr) {
-    fail(
+    found(
       probe,
+      "fail",
       "client registration",
       ["claude.ai", "ChatGPT", "Cursor / VS Code", "MCP Inspector"],
       "no dynamic client registration; only client ID metadata documents, which not every host sends yet",
@@ -335,19 +321,19 @@ async function checkAuthorizationServer(probe: Probe, issuer: string): Promise<v
   }
   const auth = metadata.token_endpoint_auth_methods_supported;
   if (Array.isArray(auth) && !auth.includes("none")) {
-    fail(
+    found(
       probe,
+      "fail",
       "client authentication",
       ALL_HOSTS,
-      `token_endpoint_auth_methods_supported is ${
-        JSON.stringify(auth)
-      }: public clients (no secret) are refused`,
+      text`token_endpoint_auth_methods_supported is ${auth}: public clients (no secret) are refused`,
       'accept "none" (PKCE) for public clients',
     );
   }
   if (metadata.authorization_response_iss_parameter_supported !== true) {
-    warn(
+    found(
       probe,
+      "warn",
       "RFC 9207",
       ["claude.ai", "ChatGPT"],
       "the authorization response carries no iss parameter (RFC 9207); mix-up protection is off",
@@ -356,66 +342,91 @@ async function checkAuthorizationServer(probe: Probe, issuer: string): Promise<v
   }
   const grants = metadata.grant_types_supported;
   if (Array.isArray(grants) && !grants.includes("refresh_token")) {
-    warn(
+    found(
       probe,
+      "warn",
       "refresh tokens",
       ["claude.ai", "ChatGPT", "Claude Code"],
       "no refresh_token grant: when the access token expires the person must sign in again (hourly with 1-hour tokens)",
       "issue refresh tokens and list refresh_token in grant_types_supported",
     );
   }
-  if (dcr && followable(probe, String(metadata.registration_endpoint))) {
-    await checkRegistration(probe, String(metadata.registration_endpoint));
+  if (dcr && followable(probe, endpoint)) await checkRegistration(probe, endpoint);
+  else if (dcr) {
+    found(
+      probe,
+      "fail",
+      "client registration",
+      ALL_HOSTS,
+      text`registration_endpoint is ${endpoint}, not a public http(s) URL`,
+      "give the registration endpoint's public https:// URL",
+    );
   }
-  if (!probe.findings.some((f) => f.check === "authorization server")) {
-    probe.passed.push("authorization-server metadata whose issuer matches");
-  }
+  passed(probe, "authorization server", "authorization-server metadata whose issuer matches");
 }
 
 /** A public client registers, the way claude.ai does. */
 async function checkRegistration(probe: Probe, endpoint: string): Promise<void> {
-  const response = await fetch(endpoint, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      client_name: "kit-doctor",
-      redirect_uris: ["https://claude.ai/api/mcp/auth_callback"],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "none",
-    }),
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  }).catch(() => undefined);
-  const body = response ? parsed(await cappedText(response).catch(() => "")) : undefined;
-  if (!response || response.status !== 201 || typeof body?.client_id !== "string") {
-    fail(
+  const { answer, clientId } = await register(probe, endpoint, {
+    client_name: "kit-doctor",
+    redirect_uris: ["https://claude.ai/api/mcp/auth_callback"],
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "none",
+  });
+  if (clientId) {
+    passed(probe, "client registration", "dynamic client registration (public client)");
+    return;
+  }
+  if (isTemporary(answer)) {
+    found(
       probe,
+      "unchecked",
       "client registration",
       ALL_HOSTS,
-      `registering a public client got ${response?.status ?? "no answer"}`,
-      "accept a public client (token_endpoint_auth_method none) with an https redirect URI",
+      text`registering a public client was refused for now, ${refusal(probe, answer)}`,
+      "run the doctor again after the Retry-After time; if hosts meet the same cap, raise it",
     );
     return;
   }
-  probe.passed.push("dynamic client registration (public client)");
+  found(
+    probe,
+    "fail",
+    "client registration",
+    ALL_HOSTS,
+    text`registering a public client got ${refusal(probe, answer)}${
+      ours(answer.status >= 200 && answer.status < 300 ? ", without a client_id" : "")
+    }`,
+    "accept a public client (token_endpoint_auth_method none) with an https redirect URI",
+  );
+}
+
+/** A tool's schema problems; a schema too deep to walk is one problem, not a crash. */
+function schemaProblems(tool: Record<string, unknown>): string[] {
+  try {
+    return [...portabilityProblems(tool.inputSchema), ...portabilityProblems(tool.outputSchema)];
+  } catch (error) {
+    return [`: schemas the doctor could not walk (${(error as Error).message})`];
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** With access (a token, or none needed): both protocol eras, the tools, their hints and schemas. */
 export async function checkMcp(probe: Probe, token?: string): Promise<void> {
-  const init = await mcpPost(probe.url, INITIALIZE_2025, { token }).catch(() => undefined);
-  if (!init || init.status !== 200) {
-    await init?.body?.cancel();
-    fail(
+  const init = rpcOutcome(probe, await mcpPost(probe.url, INITIALIZE_2025, { token }));
+  if ("problem" in init) {
+    found(
       probe,
+      "fail",
       "initialize (2025-11-25)",
       ALL_HOSTS,
-      `initialize answered ${init?.status ?? "nothing"}`,
+      text`initialize ${init.problem}`,
       "serve the 2025-11-25 handshake every host sends today",
     );
-    return;
-  }
-  await init.body?.cancel();
-  probe.passed.push("initialize, 2025-11-25");
+  } else passed(probe, "initialize (2025-11-25)", "initialize, 2025-11-25");
   const discover = await mcpPost(
     probe.url,
     {
@@ -432,107 +443,166 @@ export async function checkMcp(probe: Probe, token?: string): Promise<void> {
       },
     },
     { token, version: "2026-07-28" },
-  ).catch(() => undefined);
-  const discovered = discover && discover.status === 200
-    ? await jsonRpcResult(discover)
-    : undefined;
-  if (!discovered) {
-    await discover?.body?.cancel();
-    warn(
+  );
+  const discovered = rpcOutcome(probe, discover);
+  if ("problem" in discovered) {
+    found(
       probe,
+      "warn",
       "server/discover (2026-07-28)",
       ["Claude Code", "MCP Inspector"],
-      "the 2026-07-28 era is not served; newer hosts fall back to 2025",
+      text`the 2026-07-28 era is not served: server/discover ${discovered.problem}; newer hosts fall back to 2025`,
       "serve server/discover and the stateless 2026-07-28 era",
     );
-  } else probe.passed.push("server/discover, 2026-07-28");
-  const listed = await mcpPost(
-    probe.url,
-    { jsonrpc: "2.0", id: 3, method: "tools/list", params: {} },
-    { token, version: "2025-11-25" },
-  ).then(jsonRpcResult).catch(() => undefined);
-  const tools = (listed?.tools ?? []) as Record<string, unknown>[];
-  if (tools.length === 0) {
-    fail(probe, "tools/list", ALL_HOSTS, "tools/list returned no tools", "register the tools");
+  } else passed(probe, "server/discover (2026-07-28)", "server/discover, 2026-07-28");
+  const listed = rpcOutcome(
+    probe,
+    await mcpPost(
+      probe.url,
+      { jsonrpc: "2.0", id: 3, method: "tools/list", params: {} },
+      { token, version: "2025-11-25" },
+    ),
+  );
+  if ("problem" in listed) {
+    found(
+      probe,
+      "fail",
+      "tools/list",
+      ALL_HOSTS,
+      text`tools/list ${listed.problem}`,
+      "serve tools/list",
+    );
     return;
   }
-  const badNames = tools.map((t) => String(t.name)).filter((n) => !/^[A-Za-z0-9_-]{1,64}$/.test(n));
-  if (badNames.length > 0) {
-    fail(
+  checkTools(probe, listed.result.tools);
+}
+
+/** The tools a `tools/list` result named: names, hints and schemas, whatever came. */
+function checkTools(probe: Probe, listed: unknown): void {
+  if (!Array.isArray(listed)) {
+    found(
       probe,
+      "fail",
+      "tools/list",
+      ALL_HOSTS,
+      text`tools/list returned tools that are not a list (${listed})`,
+      "answer tools/list with { tools: [ … ] }",
+    );
+    return;
+  }
+  const tools = listed.filter(isObject);
+  if (tools.length < listed.length) {
+    found(
+      probe,
+      "fail",
+      "tools/list",
+      ALL_HOSTS,
+      text`tools/list returned ${listed.length - tools.length} entries that are not tool objects (${
+        listed.find((t) => !isObject(t))
+      })`,
+      "list each tool as an object with name, inputSchema and annotations",
+    );
+  }
+  if (tools.length === 0) {
+    found(
+      probe,
+      "fail",
+      "tools/list",
+      ALL_HOSTS,
+      "tools/list returned no tools",
+      "register the tools",
+    );
+    return;
+  }
+  const badNames = tools.map((t) => t.name).filter((n) =>
+    typeof n !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(n)
+  );
+  if (badNames.length > 0) {
+    found(
+      probe,
+      "fail",
       "tool names",
       ["claude.ai", "ChatGPT", "Cursor / VS Code"],
-      // Quoted as JSON: a server's names must not reach the terminal raw.
-      `names hosts refuse: ${badNames.map((n) => JSON.stringify(n)).join(", ")}`,
+      text`names hosts refuse: ${joined(badNames.slice(0, 5).map((n) => text`${n}`), ", ")}${
+        ours(badNames.length > 5 ? ", …" : "")
+      }`,
       "use 1-64 letters, digits, _ or -",
     );
   }
   const hintless = tools.filter((t) => {
-    const a = (t.annotations ?? {}) as Record<string, unknown>;
+    const a = isObject(t.annotations) ? t.annotations : {};
     return ["readOnlyHint", "destructiveHint", "openWorldHint"].some((h) =>
       typeof a[h] !== "boolean"
     );
-  }).map((t) => JSON.stringify(String(t.name)));
+  }).map((t) => text`${t.name}`);
   if (hintless.length > 0) {
-    fail(
+    found(
       probe,
+      "fail",
       "behaviour hints",
       ["ChatGPT"],
-      `tools without readOnlyHint, destructiveHint and openWorldHint all stated: ${
-        hintless.join(", ")
-      }`,
+      text`tools without readOnlyHint, destructiveHint and openWorldHint all stated: ${
+        joined(hintless.slice(0, 5), ", ")
+      }${ours(hintless.length > 5 ? ", …" : "")}`,
       "state all three (and idempotentHint) on every tool",
     );
   }
   const unportable = tools.flatMap((t) =>
-    [...portabilityProblems(t.inputSchema), ...portabilityProblems(t.outputSchema)].map((p) =>
-      `${JSON.stringify(String(t.name))}${p}`
-    )
+    schemaProblems(t).map((p) => text`${`${String(t.name)}${p}`}`)
   );
   if (unportable.length > 0) {
-    warn(
+    found(
       probe,
+      "warn",
       "schema portability",
       ["Cursor / VS Code", "MCP Inspector"],
-      `${unportable.length} schema parts some clients read badly (${
-        unportable.slice(0, 3).join("; ")
-      }${unportable.length > 3 ? "; …" : ""})`,
+      text`${unportable.length} schema part${
+        ours(unportable.length === 1 ? "" : "s")
+      } some clients read badly (${joined(unportable.slice(0, 3), "; ")}${
+        ours(unportable.length > 3 ? "; …" : "")
+      })`,
       "write nullable fields as anyOf [T, null] or optional, and give every schema a keyword",
     );
   }
-  if (badNames.length === 0 && hintless.length === 0 && unportable.length === 0) {
-    probe.passed.push(`${tools.length} tools: names, hints and schemas`);
+  const toolChecks = ["tools/list", "tool names", "behaviour hints", "schema portability"];
+  if (!probe.findings.some((f) => toolChecks.includes(f.check))) {
+    passed(
+      probe,
+      "tools",
+      text`${tools.length} tool${ours(tools.length === 1 ? "" : "s")}: names, hints and schemas`,
+    );
   }
-}
-
-async function jsonRpcResult(response: Response): Promise<Record<string, unknown> | undefined> {
-  const text = await cappedText(response).catch(() => "");
-  const body = text.startsWith("{") || text.startsWith("[")
-    ? text
-    : text.split("\n").find((line) => line.startsWith("data: "))?.slice(6);
-  const result = body === undefined ? undefined : parsed(body)?.result;
-  return result && typeof result === "object" ? result as Record<string, unknown> : undefined;
 }
 
 /** CORS, for hosts that call from a browser page. */
 export async function checkCors(probe: Probe): Promise<void> {
-  const response = await fetch(probe.url, {
+  const answer = await send(probe.url, {
     method: "OPTIONS",
     headers: {
       origin: "http://localhost:6274",
       "access-control-request-method": "POST",
       "access-control-request-headers": "authorization, content-type, mcp-protocol-version",
     },
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  }).catch(() => undefined);
-  await response?.body?.cancel();
-  if (!response?.headers.get("access-control-allow-origin")) {
-    warn(
+  });
+  if (isRedirect(answer)) {
+    found(
       probe,
+      "warn",
+      "CORS",
+      [],
+      text`the CORS preflight answered ${
+        answered(probe, answer)
+      }; browsers refuse a redirected preflight, and the doctor does not follow it`,
+      "answer the preflight at the connector URL itself",
+    );
+  } else if (!answer.headers.get("access-control-allow-origin")) {
+    found(
+      probe,
+      "warn",
       "CORS",
       [],
       "no CORS answer for a browser page (MCP Inspector's web client when it connects directly); hosts that connect from their servers or a desktop app do not need it",
       "answer CORS preflights for the origins you allow (ALLOWED_ORIGINS here)",
     );
-  } else probe.passed.push("CORS preflight");
+  } else passed(probe, "CORS", "CORS preflight");
 }
