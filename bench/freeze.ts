@@ -143,7 +143,8 @@ async function run(
     STORE_TIMEOUT_MS: String(DEADLINE_MS),
     MCP_MAX_OPEN_PER_PERSON: "64",
   });
-  const base = (bookingPack.examples.domain_do_action as { action: Record<string, string> }).action;
+  const example = bookingPack.tools.find((tool) => tool.name === "domain_do_action")!.example;
+  const base = (example as { action: Record<string, string> }).action;
   const day = base.start.slice(0, 10);
   const resources = ["garden-room", "lantern-room", "practice-room", "court-a"];
   await run(

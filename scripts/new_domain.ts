@@ -99,13 +99,8 @@ CREATE TABLE ${id}_list (
   // The catalog is fixed per deploy: read once, served from memory, copied into ${id}_items.
   content: ITEMS_CONTENT,
   createStore: create${store},
+  // Each with its one example call (the contract tests run them).
   tools: ${c}Tools,
-  // One call per tool that succeeds for a fresh person on a fresh database (the contract tests run them).
-  examples: {
-    domain_search: { query: "first" },
-    domain_get_item: { id: "item-1" },
-    domain_do_action: { action: "add", id: "item-1" },
-  },
   // Everything kept about one person (user_export), and deleting it (user_forget, in the kit's
   // transaction).
   export: async (store, sub) => ({ list: await store.list(sub) }),
@@ -219,14 +214,17 @@ export function create${store}(sql: SqlClient, items: readonly Item[]): ${store}
 }
 `,
     [`src/domains/${id}/tools.ts`]: `/**
- * ${name}'s \`domain_*\` tools. Each needs a session (the kit checks it), declares \`access\`, and
- * answers with \`reply.success\` (structured content matching its output schema) or
+ * ${name}'s \`domain_*\` tools. Each declares \`access\` ("read", "write" or "destructive"), its own
+ * arguments and answer (the kit adds the \`session\` argument, checks it before \`run\`, refuses
+ * arguments the schema does not name, and adds the rules reminder to every answer), and one
+ * example call that succeeds for a fresh person on a fresh database (the contract tests run it).
+ * It answers with \`reply.success\` (structured content matching its output schema) or
  * \`reply.refused\` (what to fix). The caller is \`identity.sub\`, never an argument.
  *
  * @module
  */
 import { z } from "zod";
-import { defineTool, READ_ONLY, sessionArg, withReminder, WRITES } from "../../pack/mod.ts";
+import { defineTool } from "../../pack/mod.ts";
 import type { ${store} } from "./store.ts";
 
 const ItemSchema = z.object({ id: z.string(), title: z.string(), body: z.string() });
@@ -239,10 +237,10 @@ export const ${c}Tools = [
     name: "domain_search",
     title: "Search the catalog",
     description: "Entries of the ${name} catalog whose title or text contains the words.",
-    inputSchema: z.object({ session: sessionArg, query: z.string().max(200) }).strict(),
-    outputSchema: withReminder({ query: z.string(), results: z.array(ItemSchema) }),
-    annotations: READ_ONLY,
     access: "read",
+    inputSchema: z.object({ query: z.string().max(200) }),
+    outputSchema: z.object({ query: z.string(), results: z.array(ItemSchema) }),
+    example: { query: "first" },
     run: async ({ query }, { store, reply }) => {
       const results = await store.search(query.trim());
       return reply.success(
@@ -257,10 +255,10 @@ export const ${c}Tools = [
     name: "domain_get_item",
     title: "Open an entry",
     description: "One entry of the catalog by id, as found by domain_search.",
-    inputSchema: z.object({ session: sessionArg, id: itemId }).strict(),
-    outputSchema: withReminder({ item: ItemSchema }),
-    annotations: READ_ONLY,
     access: "read",
+    inputSchema: z.object({ id: itemId }),
+    outputSchema: z.object({ item: ItemSchema }),
+    example: { id: "item-1" },
     run: async ({ id }, { store, reply }) => {
       const item = await store.get(id);
       if (!item) return reply.refused(\`there is no entry "\${id}". Find ids with domain_search.\`);
@@ -271,14 +269,10 @@ export const ${c}Tools = [
     name: "domain_do_action",
     title: "Change my list",
     description: "\`add\` puts an entry on the person's list, \`remove\` takes it off.",
-    inputSchema: z.object({
-      session: sessionArg,
-      action: z.enum(["add", "remove"]),
-      id: itemId,
-    }).strict(),
-    outputSchema: withReminder({ action: z.enum(["add", "remove"]), id: z.string() }),
-    annotations: WRITES,
     access: "write",
+    inputSchema: z.object({ action: z.enum(["add", "remove"]), id: itemId }),
+    outputSchema: z.object({ action: z.enum(["add", "remove"]), id: z.string() }),
+    example: { action: "add", id: "item-1" },
     run: async ({ action, id }, { store, identity, reply }) => {
       if (!(await store.change(identity.sub, action, id))) {
         return reply.refused(\`there is no entry "\${id}". Find ids with domain_search.\`);
@@ -470,7 +464,7 @@ Next:
   2. src/domains/${id}/pack.ts — the brand (names, instructions, consent text); the migrations
      (tables prefixed ${id}_, personal rows keyed by user_id REFERENCES users(id)).
   3. src/domains/${id}/tools.ts and store.ts — your domain_* tools and the queries behind them;
-     keep one example call per tool in pack.ts (the contract tests run them).
+     each tool keeps its one example call (the contract tests run them).
   4. seed/${id}/items.json — your catalog (or replace the seed with your own content).
   5. src/domains/${id}/*_test.ts — your store and tool tests, beside the code they cover
      (tools_test.ts shows the test helpers: a real server, a real MCP client).

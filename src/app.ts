@@ -24,7 +24,7 @@ import { createMcpEndpoint, toAuthInfo } from "./mcp/endpoint.ts";
 import { openRequestsPerPerson, releasedWhenSent } from "./http/open_per_person.ts";
 import type { SigninContext } from "./signin/context.ts";
 import type { CoreServices } from "./tools/kit_tool.ts";
-import type { OpenPack } from "./pack/mod.ts";
+import type { OpenPack } from "./pack/kit_side.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { landingRoutes } from "./landing/routes.ts";

@@ -10,6 +10,7 @@ import { type Config, parseConfig, processEnvironment } from "./config.ts";
 import { StartupError } from "./errors.ts";
 import { pathExists } from "./path_exists.ts";
 import type { Pack, PackBrand } from "./pack/mod.ts";
+import { loadPack } from "./pack/kit_side.ts";
 import {
   type Guidance,
   loadGuidance,
@@ -104,7 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Deno Deploy has no local files; everywhere else the data directory is private from the start.
     if (!config.onDeploy) await preparePrivateDataDir(config.dataDir, config.kvPath);
     // Read before anything opens: a bad content file stops the start, naming the problem.
-    const loaded = await pack.load();
+    const loaded = await loadPack(pack);
     // The embedded database's first creation takes seconds (a minute on a slow disk): said once.
     const store = config.database;
     const creating = store.kind === "pglite" && !(await pathExists(store.dir));

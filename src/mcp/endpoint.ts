@@ -7,7 +7,7 @@
 import type { AuthInfo, McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import type { Identity, VerifiedAccess } from "../auth/identity.ts";
 import type { CoreServices } from "../tools/kit_tool.ts";
-import type { OpenPack } from "../pack/mod.ts";
+import type { OpenPack } from "../pack/kit_side.ts";
 import { registerTools, type ToolRegistry } from "../tools/registry.ts";
 import { withRawArgumentCheck } from "../tools/raw_arguments.ts";
 import { SERVER_VERSION } from "../version.ts";

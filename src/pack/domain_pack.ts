@@ -6,14 +6,14 @@
  * fail-closed results. A pack gives it a subject: its name and voice (brand, guidance), its tables
  * (migrations under its own id), its fixed content (loaded once, served from memory, copied into
  * its tables when it changes), a store over the kit's SQL client, and its
- * `domain_*` tools with an example call each (the kit's contract tests run every pack through
+ * `domain_*` tools, each with an example call (the kit's contract tests run every pack through
  * them). The kit never imports a pack; the configuration's `DOMAIN` picks one from
  * `src/domains/registry.ts`. A pack imports nothing of the kit but this folder (`pack/mod.ts`).
  *
  * @example A minimal pack
  * ```ts
  * import { z } from "zod";
- * import { definePack, defineTool, READ_ONLY, sessionArg, withReminder } from "./mod.ts"; // in a pack: "../../pack/mod.ts"
+ * import { definePack, defineTool } from "./mod.ts"; // in a pack: "../../pack/mod.ts"
  *
  * type Store = { count(): Promise<number> };
  * export const counterPack = definePack({
@@ -31,7 +31,7 @@
  *   },
  *   guidanceDir: new URL("../../../seed/counter/", import.meta.url),
  *   migrations: [{ version: 1, name: "counter", sql: "CREATE TABLE counter_hits (n int)" }],
- *   createStore: (sql) => ({
+ *   createStore: (sql): Store => ({
  *     count: async () => (await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM counter_hits"))[0].n,
  *   }),
  *   tools: [defineTool<Store>()({
@@ -39,15 +39,14 @@
  *     title: "Count",
  *     description: "Returns the count.",
  *     access: "read",
- *     inputSchema: z.object({ session: sessionArg }).strict(),
- *     outputSchema: withReminder({ count: z.number() }),
- *     annotations: READ_ONLY,
+ *     inputSchema: z.object({}),
+ *     outputSchema: z.object({ count: z.number() }),
+ *     example: {},
  *     run: async (_args, { store, reply }) => {
  *       const count = await store.count();
  *       return reply.success({ count }, `The count is ${count}.`);
  *     },
  *   })],
- *   examples: { domain_count: {} },
  *   export: async () => ({}),
  *   forget: async () => {},
  * });
@@ -55,19 +54,18 @@
  *
  * @module
  */
-import type { CallToolResult } from "@modelcontextprotocol/server";
-import type { z } from "zod";
 import type { PackBrand } from "./brand.ts";
 import { type FixedContent, loadFixedContent } from "./fixed_content.ts";
 import type { Identity } from "./identity.ts";
 import type { Migration } from "./migration.ts";
+import type { ToolResult } from "./reply.ts";
 import type { SqlClient, SqlTransaction } from "./sql.ts";
-import type { ToolContext, ToolDeclaration, ToolDefinition } from "./tool.ts";
+import type { ObjectSchema, ToolContext, ToolDeclaration, ToolDefinition } from "./tool.ts";
 
 /** What `begin_session` adds for the pack: the person's domain data the model should start from. */
 export interface SessionContribution<Store> {
-  /** The shape of the `domain` field of `begin_session`'s output. */
-  schema: z.ZodObject;
+  /** The shape of the `domain` field of `begin_session`'s output, `z.object({ … })`. */
+  schema: ObjectSchema;
   /** Loads it for the verified caller; a sentence or two for the text rendering comes with it. */
   load(store: Store, identity: Identity): Promise<{ data: Record<string, unknown>; text: string }>;
 }
@@ -101,13 +99,11 @@ export interface DomainPack<Store, Content = undefined> {
    * failure into the fail-closed error, so the store cannot forget to fail closed: it just queries.
    */
   createStore(sql: SqlClient, content: Content): Store;
-  /** The `domain_*` tools. Every one needs a session; each declares `access`. */
-  tools: readonly ToolDefinition<Store>[];
   /**
-   * One valid call per tool (arguments without `session`), used by the kit's contract tests: it
-   * must succeed for a fresh person with a valid session on a fresh database.
+   * The `domain_*` tools, each built with `defineTool`. Every one needs a session (the kit adds
+   * the argument and checks it first), declares `access` and carries one example call.
    */
-  examples: Readonly<Record<string, Record<string, unknown>>>;
+  tools: readonly ToolDefinition<Store>[];
   /** What `begin_session` hands back besides the saved state. Optional. */
   session?: SessionContribution<Store>;
   /** Everything the pack keeps about one person, for `user_export` (JSON-ready). */
@@ -121,26 +117,28 @@ export interface DomainPack<Store, Content = undefined> {
 }
 
 /**
- * A pack as the kit holds it: what it declares, with its store and content types kept inside (the
- * kit never needs to know them, so nothing is cast on the way).
+ * A pack as `definePack` hands it to the kit: what it declares, with its store and content types
+ * kept inside (the kit never needs to know them, so nothing is cast on the way). What the kit runs
+ * it with is reached through the kit's side of the contract, not from here.
  */
 export interface Pack {
+  /** The pack's id (see {@linkcode DomainPack.id}). */
   readonly id: string;
+  /** Its names and voice. */
   readonly brand: PackBrand;
+  /** Where its `rules.md` and `persona.md` are. */
   readonly guidanceDir: URL;
+  /** Its schema changes, in order. */
   readonly migrations: readonly Migration[];
-  /** The `domain_*` tools' declarations (what they do is reached through {@linkcode OpenPack}). */
+  /** The `domain_*` tools' declarations, each with its example call (what they do runs inside). */
   readonly tools: readonly ToolDeclaration[];
-  readonly examples: Readonly<Record<string, Record<string, unknown>>>;
   /** The shape of `begin_session`'s `domain` field, when the pack adds one. */
-  readonly sessionSchema?: z.ZodObject;
+  readonly sessionSchema?: ObjectSchema;
   /** Deletes every row the pack keeps about one person, inside the kit's transaction. */
   forget(tx: SqlTransaction, sub: string): Promise<void>;
-  /** Loads the fixed content (once, at start-up): a problem with it rejects, naming it. */
-  load(): Promise<LoadedPack>;
 }
 
-/** A pack with its fixed content loaded. */
+/** A pack with its fixed content loaded (for the kit; see `kit_side.ts`). */
 export interface LoadedPack {
   /** The content's copy for the pack's tables: its hash, and how to write it. Absent without content. */
   content?: { hash: string; seed(tx: SqlTransaction): Promise<void> };
@@ -148,20 +146,35 @@ export interface LoadedPack {
   open(sql: SqlClient): OpenPack;
 }
 
-/** A pack with its store built: what the kit's tools call. */
+/** A pack with its store built: what the kit's tools call (for the kit; see `kit_side.ts`). */
 export interface OpenPack {
   /** Runs the pack tool `name` (arguments already validated) for the verified caller. */
   call(
     name: string,
     args: Record<string, unknown>,
     ctx: Omit<ToolContext, "store">,
-  ): Promise<CallToolResult>;
+  ): Promise<ToolResult>;
   /** Everything the pack keeps about `sub`, for `user_export`. */
   export(sub: string): Promise<Record<string, unknown>>;
   /** The pack's part of `begin_session`; `undefined` when it adds none. */
   beginSession(
     identity: Identity,
   ): Promise<{ data: Record<string, unknown>; text: string } | undefined>;
+}
+
+/** How each pack `definePack` made is loaded: the kit's way in, which a pack has no handle on. */
+const loaders = new WeakMap<Pack, () => Promise<LoadedPack>>();
+
+/**
+ * Loads the fixed content of a pack `definePack` made (once, at start-up): a problem with it
+ * rejects, naming it. For the kit (see `kit_side.ts`).
+ */
+export function loadPack(pack: Pack): Promise<LoadedPack> {
+  const load = loaders.get(pack);
+  if (!load) {
+    throw new TypeError(`pack "${pack.id}" was not made by definePack (src/pack/mod.ts)`);
+  }
+  return load();
 }
 
 /**
@@ -171,35 +184,35 @@ export interface OpenPack {
 export function definePack<Store, Content = undefined>(pack: DomainPack<Store, Content>): Pack {
   const byName = new Map(pack.tools.map((tool) => [tool.name, tool]));
   const declarations = pack.tools.map(({ run: _run, ...declaration }) => declaration);
-  return {
+  const declared: Pack = {
     id: pack.id,
     brand: pack.brand,
     guidanceDir: pack.guidanceDir,
     migrations: pack.migrations,
     tools: declarations,
-    examples: pack.examples,
     sessionSchema: pack.session?.schema,
     forget: (tx, sub) => pack.forget(tx, sub),
-    load: async () => {
-      const loaded = pack.content && await loadFixedContent(pack.content);
-      const content = pack.content;
-      return {
-        content: loaded && content &&
-          { hash: loaded.hash, seed: (tx) => content.seed(tx, loaded.value) },
-        open: (sql) => {
-          // Without fixed content `Content` is `undefined`, which is what the store gets.
-          const store = pack.createStore(sql, loaded?.value as Content);
-          return {
-            call: (name, args, ctx) => {
-              const tool = byName.get(name);
-              if (!tool) throw new Error(`pack "${pack.id}" has no tool "${name}"`);
-              return tool.run(args, { ...ctx, store });
-            },
-            export: (sub) => pack.export(store, sub),
-            beginSession: async (identity) => await pack.session?.load(store, identity),
-          };
-        },
-      };
-    },
   };
+  loaders.set(declared, async () => {
+    const loaded = pack.content && await loadFixedContent(pack.content);
+    const content = pack.content;
+    return {
+      content: loaded && content &&
+        { hash: loaded.hash, seed: (tx) => content.seed(tx, loaded.value) },
+      open: (sql) => {
+        // Without fixed content `Content` is `undefined`, which is what the store gets.
+        const store = pack.createStore(sql, loaded?.value as Content);
+        return {
+          call: (name, args, ctx) => {
+            const tool = byName.get(name);
+            if (!tool) throw new Error(`pack "${pack.id}" has no tool "${name}"`);
+            return tool.run(args, { ...ctx, store });
+          },
+          export: (sub) => pack.export(store, sub),
+          beginSession: async (identity) => await pack.session?.load(store, identity),
+        };
+      },
+    };
+  });
+  return declared;
 }

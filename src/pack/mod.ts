@@ -4,47 +4,45 @@
  * whole minimal pack as its example; `tool.ts` shows one tool, `sql.ts` one store method.
  *
  * Nothing here imports the rest of the kit: the kit implements these types (its SQL backends,
- * its sign-in) and reads packs through them.
+ * its sign-in) and reads packs through them. What only the kit uses of this folder is in
+ * `kit_side.ts`, which a pack never imports.
+ *
+ * @example A tool, as a pack writes it
+ * ```ts
+ * import { z } from "zod";
+ * import { defineTool } from "./mod.ts"; // in a pack: "../../pack/mod.ts"
+ *
+ * export const echoTool = defineTool()({
+ *   name: "domain_echo",
+ *   title: "Echo",
+ *   description: "Says the words back.",
+ *   access: "read",
+ *   inputSchema: z.object({ words: z.string().max(100) }),
+ *   outputSchema: z.object({ words: z.string() }),
+ *   example: { words: "hello" },
+ *   run: async ({ words }, { reply }) => reply.success({ words }, words),
+ * });
+ * ```
  *
  * @module
  */
 export type { PackBrand } from "./brand.ts";
-export {
-  definePack,
-  type DomainPack,
-  type LoadedPack,
-  type OpenPack,
-  type Pack,
-  type SessionContribution,
-} from "./domain_pack.ts";
-export { type FixedContent, type LoadedContent, loadFixedContent } from "./fixed_content.ts";
+export { definePack, type DomainPack, type Pack, type SessionContribution } from "./domain_pack.ts";
+export type { FixedContent } from "./fixed_content.ts";
 export type { Identity } from "./identity.ts";
 export type { Migration } from "./migration.ts";
-export {
-  CALL_FAILED_PREFIX,
-  createReply,
-  failClosedSentence,
-  type FailureKind,
-  OUTCOME_UNKNOWN_PREFIX,
-  Refusal,
-  REFUSED_PREFIX,
-  reminderLine,
-  type Reply,
-  withReminder,
-} from "./reply.ts";
+export { Refusal, REFUSED_PREFIX, type Reply, type ToolResult } from "./reply.ts";
 export type { CallOptions, SqlClient, SqlTransaction } from "./sql.ts";
 export { isoTime } from "./time.ts";
 export {
+  type Access,
   defineTool,
-  DESTRUCTIVE,
-  READ_ONLY,
-  sessionArg,
-  type Structured,
+  type InputOf,
+  type ObjectSchema,
+  type OutputOf,
   type ToolContext,
   type ToolDeclaration,
   type ToolDefinition,
-  type ToolHints,
   type ToolText,
   type ToolTexts,
-  WRITES,
 } from "./tool.ts";

@@ -6,11 +6,33 @@
  *
  * @module
  */
-import type { CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { PackBrand } from "./brand.ts";
 
-/** What a refusal always starts with: the request was wrong, and nothing changed. */
+/**
+ * What a tool answers, as `reply` builds it: one text for the model, and on a success the
+ * structured content its output schema describes (with the guidance and the reminder).
+ */
+export type ToolResult = {
+  /** The text rendering (hosts that show the model only text show this). */
+  content: { type: "text"; text: string }[];
+  /** What the output schema describes (hosts that show the model only this show this). */
+  structuredContent?: Record<string, unknown>;
+  /** `true` for a failure: refused, failed closed. */
+  isError?: boolean;
+};
+
+/**
+ * What a refusal always starts with: the request was wrong, and nothing changed.
+ *
+ * @example A pack's test reads a refusal
+ * ```ts
+ * import { REFUSED_PREFIX } from "./reply.ts";
+ *
+ * const text = `${REFUSED_PREFIX} there is no note with id "zz".`;
+ * if (!text.startsWith(REFUSED_PREFIX)) throw new Error("not a refusal");
+ * ```
+ */
 export const REFUSED_PREFIX = "Request refused, nothing was changed:";
 
 /** The one line every successful result ends with. */
@@ -73,40 +95,44 @@ export type FailureKind = "refused" | "fail_closed" | "outcome_unknown" | "call_
 
 /**
  * Builds results in the voice of one brand; tools receive it as `reply`. `Structured` is what the
- * tool's output schema describes, less the reminder the kit adds.
+ * tool's output schema describes (the kit adds the guidance and the reminder).
  */
-export interface Reply<Structured extends Record<string, unknown> = Record<string, unknown>> {
+export interface Reply<Structured = Record<string, unknown>> {
   /**
    * A successful result: `structured` and `text` (a rendering of the same data), each with the
    * `guidance` sentences (what the model should do next: confirm first, call again with a cursor…)
    * and the reminder. Put every instruction in `guidance`, never only in `text`: some hosts show
    * the model only one of the two.
    */
-  success(structured: Structured, text: string, guidance?: readonly string[]): CallToolResult;
+  success(structured: Structured, text: string, guidance?: readonly string[]): ToolResult;
   /** The system failed (store, session store, session): stop, with the specific reason. */
-  failClosed(reason: string): CallToolResult;
+  failClosed(reason: string): ToolResult;
   /** The request itself was wrong: nothing changed; say what to fix. */
-  refused(reason: string): CallToolResult;
-  /**
-   * A write was sent but not confirmed in time (the kit answers this itself): neither success
-   * nor failure may be claimed; `howToCheck` says how to find out before telling the person.
-   */
-  outcomeUnknown(howToCheck: string): CallToolResult;
-  /**
-   * This call failed on its own (an error in the tool, not the session or the memory; the kit
-   * answers this itself): nothing was changed, and the session can go on with other requests.
-   */
-  callFailed(reason: string): CallToolResult;
+  refused(reason: string): ToolResult;
 }
 
-/** The {@linkcode Reply} of `brand`. */
-export function createReply(brand: Pick<PackBrand, "productName">): Reply {
+/** The replies the kit gives itself besides a tool's own (a pack's tools never give these). */
+export interface KitReply extends Reply {
+  /**
+   * A write was sent but not confirmed in time: neither success nor failure may be claimed;
+   * `howToCheck` says how to find out before telling the person.
+   */
+  outcomeUnknown(howToCheck: string): ToolResult;
+  /**
+   * This call failed on its own (an error in the tool, not the session or the memory): nothing
+   * was changed, and the session can go on with other requests.
+   */
+  callFailed(reason: string): ToolResult;
+}
+
+/** The {@linkcode KitReply} of `brand`. */
+export function createReply(brand: Pick<PackBrand, "productName">): KitReply {
   const reminder = reminderLine(brand);
   const stop = failClosedSentence(brand);
   // A failure is one text: what happened and what to do. It carries no structured content: the
   // v1 MCP SDK's client checks structured content against the tool's output schema even on an
   // error (typescript-sdk #1943), and would turn every refusal into a protocol error.
-  const failure = (_kind: FailureKind, text: string): CallToolResult => ({
+  const failure = (_kind: FailureKind, text: string): ToolResult => ({
     isError: true,
     content: [{ type: "text", text }],
   });

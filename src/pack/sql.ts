@@ -29,6 +29,7 @@
  * transaction rolls back. The kit sets this itself (the store deadline); a pack rarely needs it.
  */
 export interface CallOptions {
+  /** Aborts the call: the backend stops it for real. */
   signal?: AbortSignal;
 }
 

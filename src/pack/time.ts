@@ -15,6 +15,7 @@
  * ```
  */
 export function isoTime(value: Date | string): string;
+/** An SQL timestamp that may be missing (a nullable column) as ISO 8601, or `null`. */
 export function isoTime(value: Date | string | null): string | null;
 export function isoTime(value: Date | string | null): string | null {
   return value === null ? null : new Date(value).toISOString();

@@ -6,7 +6,8 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Identity } from "../auth/identity.ts";
-import { type PackBrand, Refusal, type Reply } from "../pack/mod.ts";
+import { type PackBrand, Refusal } from "../pack/mod.ts";
+import type { KitReply } from "../pack/kit_side.ts";
 import { noteFailure } from "../observability/request_context.ts";
 import { KvTimeoutError } from "../kv/kv_handle.ts";
 import { SessionError } from "../session/errors.ts";
@@ -185,7 +186,7 @@ function brokenHint(sqlstate: string | undefined, site: CallSite): string {
 /** What the gate needs. */
 export interface GateContext {
   sessions: Sessions;
-  reply: Reply;
+  reply: KitReply;
   brand: PackBrand;
   /** The served pack's id, for the log. */
   packId: string;

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { createReply, Refusal } from "../pack/mod.ts";
+import { Refusal } from "../pack/mod.ts";
+import { createReply } from "../pack/kit_side.ts";
 import { StoreError, storeFailure } from "../store/types.ts";
 import { type CallSite, failureResult, type GateContext } from "./gate.ts";
 

@@ -4,11 +4,12 @@
  *
  * @module
  */
-import type { CallToolResult } from "@modelcontextprotocol/server";
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { Guidance } from "../guidance.ts";
 import type { Readiness } from "../health/readiness.ts";
-import type { OpenPack, PackBrand, ToolContext, ToolDeclaration } from "../pack/mod.ts";
+import type { PackBrand, ToolContext, ToolText } from "../pack/mod.ts";
+import type { OpenPack, ToolHints } from "../pack/kit_side.ts";
 import type { Sessions } from "../session/sessions.ts";
 import type { UserStore } from "../store/types.ts";
 
@@ -48,11 +49,37 @@ export interface KitContext extends Omit<ToolContext, "store"> {
   pack: OpenPack;
 }
 
+/**
+ * A tool as the registry serves it: the kit's own as written, a pack's once the kit has added
+ * what it adds (`pack_tool.ts`): the `session` argument, the reminder, the hints.
+ */
+export interface KitToolDeclaration<
+  In extends z.ZodObject = z.ZodObject,
+  Out extends z.ZodObject = z.ZodObject,
+> {
+  /** The name hosts call it by. */
+  name: string;
+  /** A few words for people. */
+  title: ToolText;
+  /** Written for a model: when to call it and what comes back. */
+  description: ToolText;
+  /** Arguments as listed and validated (with `session: sessionArg` when it needs a session). */
+  inputSchema: In;
+  /** What `reply.success` hands back, with the reminder (built with `withReminder`). */
+  outputSchema: Out;
+  /** All four behaviour hints, agreeing with `access` (held to it at start-up). */
+  annotations: ToolAnnotations & ToolHints;
+  /** `write`: the kit runs a pack's write in one transaction with its history entry. */
+  access: "read" | "write";
+  /** Run at most once at a time per person (see the pack contract's `expensive`). */
+  expensive?: true;
+}
+
 /** One of the kit's tools. */
 export interface KitToolDefinition<
   In extends z.ZodObject = z.ZodObject,
   Out extends z.ZodObject = z.ZodObject,
-> extends ToolDeclaration<In, Out> {
+> extends KitToolDeclaration<In, Out> {
   /**
    * `none` only for the session-less tools (`begin_session`, `end_session`, which checks the
    * session itself, and `health`).

@@ -11,18 +11,9 @@ import type {
   StandardSchemaWithJSON,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import {
-  createReply,
-  type Identity,
-  type OpenPack,
-  type Pack,
-  type Reply,
-  type ToolDeclaration,
-  type ToolText,
-  type ToolTexts,
-} from "../pack/mod.ts";
+import type { Identity, Pack, ToolText, ToolTexts } from "../pack/mod.ts";
+import { createReply, type KitReply, type OpenPack } from "../pack/kit_side.ts";
 import { withBudget } from "../deadline.ts";
-import { StartupError } from "../errors.ts";
 import { noteToolCall } from "../observability/request_context.ts";
 import { type OpenRequests, openRequestsPerPerson } from "../http/open_per_person.ts";
 import { type GateContext, gated, guarded, OutputMismatch } from "./gate.ts";
@@ -30,7 +21,13 @@ import { configTools } from "./kit/config.ts";
 import { healthTool } from "./kit/health.ts";
 import { sessionTools } from "./kit/session.ts";
 import { userTools } from "./kit/user/mod.ts";
-import type { CoreServices, KitContext, KitToolDefinition } from "./kit_tool.ts";
+import type {
+  CoreServices,
+  KitContext,
+  KitToolDeclaration,
+  KitToolDefinition,
+} from "./kit_tool.ts";
+import { PackContractError, packToolOf, sessionSchemaOf } from "./pack_tool.ts";
 import { precompiled } from "./precompiled_schema.ts";
 import { rawArgumentProblem } from "./raw_arguments.ts";
 
@@ -49,10 +46,12 @@ export interface RegisteredTool {
   outputSchema: StandardSchemaWithJSON;
 }
 
+export { PackContractError } from "./pack_tool.ts";
+
 /** The server's tools and the voice their results speak in. */
 export interface ToolRegistry {
   tools: readonly RegisteredTool[];
-  reply: Reply;
+  reply: KitReply;
   /** People with an expensive tool running now (in this process), by verified subject. */
   expensiveRunning: Set<string>;
   /** Tool calls running now per person (in this process), by verified subject. */
@@ -70,22 +69,12 @@ export interface ToolRegistry {
   callBudgetMs?: number;
 }
 
-/** A pack's tools break the contract; start-up stops with this. */
-export class PackContractError extends StartupError<"pack_contract"> {
-  /** Creates the error naming the pack and what is wrong. */
-  constructor(packId: string, problem: string) {
-    super("pack_contract", `Domain pack "${packId}": ${problem}`);
-  }
-}
-
-const DOMAIN_TOOL_NAME = /^domain_[a-z][a-z0-9_]{0,58}$/;
-
 /**
  * Builds the registry: `begin_session`/`end_session`, the pack's `domain_*` tools, `user_*`,
  * `config_*`, `health`, in the order hosts list them.
  *
- * @throws {PackContractError} when a pack tool is misnamed, duplicated, lacks a session or an
- *   access declaration, or has no example call.
+ * @throws {PackContractError} when a pack's tool breaks the contract (see `pack_tool.ts`) or two
+ *   tools share a name.
  */
 export function buildToolRegistry(
   pack: Pack,
@@ -108,33 +97,11 @@ export function buildToolRegistry(
     development?: boolean;
   } = {},
 ): ToolRegistry {
-  for (const tool of pack.tools) {
-    if (!DOMAIN_TOOL_NAME.test(tool.name)) {
-      throw new PackContractError(pack.id, `tool "${tool.name}" must be named domain_<name>`);
-    }
-    // Kit-only declarations, which a pack's tool type does not have (a JavaScript pack could).
-    if (Reflect.get(tool, "session") === "none") {
-      throw new PackContractError(pack.id, `tool "${tool.name}" must require a session`);
-    }
-    if (tool.access !== "read" && tool.access !== "write") {
-      throw new PackContractError(pack.id, `tool "${tool.name}" must declare access read or write`);
-    }
-    if (Reflect.get(tool, "checkBeside")) {
-      throw new PackContractError(
-        pack.id,
-        `tool "${tool.name}" may not run beside the session check`,
-      );
-    }
-    if (!Object.hasOwn(pack.examples, tool.name)) {
-      throw new PackContractError(pack.id, `tool "${tool.name}" has no example call`);
-    }
-    const hints = hintProblem(tool);
-    if (hints) throw new PackContractError(pack.id, `tool "${tool.name}" ${hints}`);
-  }
+  const packTools = pack.tools.map((tool) => packToolOf(pack.id, tool));
   const kit = (t: KitToolDefinition): [KitToolDefinition, boolean] => [t, false];
   const all: [KitToolDefinition, boolean][] = [
-    ...sessionTools(pack).map(kit),
-    ...pack.tools.map((t): [KitToolDefinition, boolean] => [runThroughPack(t), true]),
+    ...sessionTools(pack.brand, sessionSchemaOf(pack)).map(kit),
+    ...packTools.map((t): [KitToolDefinition, boolean] => [t, true]),
     ...[...userTools(pack.brand), ...configTools(pack.brand), healthTool(pack.brand)].map(kit),
   ];
   const seen = new Set<string>();
@@ -143,7 +110,7 @@ export function buildToolRegistry(
       throw new PackContractError(pack.id, `tool name "${definition.name}" is used twice`);
     }
     seen.add(definition.name);
-    // The pack's tools were held to this above, naming the pack; the kit's own must hold it too.
+    // A pack's hints are derived from its access; the kit's own are written out, and must agree.
     if (!fromPack) {
       const hints = hintProblem(definition);
       if (hints) throw new Error(`kit tool "${definition.name}" ${hints}`);
@@ -174,9 +141,14 @@ export function buildToolRegistry(
 
 const HINTS = ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const;
 
-/** What is wrong with a tool's behaviour hints, or `null`: all four stated, and true to `access`. */
-export function hintProblem(tool: Pick<ToolDeclaration, "annotations" | "access">): string | null {
-  // Checked at run time too: a JavaScript pack, or one built without the types, can omit them.
+/**
+ * What is wrong with a kit tool's behaviour hints, or `null`: all four stated, and true to
+ * `access` (a pack's are derived from its `access`, so they cannot disagree).
+ */
+export function hintProblem(
+  tool: Pick<KitToolDeclaration, "annotations" | "access">,
+): string | null {
+  // Checked at run time too: the kit's own are written out by hand.
   const annotations: Partial<Record<string, unknown>> = { ...tool.annotations };
   const missing = HINTS.filter((hint) => typeof annotations[hint] !== "boolean");
   if (missing.length > 0) {
@@ -193,15 +165,6 @@ export function hintProblem(tool: Pick<ToolDeclaration, "annotations" | "access"
   return null;
 }
 
-/** A pack's tool as the kit runs it: its declaration, run by the open pack with its store. */
-function runThroughPack(declaration: ToolDeclaration): KitToolDefinition {
-  return {
-    ...declaration,
-    run: (args, { pack, identity, clientId, reply }) =>
-      pack.call(declaration.name, args, { identity, clientId, reply }),
-  };
-}
-
 function resolve(text: ToolText, texts: ToolTexts): string {
   return typeof text === "string" ? text : text(texts);
 }
@@ -212,9 +175,10 @@ function resolve(text: ToolText, texts: ToolTexts): string {
  * schema failures reach the tool's handler too, as a problem it answers with a refusal in the
  * product's voice ("Request refused, nothing was changed: …") instead of the SDK's own text.
  */
-function prepareInput(tool: ToolDeclaration): StandardSchemaWithJSON {
+function prepareInput(tool: KitToolDeclaration): StandardSchemaWithJSON {
+  // `safeExtend` keeps the object's own checks (`.refine`), which `extend` refuses to.
   const schema = "session" in tool.inputSchema.shape
-    ? precompiled(tool.inputSchema.extend({ session: ANY_SESSION }), tool.inputSchema)
+    ? precompiled(tool.inputSchema.safeExtend({ session: ANY_SESSION }), tool.inputSchema)
     : precompiled(tool.inputSchema);
   return reportingProblems(schema);
 }
@@ -417,7 +381,7 @@ class Unchanged extends Error {
 async function oneAtATime(
   running: Set<string>,
   sub: string,
-  reply: Reply,
+  reply: KitReply,
   name: string,
   work: () => Promise<CallToolResult>,
 ): Promise<CallToolResult> {

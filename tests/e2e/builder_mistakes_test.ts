@@ -7,17 +7,8 @@
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { z } from "zod";
-import {
-  CALL_FAILED_PREFIX,
-  defineTool,
-  READ_ONLY,
-  Refusal,
-  REFUSED_PREFIX,
-  sessionArg,
-  type SqlClient,
-  withReminder,
-  WRITES,
-} from "../../src/pack/mod.ts";
+import { defineTool, Refusal, REFUSED_PREFIX, type SqlClient } from "../../src/pack/mod.ts";
+import { CALL_FAILED_PREFIX } from "../../src/pack/kit_side.ts";
 import { PlaceholderGuidanceError } from "../../src/guidance.ts";
 import { MigrationDriftError, MigrationFailedError } from "../../src/store/migrations.ts";
 import { openChat } from "../helpers/mcp_client.ts";
@@ -35,8 +26,8 @@ const TABLE = {
 
 type Store = { sql: SqlClient };
 const tool = defineTool<Store>();
-const session = z.object({ session: sessionArg }).strict();
-const count = withReminder({ count: z.number().int() });
+const none = z.object({});
+const count = z.object({ count: z.number().int() });
 const insert = (store: Store, sub: string) =>
   store.sql.query("INSERT INTO probe_notes (user_id, body) VALUES ($1, 'x')", [sub]);
 const rows = async (store: Store, sub: string) =>
@@ -51,9 +42,9 @@ const TOOLS = [
     title: "Count",
     description: "Counts the caller's notes.",
     access: "read",
-    inputSchema: session,
+    inputSchema: none,
     outputSchema: count,
-    annotations: READ_ONLY,
+    example: {},
     run: async (_a, { store, identity, reply }) =>
       reply.success({ count: await rows(store, identity.sub) }, "counted"),
   }),
@@ -62,9 +53,9 @@ const TOOLS = [
     title: "Typo",
     description: "A query naming a column the migrations never made.",
     access: "read",
-    inputSchema: session,
+    inputSchema: none,
     outputSchema: count,
-    annotations: READ_ONLY,
+    example: {},
     run: async (_a, { store, reply }) => {
       await store.sql.query("SELECT nope FROM probe_notes");
       return reply.success({ count: 0 }, "never");
@@ -75,9 +66,9 @@ const TOOLS = [
     title: "Cast",
     description: "Passes its argument to the database as a number.",
     access: "read",
-    inputSchema: z.object({ session: sessionArg, n: z.string().max(20) }).strict(),
+    inputSchema: z.object({ n: z.string().max(20) }),
     outputSchema: count,
-    annotations: READ_ONLY,
+    example: { n: "1" },
     run: async ({ n }, { store, reply }) => {
       const [row] = await store.sql.query<{ n: number }>("SELECT $1::int AS n", [n]);
       return reply.success({ count: row.n }, "cast");
@@ -88,9 +79,9 @@ const TOOLS = [
     title: "Throw",
     description: "Throws an error of its own.",
     access: "read",
-    inputSchema: session,
+    inputSchema: none,
     outputSchema: count,
-    annotations: READ_ONLY,
+    example: {},
     run: () => {
       throw new TypeError("probe went wrong");
     },
@@ -100,9 +91,9 @@ const TOOLS = [
     title: "Sneaky write",
     description: "Declared read, but writes.",
     access: "read",
-    inputSchema: session,
+    inputSchema: none,
     outputSchema: count,
-    annotations: READ_ONLY,
+    example: {},
     run: async (_a, { store, identity, reply }) => {
       await insert(store, identity.sub);
       return reply.success({ count: 1 }, "wrote");
@@ -113,9 +104,9 @@ const TOOLS = [
     title: "Refuse late",
     description: "Writes, then its store refuses.",
     access: "write",
-    inputSchema: session,
+    inputSchema: none,
     outputSchema: count,
-    annotations: WRITES,
+    example: {},
     run: async (_a, { store, identity }) => {
       await insert(store, identity.sub);
       throw new Refusal("the probe says no; nothing to fix here.");
@@ -126,9 +117,9 @@ const TOOLS = [
     title: "Bad output",
     description: "Writes, then answers outside its output schema.",
     access: "write",
-    inputSchema: session,
+    inputSchema: none,
     outputSchema: count,
-    annotations: WRITES,
+    example: {},
     run: async (_a, { store, identity, reply }) => {
       await insert(store, identity.sub);
       return reply.success({ count: "many" as unknown as number }, "wrote");
@@ -136,7 +127,7 @@ const TOOLS = [
   }),
 ];
 
-const PACK = probePack<Store>(TOOLS, undefined, {
+const PACK = probePack<Store>(TOOLS, {
   migrations: [TABLE],
   createStore: (sql) => ({ sql }),
 });
@@ -213,7 +204,7 @@ Deno.test("a migration changed after it ran, or failing, stops the start naming 
   await using db = await createTestDatabase();
   const env = { DATABASE_URL: db.url, DATABASE_WS_PROXY: db.relay.address };
   const withMigrations = (migrations: typeof TABLE[]) =>
-    probePack<Store>(TOOLS, undefined, { migrations, createStore: (sql) => ({ sql }) });
+    probePack<Store>(TOOLS, { migrations, createStore: (sql) => ({ sql }) });
   {
     await using first = await startTestServer(env, { pack: withMigrations([TABLE]) });
     assertEquals(first.config.domain, undefined);
@@ -266,7 +257,7 @@ Deno.test("a migration changed after it ran, or failing, stops the start naming 
 });
 
 Deno.test("guidance left as the generator's placeholder", async (t) => {
-  const pack = probePack(undefined, undefined, {
+  const pack = probePack(undefined, {
     guidanceDir: new URL("../fixtures/placeholder_pack/", import.meta.url),
   });
   await t.step("in development: it starts, and the model never sees the comments", async () => {
@@ -307,9 +298,9 @@ Deno.test("a tool that reads another person's row through an argument is caught"
       title: "Add a note",
       description: "Keeps a note for the caller.",
       access: "write",
-      inputSchema: z.object({ session: sessionArg, body: z.string().max(100) }).strict(),
-      outputSchema: withReminder({ note }),
-      annotations: WRITES,
+      inputSchema: z.object({ body: z.string().max(100) }),
+      outputSchema: z.object({ note }),
+      example: { body: "private" },
       run: async ({ body }, { store, identity, reply }) => {
         const id = `note-${crypto.randomUUID().slice(0, 8)}`;
         await store.sql.query("INSERT INTO probe_notes VALUES ($1, $2, $3)", [
@@ -325,9 +316,9 @@ Deno.test("a tool that reads another person's row through an argument is caught"
       title: "Read a note",
       description: "One note by id — without checking whose it is (the planted mistake).",
       access: "read",
-      inputSchema: z.object({ session: sessionArg, id: z.string().max(64) }).strict(),
-      outputSchema: withReminder({ note }),
-      annotations: READ_ONLY,
+      inputSchema: z.object({ id: z.string().max(64) }),
+      outputSchema: z.object({ note }),
+      example: { id: "note-none" },
       run: async ({ id }, { store, reply }) => {
         const [row] = await store.sql.query<{ id: string; body: string }>(
           "SELECT id, body FROM probe_notes WHERE id = $1",
@@ -339,9 +330,6 @@ Deno.test("a tool that reads another person's row through an argument is caught"
     }),
   ];
   const pack = probePack<Store>(notesTools, {
-    domain_add_note: { body: "private" },
-    domain_read_note: { id: "note-none" },
-  }, {
     migrations: [NOTES],
     createStore: (sql) => ({ sql }),
     export: async (store, sub) => ({

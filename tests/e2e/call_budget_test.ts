@@ -9,6 +9,7 @@
 import { assert, assertStringIncludes } from "@std/assert";
 import { allPacks } from "../../src/domains/registry.ts";
 import { failClosedSentence, OUTCOME_UNKNOWN_PREFIX } from "../../src/pack/reply.ts";
+import { examplesOf } from "../helpers/examples.ts";
 import { holdWriteLock } from "../helpers/kv_lock.ts";
 import { openChat, type ToolResult } from "../helpers/mcp_client.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -160,7 +161,7 @@ for (const pack of await allPacks()) {
       ["user_forget", { session, confirmation: asked.data.confirmation.code }],
       ["config_get_rules", { session }],
       ["config_get_persona", { session }],
-      ...Object.entries(pack.examples).map(([name, args]): Call => [
+      ...examplesOf(pack).map(([name, args]): Call => [
         name,
         { ...args, session },
       ]),

@@ -12,6 +12,7 @@ import { assert, assertEquals } from "@std/assert";
 import { allPacks } from "../../src/domains/registry.ts";
 import { directCallOf } from "../../src/mcp/direct_call.ts";
 import type { RegisteredTool } from "../../src/tools/registry.ts";
+import { examplesOf } from "../helpers/examples.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 type Era = "2025" | "2026";
@@ -121,7 +122,7 @@ for (const pack of await allPacks()) {
 
       // Before any session: the gate's answers.
       await both("health", () => ({}));
-      for (const [name, args] of Object.entries(pack.examples)) {
+      for (const [name, args] of examplesOf(pack)) {
         await both(name, () => args);
         await both(name, () => ({ ...args, session: "not-a-token" }));
       }
@@ -134,7 +135,7 @@ for (const pack of await allPacks()) {
         session,
       });
       // Every tool with a session, the pack's writes included (both people make the same change).
-      for (const [name, args] of Object.entries(pack.examples)) {
+      for (const [name, args] of examplesOf(pack)) {
         await both(name, withSession(args));
       }
       for (const [name, args] of KIT_CALLS) await both(name, withSession(args));

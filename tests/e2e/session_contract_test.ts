@@ -8,9 +8,10 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { allPacks } from "../../src/domains/registry.ts";
-import { failClosedSentence, reminderLine } from "../../src/pack/mod.ts";
+import { failClosedSentence, reminderLine } from "../../src/pack/kit_side.ts";
 import { signSessionToken } from "../../src/session/session_token.ts";
 import { portabilityProblems } from "../../src/tools/portable_schema.ts";
+import { examplesOf } from "../helpers/examples.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { assertOneMeaning } from "../helpers/renderings.ts";
 import { startTestServer } from "../helpers/server.ts";
@@ -31,7 +32,7 @@ const KIT_GATED: [string, Record<string, unknown>][] = [
 ];
 
 for (const pack of await allPacks()) {
-  const GATED = [...KIT_GATED, ...Object.entries(pack.examples)];
+  const GATED = [...KIT_GATED, ...examplesOf(pack)];
   const FAIL_CLOSED = failClosedSentence(pack.brand);
   const who = pack.brand.userNoun;
 
@@ -110,7 +111,7 @@ for (const pack of await allPacks()) {
         assertEquals(result.data.profile.email, "alice@example.com");
         assertStringIncludes(result.text, session);
         assertEquals(result.data.reminder, reminderLine(pack.brand));
-        for (const [name, args] of Object.entries(pack.examples)) {
+        for (const [name, args] of examplesOf(pack)) {
           const answer = await chat.call(name, { ...args, session });
           assert(!answer.isError, `${name}: ${answer.text}`);
         }

@@ -9,6 +9,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { bookingPack } from "../../src/domains/booking/pack.ts";
 import { OUTCOME_UNKNOWN_PREFIX } from "../../src/pack/reply.ts";
+import { exampleOf } from "../helpers/examples.ts";
 import { openChat } from "../helpers/mcp_client.ts";
 import { startTestServer } from "../helpers/server.ts";
 
@@ -55,7 +56,9 @@ Deno.test("a booking held past its deadline is stopped for real, and said so", a
   const relay = server.database!.relay;
   await using chat = await openChat(server, `held-booking-${crypto.randomUUID()}`);
   const { session } = await chat.begin();
-  const example = bookingPack.examples.domain_do_action as { action: Record<string, unknown> };
+  const example = exampleOf(bookingPack, "domain_do_action") as {
+    action: Record<string, unknown>;
+  };
   const ask = {
     session,
     action: { ...example.action, idempotency_key: `held-${crypto.randomUUID()}` },

@@ -7,6 +7,7 @@
  */
 import { assert } from "@std/assert";
 import type { Pack } from "../../src/pack/mod.ts";
+import { examplesOf } from "./examples.ts";
 import type { ReaderChat } from "./mcp_client.ts";
 
 function strings(value: unknown): string[] {
@@ -27,10 +28,11 @@ async function domainExport(chat: ReaderChat, session: string): Promise<unknown>
 
 /**
  * Asserts that `intruder` cannot reach what only `owner`'s export holds through any string
- * argument of `examples`; returns the ids tried (none when the pack keeps no personal ids).
+ * argument of the pack's example calls; returns the ids tried (none when the pack keeps no
+ * personal ids).
  */
 export async function assertNoReachThroughArguments(
-  pack: Pick<Pack, "id" | "examples" | "tools">,
+  pack: Pick<Pack, "id" | "tools">,
   owner: { chat: ReaderChat; session: string },
   intruder: { chat: ReaderChat; session: string },
 ): Promise<string[]> {
@@ -39,8 +41,8 @@ export async function assertNoReachThroughArguments(
     theirs.delete(shared);
   }
   // What everyone may see (a catalogue's ids, a venue's rooms) is not personal.
-  const { examples } = pack;
-  for (const [name, args] of Object.entries(examples)) {
+  const examples = examplesOf(pack);
+  for (const [name, args] of examples) {
     const seen = await intruder.chat.call(name, { ...args, session: intruder.session });
     for (const shared of strings(seen.data)) theirs.delete(shared);
   }
@@ -50,7 +52,7 @@ export async function assertNoReachThroughArguments(
   );
   // The reads: a write may echo what it was given, which proves nothing.
   const reads = new Set(pack.tools.filter((t) => t.access === "read").map((t) => t.name));
-  for (const [name, args] of Object.entries(examples).filter(([name]) => reads.has(name))) {
+  for (const [name, args] of examples.filter(([name]) => reads.has(name))) {
     for (const [key, value] of Object.entries(args)) {
       if (typeof value !== "string") continue;
       for (const id of ids) {

@@ -8,12 +8,9 @@ import {
   defineTool,
   type Migration,
   type Pack,
-  READ_ONLY,
-  sessionArg,
   type SqlClient,
   type SqlTransaction,
   type ToolDefinition,
-  withReminder,
 } from "../../src/pack/mod.ts";
 
 /** A harmless read tool; `overrides` plant whatever a test needs (a bad name, a missing access…). */
@@ -22,10 +19,10 @@ export function probeTool(overrides: Record<string, unknown> = {}): ToolDefiniti
     name: "domain_probe",
     title: "Probe",
     description: "A tool for tests.",
-    inputSchema: z.object({ session: sessionArg }).strict(),
-    outputSchema: withReminder({ ok: z.boolean() }),
-    annotations: READ_ONLY,
     access: "read",
+    inputSchema: z.object({}),
+    outputSchema: z.object({ ok: z.boolean() }),
+    example: {},
     run: (_args, { reply }) => Promise.resolve(reply.success({ ok: true }, "ok")),
   });
   return { ...tool, ...overrides };
@@ -33,7 +30,6 @@ export function probeTool(overrides: Record<string, unknown> = {}): ToolDefiniti
 
 /** What a test may give a probe pack besides its tools. */
 export interface ProbeOptions<Store> {
-  examples?: Record<string, Record<string, unknown>>;
   migrations?: Migration[];
   createStore?: (sql: SqlClient) => Store;
   export?: (store: Store, sub: string) => Promise<Record<string, unknown>>;
@@ -41,13 +37,9 @@ export interface ProbeOptions<Store> {
   guidanceDir?: URL;
 }
 
-/**
- * A pack serving `tools`, each with an empty example unless `examples` says otherwise; no tables
- * and an empty store unless the options give them.
- */
+/** A pack serving `tools`; no tables and an empty store unless the options give them. */
 export function probePack<Store = Record<string, never>>(
   tools: ToolDefinition<Store>[] = [probeTool() as ToolDefinition<Store>],
-  examples?: Record<string, Record<string, unknown>>,
   options: ProbeOptions<Store> = {},
 ): Pack {
   return definePack<Store>({
@@ -67,8 +59,6 @@ export function probePack<Store = Record<string, never>>(
     migrations: options.migrations ?? [],
     createStore: options.createStore ?? (() => ({}) as Store),
     tools,
-    examples: examples ?? options.examples ??
-      Object.fromEntries(tools.map((tool) => [tool.name, {}])),
     export: options.export ?? (() => Promise.resolve({})),
     forget: options.forget ?? (() => Promise.resolve()),
   });

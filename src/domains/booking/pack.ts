@@ -13,13 +13,6 @@ import { bookingTools, upcomingText } from "./tools/mod.ts";
 import { type Venue, VENUE_CONTENT } from "./venue.ts";
 import { ReservationViewSchema, viewsOf } from "./views.ts";
 
-/**
- * A week from today (give or take the day the venue's clock is on), 10:00–11:00 in the Garden
- * Room (open from 08:00 every day): free on a fresh database whatever the date, and the same
- * idempotency key makes a second run of the example return the same reservation.
- */
-const exampleDay = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
-
 /** The booking desk pack. */
 export const bookingPack = definePack<BookingStore, Venue>({
   id: "booking",
@@ -45,21 +38,6 @@ export const bookingPack = definePack<BookingStore, Venue>({
   content: VENUE_CONTENT,
   createStore: createBookingStore,
   tools: bookingTools,
-  examples: {
-    domain_search: { kind: "meeting_room", party_size: 4, date: exampleDay },
-    domain_get_item: { id: "garden-room" },
-    domain_do_action: {
-      action: {
-        type: "book",
-        resource_id: "garden-room",
-        start: `${exampleDay}T10:00`,
-        end: `${exampleDay}T11:00`,
-        party_size: 4,
-        idempotency_key: "example-garden-room-booking",
-      },
-    },
-    domain_list_reservations: {},
-  },
   export: async (store, sub) => {
     const reservations = await store.listReservations(sub, {
       includePast: true,

@@ -35,11 +35,6 @@ export const readingRoomPack = definePack<ReadingRoomStore, readonly Article[]>(
   content: libraryContent(),
   createStore: createReadingRoomStore,
   tools: readingRoomTools,
-  examples: {
-    domain_search: { query: "light" },
-    domain_get_item: { id: "a1" },
-    domain_do_action: { action: "shelve", id: "a2" },
-  },
   export: async (store, sub) => ({ shelf: await store.getShelf(sub) }),
   forget: async (tx, sub) => {
     await tx.query("DELETE FROM reading_room_shelf WHERE user_id = $1", [sub]);

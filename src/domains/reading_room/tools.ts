@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { defineTool, READ_ONLY, sessionArg, withReminder, WRITES } from "../../pack/mod.ts";
+import { defineTool } from "../../pack/mod.ts";
 import type { Article } from "./catalog.ts";
 import type { ReadingRoomStore } from "./store.ts";
 
@@ -41,14 +41,14 @@ export const readingRoomTools = [
       "snippet where matched words are marked «like this». Use plain words; quotes for a phrase, " +
       "-word to exclude, OR for alternatives. An empty query lists the subjects the library covers. " +
       "Recommend only articles found here.",
+    access: "read",
     inputSchema: z.object({
-      session: sessionArg,
       query: z.string().max(QUERY_MAX).describe("Words to look for (at most 500 characters)"),
       limit: z.number().int().min(1).max(20).optional().describe(
         "How many results, 1-20 (default 5)",
       ),
-    }).strict(),
-    outputSchema: withReminder({
+    }),
+    outputSchema: z.object({
       query: z.string(),
       results: z.array(z.object({
         id: z.string(),
@@ -63,8 +63,7 @@ export const readingRoomTools = [
       ),
       hint: z.string().optional(),
     }),
-    annotations: READ_ONLY,
-    access: "read",
+    example: { query: "light" },
     run: async ({ query, limit }, { store, reply }) => {
       const words = query.trim();
       const results = words === "" ? [] : await store.searchArticles(words, limit ?? 5);
@@ -96,10 +95,10 @@ export const readingRoomTools = [
     title: "Read an article",
     description: "Returns one whole article of the library by its id (like a7), as found by " +
       "domain_search. Quote and summarise from this text rather than from memory.",
-    inputSchema: z.object({ session: sessionArg, id: articleId }).strict(),
-    outputSchema: withReminder({ article: ArticleSchema }),
-    annotations: READ_ONLY,
     access: "read",
+    inputSchema: z.object({ id: articleId }),
+    outputSchema: z.object({ article: ArticleSchema }),
+    example: { id: "a1" },
     run: async ({ id }, { store, reply }) => {
       const article = await store.getArticle(id);
       if (!article) return reply.refused(notFound(id));
@@ -114,12 +113,12 @@ export const readingRoomTools = [
       "removes it from the shelf, `mark_read` records that the reader finished it. The shelf is " +
       "kept apart from the saved state and comes back in every new begin_session (under " +
       "`domain.shelf`).",
+    access: "write",
     inputSchema: z.object({
-      session: sessionArg,
       action: z.enum(["shelve", "unshelve", "mark_read"]),
       id: articleId,
-    }).strict(),
-    outputSchema: withReminder({
+    }),
+    outputSchema: z.object({
       action: z.enum(["shelve", "unshelve", "mark_read"]),
       id: z.string(),
       title: z.string(),
@@ -127,8 +126,7 @@ export const readingRoomTools = [
         "The article's shelf entry now; null if off the shelf",
       ),
     }),
-    annotations: WRITES,
-    access: "write",
+    example: { action: "shelve", id: "a2" },
     run: async ({ action, id }, { store, identity, reply }) => {
       const changed = await store.changeShelf(identity.sub, action, id);
       if (!changed) return reply.refused(notFound(id));

@@ -6,7 +6,8 @@
  * @module
  */
 import { z } from "zod";
-import { type PackBrand, READ_ONLY } from "../../pack/mod.ts";
+import type { PackBrand } from "../../pack/mod.ts";
+import { READ_ONLY } from "../../pack/kit_side.ts";
 import { CHECK_WORDS, KV_REPLACED_WORDS } from "../../health/readiness.ts";
 import { PROTOCOL_REVISIONS, SERVER_VERSION } from "../../version.ts";
 import { defineKitTool, type KitToolDefinition } from "../kit_tool.ts";

@@ -4,15 +4,17 @@
  * @module
  */
 import { z } from "zod";
-import { type Pack, sessionArg, withReminder, WRITES } from "../../pack/mod.ts";
+import type { PackBrand } from "../../pack/mod.ts";
+import { sessionArg, withReminder, WRITES } from "../../pack/kit_side.ts";
 import { defineKitTool, type KitToolDefinition } from "../kit_tool.ts";
 import { profileSchema, stateSchema, stateView } from "./views.ts";
 
-/** The session tools for `pack` (whose session contribution shapes `begin_session`'s output). */
-export function sessionTools(pack: Pack): KitToolDefinition[] {
-  const { brand } = pack;
+/**
+ * The session tools in `brand`'s words; `domainSchema` is the shape of what the pack adds to
+ * `begin_session`'s output, when it adds anything.
+ */
+export function sessionTools(brand: PackBrand, domainSchema?: z.ZodObject): KitToolDefinition[] {
   const product = brand.productName;
-  const domainSchema = pack.sessionSchema;
   return [
     defineKitTool({
       name: "begin_session",

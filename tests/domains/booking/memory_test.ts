@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { bookingPack } from "../../../src/domains/booking/pack.ts";
+import { exampleOf } from "../../helpers/examples.ts";
 import { rowsMentioning } from "../../helpers/inspect.ts";
 import { openChat } from "../../helpers/mcp_client.ts";
 import { startTestServer } from "../../helpers/server.ts";
@@ -11,7 +12,7 @@ for (const database of ["postgres", "pglite"] as const) {
     await using chat = await openChat(server, sub);
     const { session } = await chat.begin();
     const booked = await chat.call("domain_do_action", {
-      ...bookingPack.examples.domain_do_action,
+      ...exampleOf(bookingPack, "domain_do_action"),
       session,
     });
     assert(!booked.isError, booked.text);
@@ -42,7 +43,7 @@ Deno.test("booking: one member may hold at most 20 upcoming reservations, even w
   await using server = await startTestServer({ DOMAIN: "booking", MCP_MAX_OPEN_PER_PERSON: "64" });
   await using chat = await openChat(server, `booking-limit-${crypto.randomUUID()}`);
   const { session } = await chat.begin();
-  const base = (bookingPack.examples.domain_do_action as { action: { start: string } }).action;
+  const base = (exampleOf(bookingPack, "domain_do_action") as { action: { start: string } }).action;
   const day = base.start.slice(0, 10);
   // 24 one-hour bookings of four spaces open from 08:00, all asked for at once.
   const asks = Array.from({ length: 24 }, (_, i) => {

@@ -1,6 +1,6 @@
 /**
- * Argument schemas the desk's tools share, and the refusal for an id that names nothing of the
- * person's.
+ * Argument schemas the desk's tools share, the day their example calls book, and the refusal for
+ * an id that names nothing of the person's.
  *
  * @module
  */
@@ -34,6 +34,14 @@ export const durationArg = z.number().int().min(MIN_BOOKING_MINUTES).max(MAX_BOO
 
 /** A kind of space (which kinds there are depends on the venue: checked when the tool runs). */
 export const kindArg = z.string().regex(/^[a-z_]{1,40}$/);
+
+/**
+ * The day the example calls use: a week from today (give or take the day the venue's clock is on),
+ * where 10:00–11:00 in the Garden Room (open from 08:00 every day) is free on a fresh database
+ * whatever the date; the same idempotency key makes a second run of the example return the same
+ * reservation.
+ */
+export const EXAMPLE_DAY: string = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
 
 /** The refusal for an id that names no resource and none of the person's reservations. */
 export function notFound(id: string): string {

@@ -6,13 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import {
-  defineTool,
-  sessionArg,
-  type ToolContext,
-  withReminder,
-  WRITES,
-} from "../../../pack/mod.ts";
+import { defineTool, type ToolContext } from "../../../pack/mod.ts";
 import {
   BOOKING_HORIZON_DAYS,
   bookingProblem,
@@ -27,7 +21,7 @@ import {
 import type { BookingStore } from "../store.ts";
 import { formatVenueTime, parseVenueTime, skippedTimeProblem } from "../time.ts";
 import { ReservationViewSchema, viewsOf } from "../views.ts";
-import { notFound, reservationId, resourceId, timeArg } from "./arguments.ts";
+import { EXAMPLE_DAY, notFound, reservationId, resourceId, timeArg } from "./arguments.ts";
 import { nextFreeTimes, slotLine } from "./slots.ts";
 
 const MINUTE = 60_000;
@@ -51,7 +45,7 @@ const Cancel = z.object({
   reservation_id: reservationId.describe("The reservation, from domain_list_reservations"),
 }).strict();
 
-const Output = withReminder({
+const Output = z.object({
   action: z.enum(["book", "cancel"]),
   outcome: z.enum(["booked", "already_booked", "cancelled"]).describe(
     "already_booked: this idempotency_key had booked it before; nothing new was booked",
@@ -74,15 +68,23 @@ export const doActionTool = defineTool<BookingStore>()({
     "cancels one of the person's reservations by reservation_id: free until " +
     `${FREE_CANCELLATION_HOURS} h before the start, then ${LATE_CANCELLATION_FEE_PERCENT}% of ` +
     "the price, and not once it has started.",
+  access: "write",
   inputSchema: z.object({
-    session: sessionArg,
     action: z.discriminatedUnion("type", [Book, Cancel]).describe(
       'What to do: {type: "book", …} or {type: "cancel", reservation_id}',
     ),
-  }).strict(),
+  }),
   outputSchema: Output,
-  annotations: WRITES,
-  access: "write",
+  example: {
+    action: {
+      type: "book",
+      resource_id: "garden-room",
+      start: `${EXAMPLE_DAY}T10:00`,
+      end: `${EXAMPLE_DAY}T11:00`,
+      party_size: 4,
+      idempotency_key: "example-garden-room-booking",
+    },
+  },
   run: ({ action }, ctx) => action.type === "book" ? book(action, ctx) : cancel(action, ctx),
 });
 

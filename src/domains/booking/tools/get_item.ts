@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { defineTool, READ_ONLY, sessionArg, withReminder } from "../../../pack/mod.ts";
+import { defineTool } from "../../../pack/mod.ts";
 import type { BookingStore } from "../store.ts";
 import { ReservationViewSchema, ResourceViewSchema, viewsOf } from "../views.ts";
 import { notFound } from "./arguments.ts";
@@ -16,18 +16,17 @@ export const getItemTool = defineTool<BookingStore>()({
   description: "Returns one bookable resource by id (description, capacity, amenities, opening " +
     "hours, prices), or one of the person's own reservations by id (res_…), with its price and " +
     "what cancelling it would cost now.",
+  access: "read",
   inputSchema: z.object({
-    session: sessionArg,
     id: z.string().min(1).max(40).describe(
       "A resource id (garden-room) or a reservation id (res_…)",
     ),
-  }).strict(),
-  outputSchema: withReminder({
+  }),
+  outputSchema: z.object({
     resource: ResourceViewSchema.optional(),
     reservation: ReservationViewSchema.optional(),
   }),
-  annotations: READ_ONLY,
-  access: "read",
+  example: { id: "garden-room" },
   run: async ({ id }, { store, identity, reply }) => {
     const views = viewsOf(store.venue);
     if (id.startsWith("res_")) {

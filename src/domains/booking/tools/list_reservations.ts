@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { defineTool, READ_ONLY, sessionArg, withReminder } from "../../../pack/mod.ts";
+import { defineTool } from "../../../pack/mod.ts";
 import type { BookingStore, Reservation } from "../store.ts";
 import { ReservationViewSchema, viewsOf } from "../views.ts";
 
@@ -14,19 +14,18 @@ export const listReservationsTool = defineTool<BookingStore>()({
   title: "List my reservations",
   description: "The person's upcoming reservations, soonest first; optionally past ones and " +
     "cancelled ones too. Times carry the venue's offset.",
+  access: "read",
   inputSchema: z.object({
-    session: sessionArg,
     include_past: z.boolean().optional().describe("Also reservations that have ended"),
     include_cancelled: z.boolean().optional().describe("Also cancelled reservations"),
     limit: z.number().int().min(1).max(50).optional().describe("How many, 1-50 (default 20)"),
-  }).strict(),
-  outputSchema: withReminder({
+  }),
+  outputSchema: z.object({
     reservations: z.array(ReservationViewSchema),
     includePast: z.boolean(),
     includeCancelled: z.boolean(),
   }),
-  annotations: READ_ONLY,
-  access: "read",
+  example: {},
   run: async (args, { store, identity, reply }) => {
     const views = viewsOf(store.venue);
     const includePast = args.include_past ?? false;

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { defineTool, READ_ONLY, sessionArg, withReminder } from "../../../pack/mod.ts";
+import { defineTool } from "../../../pack/mod.ts";
 import {
   BOOKING_HORIZON_DAYS,
   MAX_BOOKING_MINUTES,
@@ -16,7 +16,7 @@ import type { BookingStore } from "../store.ts";
 import { addDays, dayLabel, isRealDate, minutesOf } from "../time.ts";
 import type { Resource } from "../venue.ts";
 import { PRICING_SUMMARY } from "../views.ts";
-import { clockArg, dateArg, durationArg, kindArg, resourceId } from "./arguments.ts";
+import { clockArg, dateArg, durationArg, EXAMPLE_DAY, kindArg, resourceId } from "./arguments.ts";
 import { findSlots, slotLine, SlotSchema, venueToday } from "./slots.ts";
 
 function matchesText(r: Resource, words: string[]): boolean {
@@ -37,8 +37,8 @@ export const searchTool = defineTool<BookingStore>()({
     "length, or words about the space (e.g. piano, stage, garden). Each result is a bookable " +
     "time with its resource id, start, end and price; book one with domain_do_action. " +
     PRICING_SUMMARY,
+  access: "read",
   inputSchema: z.object({
-    session: sessionArg,
     date: dateArg.optional().describe("YYYY-MM-DD on the venue's clock (default today)"),
     days: z.number().int().min(1).max(7).optional().describe(
       "How many days from date, 1-7 (default 1)",
@@ -57,8 +57,8 @@ export const searchTool = defineTool<BookingStore>()({
     limit: z.number().int().min(1).max(50).optional().describe(
       "How many results, 1-50 (default 20)",
     ),
-  }).strict(),
-  outputSchema: withReminder({
+  }),
+  outputSchema: z.object({
     venue: z.object({ name: z.string(), timeZone: z.string(), currency: z.string() }),
     from: z.string(),
     to: z.string(),
@@ -67,8 +67,7 @@ export const searchTool = defineTool<BookingStore>()({
     more: z.number().int().describe("Further free times not shown (narrow the search)"),
     hint: z.string().optional(),
   }),
-  annotations: READ_ONLY,
-  access: "read",
+  example: { kind: "meeting_room", party_size: 4, date: EXAMPLE_DAY },
   run: async (args, { store, reply }) => {
     const { venue } = store;
     const zone = venue.timeZone;

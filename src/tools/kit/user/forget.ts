@@ -4,7 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { DESTRUCTIVE, type PackBrand, sessionArg, withReminder } from "../../../pack/mod.ts";
+import type { PackBrand } from "../../../pack/mod.ts";
+import { DESTRUCTIVE, sessionArg, withReminder } from "../../../pack/kit_side.ts";
 import { defineKitTool, type KitToolDefinition } from "../../kit_tool.ts";
 
 /** How long a forget confirmation code stays valid. */

@@ -4,7 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { type PackBrand, READ_ONLY, sessionArg, withReminder } from "../../../pack/mod.ts";
+import type { PackBrand } from "../../../pack/mod.ts";
+import { READ_ONLY, sessionArg, withReminder } from "../../../pack/kit_side.ts";
 import { defineKitTool, type KitToolDefinition } from "../../kit_tool.ts";
 import { entryView, HistoryEntrySchema } from "./history_view.ts";
 

@@ -4,7 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { type PackBrand, sessionArg, withReminder, WRITES } from "../../../pack/mod.ts";
+import type { PackBrand } from "../../../pack/mod.ts";
+import { sessionArg, withReminder, WRITES } from "../../../pack/kit_side.ts";
 import { defineKitTool, type KitToolDefinition } from "../../kit_tool.ts";
 import { stateSchema, stateView } from "../views.ts";
 
