@@ -35,7 +35,14 @@ export interface CallOptions {
 
 /** Parameterised SQL, one statement per call; `transaction` for several that go together. */
 export interface SqlClient {
-  /** Runs one parameterised statement (`$1`, `$2`, …) and returns its rows. */
+  /**
+   * Runs one parameterised statement (`$1`, `$2`, …) and returns its rows, with the same
+   * JavaScript values on both backends: int2/int4/int8 (`count(*)`) and float numbers (an int8
+   * past ±(2^53 − 1) fails the call: select it `::text`), numeric the exact decimal as a string,
+   * bool a boolean, json/jsonb parsed, timestamptz a `Date`, date/timestamp/time/interval
+   * PostgreSQL's ISO text, bytea a `Uint8Array`, arrays of these arrays, NULL `null`, any other
+   * type its text. Pass a `Date` for a time (sent as UTC) and `JSON.stringify(value)` for JSON.
+   */
   query<Row = Record<string, unknown>>(
     sql: string,
     params?: unknown[],

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
+import { defaults, neonConfig, Pool, type PoolClient, types } from "@neondatabase/serverless";
 import { CoalescingWebSocket } from "./coalescing_websocket.ts";
+import { parserForNeon, type TextParser } from "./sql_values.ts";
 import {
   type CallOptions,
   givenUpAtCommit as commitUnknown,
@@ -37,6 +38,25 @@ function abortion(signal: AbortSignal, error: () => Error) {
 // One WebSocket frame per query, without the driver's timer (see coalescing_websocket.ts).
 neonConfig.webSocketConstructor = CoalescingWebSocket;
 neonConfig.coalesceWrites = false;
+// A Date parameter as UTC, as PGlite sends it: local time would reach a date or timestamp column
+// as the process's wall clock.
+defaults.parseInputDatesAsUTC = true;
+
+/** The driver's own array-literal parser (text elements), which the table's element parsers map. */
+const parseTextArray = types.getTypeParser(1009, "text") as TextParser;
+const parsers = new Map<number, TextParser>();
+/**
+ * The values PGlite gives for the same SQL (see sql_values.ts), in place of the driver's defaults;
+ * asked once per column of each result.
+ */
+const SAME_VALUES = {
+  getTypeParser(oid: number, format?: string): TextParser {
+    if (format === "binary") return types.getTypeParser(oid, "binary");
+    let parser = parsers.get(oid);
+    if (!parser) parsers.set(oid, parser = parserForNeon(oid, parseTextArray));
+    return parser;
+  },
+};
 
 /** Options of {@linkcode openNeon}. */
 export interface NeonOptions {
@@ -73,6 +93,7 @@ export function openNeon(options: NeonOptions): SqlClient {
   const makePool = () => {
     const made = new Pool({
       connectionString: options.connectionString,
+      types: SAME_VALUES,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       // No idle timer per released connection (a timer set and cleared on every call): idle

@@ -9,9 +9,10 @@
  */
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { keepFilesPrivate } from "./private_files.ts";
 import { pathExists } from "../path_exists.ts";
+import { ARRAY_ELEMENTS, PGLITE_SERIALIZERS, SCALAR_PARSERS } from "./sql_values.ts";
 
 /** A request from the main thread. `open` comes first, exactly once. */
 export type WorkerRequest =
@@ -38,13 +39,34 @@ const EMBEDDED_SETTINGS = ["shared_buffers = 16MB"];
 
 let db: PGlite | undefined;
 
+/**
+ * Arrays of types outside the table (sql_values.ts: enums, domains, `box`, …) as their text, as
+ * the driver gives them in production. PGlite builds a parser for every array type that exists
+ * when it opens, so an enum a migration made would be text until the next restart, then an array.
+ */
+function textForOtherArrays(opened: PGlite): void {
+  for (const key of Object.keys(opened.parsers)) {
+    if (key in ARRAY_ELEMENTS || key in SCALAR_PARSERS || key in pgliteTypes.parsers) continue;
+    delete opened.parsers[key];
+  }
+}
+
 async function answer(request: WorkerRequest): Promise<unknown[]> {
   if (request.op === "open") {
     // The file layer runs in this isolate, so this is where its file modes are narrowed.
     keepFilesPrivate();
     const created = request.dir !== undefined && !(await pathExists(`${request.dir}/PG_VERSION`));
-    db = new PGlite(request.dir, { postgresqlconf: EMBEDDED_SETTINGS });
+    // The same JavaScript values as the driver in production (see sql_values.ts); PGlite derives
+    // its array parsers from these. One options object: `new PGlite(undefined, options)` (a
+    // database in memory) would ignore the options.
+    db = new PGlite({
+      dataDir: request.dir,
+      postgresqlconf: EMBEDDED_SETTINGS,
+      parsers: SCALAR_PARSERS,
+      serializers: PGLITE_SERIALIZERS,
+    });
     await db.waitReady;
+    textForOtherArrays(db);
     return [{ created }];
   }
   if (request.op === "close") {

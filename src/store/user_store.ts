@@ -24,10 +24,11 @@ export interface HistoryPolicy {
   maxBytes: number;
 }
 
+/** Rows as both backends give them (see sql_values.ts): int8 a number, timestamptz a Date. */
 type HistoryRow = {
-  id: string | number;
-  version: string | number;
-  changed_at: Date | string;
+  id: number;
+  version: number;
+  changed_at: Date;
   tool: string;
   client_id: string | null;
   change: unknown;
@@ -37,9 +38,9 @@ type HistoryRow = {
 
 function entryFrom(row: HistoryRow): HistoryEntry {
   return {
-    id: Number(row.id),
-    version: Number(row.version),
-    at: isoTime(row.changed_at)!,
+    id: row.id,
+    version: row.version,
+    at: isoTime(row.changed_at),
     tool: row.tool,
     client: row.client_id,
     summary: row.summary,
@@ -52,12 +53,12 @@ const HISTORY_COLUMNS = "id, version, changed_at, tool, client_id, change, summa
 
 type StateRow = {
   state: Record<string, unknown>;
-  version: string | number;
-  updated_at: Date | string;
+  version: number;
+  updated_at: Date;
 };
 
 function savedFrom(row: StateRow): SavedState {
-  return { state: row.state, version: Number(row.version), updatedAt: isoTime(row.updated_at)! };
+  return { state: row.state, version: row.version, updatedAt: isoTime(row.updated_at) };
 }
 
 function profileFrom(json: Record<string, string | null>): Profile {
@@ -181,16 +182,16 @@ export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStor
     },
 
     async historyCount(sub) {
-      const [row] = await sql.query<{ n: number | string }>(
+      const [row] = await sql.query<{ n: number }>(
         "SELECT count(*) AS n FROM user_history WHERE user_id = $1",
         [sub],
       );
-      return Number(row.n);
+      return row.n;
     },
 
     async exportHistory(sub, { before, maxBytes }) {
       // Sizes are summed in the database, newest first, so only the part is sent over.
-      const rows = await sql.query<HistoryRow & { left_over: string | number }>(
+      const rows = await sql.query<HistoryRow & { left_over: number }>(
         `SELECT ${HISTORY_COLUMNS}, total - n AS left_over FROM (
            SELECT ${HISTORY_COLUMNS},
                   sum(octet_length(change::text)) OVER (ORDER BY id DESC) AS running,
@@ -206,7 +207,7 @@ export function createUserStore(sql: SqlClient, policy: HistoryPolicy): UserStor
       const last = rows.at(-1);
       return {
         entries: rows.map(entryFrom),
-        more: last !== undefined && Number(last.left_over) > 0,
+        more: last !== undefined && last.left_over > 0,
       };
     },
   };

@@ -4,16 +4,185 @@
  *
  * @module
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import type { Database } from "../../src/store/database.ts";
+import { type SqlClient, StoreError } from "../../src/store/types.ts";
 
 const MAX = 64 * 1024;
 /** Who writes in these tests. */
 const W = { tool: "contract", clientId: "tests" };
 
+/** A value's JavaScript type, arrays element by element: `number`, `Date`, `[number,null]`. */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `[${value.map(kindOf).join(",")}]`;
+  return typeof value === "object" ? value.constructor.name : typeof value;
+}
+
+/** Each SQL expression or scalar subquery (selected `AS v`) and the JavaScript value every backend must give for it. */
+const VALUES: Record<string, [sql: string, expected: unknown][]> = {
+  "int8 (count(*), sum of ints) is a number": [
+    ["SELECT count(*) FROM (VALUES (1), (2), (3)) AS t(x)", 3],
+    ["SELECT sum(x) FROM (VALUES (1), (2)) AS t(x)", 3],
+    ["9007199254740991::int8", Number.MAX_SAFE_INTEGER],
+    ["-9007199254740991::int8", -Number.MAX_SAFE_INTEGER],
+    ["ARRAY[1, NULL, 3]::int8[]", [1, null, 3]],
+  ],
+  "int2, int4, oid, float4, float8 are numbers": [
+    ["7::int2", 7],
+    ["(-2147483648)::int4", -2147483648],
+    ["26::oid", 26],
+    ["1.5::float4", 1.5],
+    ["0.1::float8", 0.1],
+    ["'NaN'::float8", NaN],
+    ["'-Infinity'::float8", -Infinity],
+    ["ARRAY[[1, 2], [3, 4]]::int4[]", [[1, 2], [3, 4]]],
+    ["ARRAY[0.5, NULL]::float8[]", [0.5, null]],
+    ["'{}'::int4[]", []],
+  ],
+  "numeric is its exact decimal text": [
+    ["1.50::numeric", "1.50"],
+    ["SELECT sum(x) FROM (VALUES (9007199254740993::int8)) AS t(x)", "9007199254740993"],
+    ["SELECT avg(x) FROM (VALUES (1), (2)) AS t(x)", "1.5000000000000000"],
+    ["ARRAY[1.5, NULL]::numeric[]", ["1.5", null]],
+  ],
+  "bool is a boolean": [
+    ["true", true],
+    ["false", false],
+    ["ARRAY[true, NULL, false]", [true, null, false]],
+  ],
+  "json and jsonb are parsed": [
+    [`'{"a": [1, {"b": null}], "c": "d"}'::jsonb`, { a: [1, { b: null }], c: "d" }],
+    [`'{"z": 1, "a": 2}'::json`, { z: 1, a: 2 }],
+    ["'3'::jsonb", 3],
+    [`'"text"'::jsonb`, "text"],
+    ["'[]'::jsonb", []],
+    [`ARRAY['{"a": 1}', NULL]::jsonb[]`, [{ a: 1 }, null]],
+  ],
+  "timestamptz is a Date, to the millisecond": [
+    ["'2024-01-02 03:04:05.678901+00'::timestamptz", new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678))],
+    ["'2024-01-02 03:04:05-08:00'::timestamptz", new Date(Date.UTC(2024, 0, 2, 11, 4, 5))],
+    ["'0044-03-15 12:00:00+00 BC'::timestamptz", new Date("-000043-03-15T12:00:00Z")],
+    ["'0099-12-31 00:00:00+00'::timestamptz", new Date("0099-12-31T00:00:00Z")],
+    ["ARRAY['2024-01-02 03:04:05+00', NULL]::timestamptz[]", [
+      new Date(Date.UTC(2024, 0, 2, 3, 4, 5)),
+      null,
+    ]],
+  ],
+  "date, timestamp, time and interval are PostgreSQL's text, the same on any machine": [
+    ["'2024-01-02'::date", "2024-01-02"],
+    ["'2024-01-02 03:04:05.678'::timestamp", "2024-01-02 03:04:05.678"],
+    ["'12:34:56'::time", "12:34:56"],
+    ["'1 day 2 hours'::interval", "1 day 02:00:00"],
+    ["ARRAY['2024-01-02', NULL]::date[]", ["2024-01-02", null]],
+  ],
+  "text and other types are text; text arrays keep quoting and NULLs": [
+    ["'a'::text", "a"],
+    ["'00000000-0000-0000-0000-000000000001'::uuid", "00000000-0000-0000-0000-000000000001"],
+    ["'(1,2)'::point", "(1,2)"],
+    // An array of a type outside the table is its text (the driver has no parser for it).
+    ["ARRAY['(1,1),(0,0)']::box[]", "{(1,1),(0,0)}"],
+    [
+      `ARRAY['plain', NULL, 'NULL', 'a,b', 'q"uote', 'back\\slash', '', '{x}']::text[]`,
+      ["plain", null, "NULL", "a,b", 'q"uote', "back\\slash", "", "{x}"],
+    ],
+    ["ARRAY['00000000-0000-0000-0000-000000000001']::uuid[]", [
+      "00000000-0000-0000-0000-000000000001",
+    ]],
+  ],
+  "bytea is a Uint8Array": [
+    ["'\\x00017fff'::bytea", new Uint8Array([0, 1, 127, 255])],
+    ["''::bytea", new Uint8Array()],
+    ["ARRAY['\\x01'::bytea, NULL]", [new Uint8Array([1]), null]],
+  ],
+  "NULL is null, whatever its type": [
+    ["NULL", null],
+    ["NULL::int8", null],
+    ["NULL::numeric", null],
+    ["NULL::jsonb", null],
+    ["NULL::timestamptz", null],
+    ["NULL::bytea", null],
+    ["NULL::text[]", null],
+  ],
+};
+
+/** Checks the values `sql` gives, by JavaScript type first (the clearer failure), then deeply. */
+async function expectValues(sql: SqlClient, cases: [string, unknown][]): Promise<void> {
+  for (const [expression, expected] of cases) {
+    const [{ v }] = await sql.query<{ v: unknown }>(`SELECT (${expression}) AS v`);
+    assertEquals(kindOf(v), kindOf(expected), `the type of ${expression}`);
+    assertEquals(v, expected, expression);
+  }
+}
+
 /** Runs the contract as steps of `t` against `database`. */
 export async function runStoreContract(t: Deno.TestContext, database: Database): Promise<void> {
   const store = database.users;
+
+  await t.step("SQL values are the same JavaScript values on every backend", async (t) => {
+    const sql = database.sql;
+    for (const [behaviour, cases] of Object.entries(VALUES)) {
+      await t.step(behaviour, () => expectValues(sql, cases));
+    }
+
+    await t.step("timestamptz in any session time zone is the same instant", async () => {
+      await sql.transaction(async (tx) => {
+        // Offsets in minutes (+05:45) and in seconds (Amsterdam's local mean time, +00:19:32).
+        await tx.query("SET LOCAL TIME ZONE 'Asia/Kathmandu'");
+        const [{ v, w }] = await tx.query<{ v: Date; w: Date }>(
+          "SELECT '2024-01-02 03:04:05+00'::timestamptz AS v, " +
+            "'1850-01-01 00:00:00+00'::timestamptz AS w",
+        );
+        assertEquals(v, new Date(Date.UTC(2024, 0, 2, 3, 4, 5)));
+        await tx.query("SET LOCAL TIME ZONE 'Europe/Amsterdam'");
+        const [again] = await tx.query<{ w: Date }>(
+          "SELECT '1850-01-01 00:00:00+00'::timestamptz AS w",
+        );
+        assertEquals([w, again.w], [
+          new Date(Date.UTC(1850, 0, 1)),
+          new Date(Date.UTC(1850, 0, 1)),
+        ]);
+      });
+    });
+
+    await t.step("a value no JavaScript type holds exactly fails, naming the cast", async () => {
+      for (const expression of ["9007199254740992::int8", "'infinity'::timestamptz"]) {
+        const error = await assertRejects(
+          () => sql.query(`SELECT ${expression} AS v`),
+          StoreError,
+          "::text",
+        ) as StoreError;
+        assertEquals([error.code, error.sqlstate], ["broken", "42804"], expression);
+      }
+      // Inside a transaction too; it rolls back and the backend keeps serving.
+      await assertRejects(
+        () => sql.transaction((tx) => tx.query("SELECT ARRAY[1, 9007199254740993]::int8[] AS v")),
+        StoreError,
+        "::text",
+      );
+      await expectValues(sql, [["9007199254740993::int8::text", "9007199254740993"]]);
+    });
+
+    await t.step(
+      "parameters: a Date is sent as UTC; a JSON array must be stringified",
+      async () => {
+        const at = new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6));
+        const [row] = await sql.query<{ instant: Date; wall: string; day: string }>(
+          // One parameter each: typed timestamptz once, $1 would reach the others through the
+          // server's time zone instead of as sent.
+          "SELECT $1::timestamptz AS instant, $2::timestamp::text AS wall, $3::date::text AS day",
+          [at, at, at],
+        );
+        assertEquals(row, { instant: at, wall: "2024-01-02 03:04:05.006", day: "2024-01-02" });
+        // The driver sends a JavaScript array as a PostgreSQL array, which json refuses.
+        await assertRejects(() => sql.query("SELECT $1::jsonb AS v", [[1, 2]]), StoreError);
+        const [json] = await sql.query<{ v: unknown }>("SELECT $1::jsonb AS v", [
+          JSON.stringify([1, 2]),
+        ]);
+        assertEquals(json.v, [1, 2]);
+      },
+    );
+  });
   const reader = () => `reader-${crypto.randomUUID()}`;
 
   await t.step("ping answers once the schema is ready", async () => {
