@@ -1,8 +1,8 @@
 /**
  * The direct path for the one request that is nearly all of the traffic: a single stateless
  * `tools/call` of a known tool, in either era. It runs the tool the way the SDK's per-request
- * server would — the same input validation, the same handler, the same output validation and
- * projection — and writes the same bytes, without building a server and a transport for the call,
+ * server would — the same input validation, the same handler (which holds a success to the output
+ * schema, on both paths), the same projection — and writes the same bytes, without building a server and a transport for the call,
  * without the SDK's per-request error objects and without a second serialisation.
  *
  * What it serves is deliberately narrow: a request whose envelope the SDK would accept without a
@@ -18,7 +18,6 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import { LEGACY_PROTOCOL_REVISIONS, MODERN_PROTOCOL_REVISION } from "../version.ts";
 import { argumentProblem } from "../tools/argument_limits.ts";
 import {
-  describeIssue,
   type RegisteredTool,
   runTool,
   type ToolBinding,
@@ -194,20 +193,8 @@ async function resultOf(
   } catch (error) {
     return toolError(error instanceof Error ? error.message : String(error));
   }
-  if (result.isError) return inWireOrder(result);
-  if (result.structuredContent === undefined) {
-    return toolError(
-      `Output validation error: Tool ${tool.name} has an output schema but no structured content was provided`,
-    );
-  }
-  const checked = await tool.outputSchema["~standard"].validate(result.structuredContent);
-  if (checked.issues && checked.issues.length > 0) {
-    return toolError(
-      `Output validation error: Invalid structured content for tool ${tool.name}: ${
-        checked.issues.map(describeIssue).join(", ")
-      }`,
-    );
-  }
+  // `runTool` has checked a success against the tool's output schema (the SDK's own check, which
+  // finds nothing after it, is skipped here): what does not fit came back as the call failing.
   return inWireOrder(result);
 }
 

@@ -144,7 +144,8 @@ export interface ToolDeclaration<
   outputSchema: Out;
   /**
    * One valid call (its arguments, without `session`), which the kit's contract tests run: it must
-   * succeed for a fresh person with a valid session on a fresh database, and again after it.
+   * succeed for a fresh person with a valid session on a fresh database, and again after it; a
+   * read's runs once more after every write example, for a person with data.
    */
   example: InputOf<In>;
 }

@@ -49,12 +49,13 @@ export interface CallSite {
 }
 
 /**
- * A tool's answer does not fit its output schema (found before a write commits, so it rolls back).
+ * A tool's answer does not fit its output schema: found before the answer leaves (a read's as much
+ * as a write's, which is checked before it commits, so it rolls back).
  */
 export class OutputMismatch extends Error {
-  /** Creates the error; `issues` says what does not fit. */
+  /** Creates the error; `issues` says what does not fit (`completed.0.at: expected string…`). */
   constructor(readonly issues: string) {
-    super(`the answer does not match the output schema: ${issues}`);
+    super(`the answer does not match its output schema: ${issues}`);
     this.name = "OutputMismatch";
   }
 }
@@ -124,10 +125,12 @@ export function failureResult(error: unknown, gate: GateContext, site: CallSite)
   const name = (error as Error)?.name ?? typeof error;
   const message = String((error as Error)?.message ?? error);
   if (error instanceof OutputMismatch) {
+    // The issues name fields and what was expected, not the values: logged in production too.
     noteFailure({ ...where, error: name, message });
     return reply.callFailed(
       gate.development
-        ? `${site.tool}'s ${message}. Fix the tool's answer or its outputSchema. (Shown in development only.)`
+        ? `${site.tool}'s answer does not match its output schema: ${error.issues}. Fix the ` +
+          "tool's answer or its outputSchema. (Shown in development only.)"
         : "an error in the connector.",
     );
   }

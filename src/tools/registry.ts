@@ -270,7 +270,9 @@ export function registerTools(
 /**
  * Runs one tool for the verified caller: `input` is what its input schema's validation gave
  * (see {@linkcode prepareInput}), `rawProblem` the verdict on the arguments as they arrived
- * (`raw_arguments.ts`). Never throws: every failure becomes its answer here or in the gate.
+ * (`raw_arguments.ts`). Never throws: every failure becomes its answer here or in the gate. A
+ * success it returns fits the tool's output schema: one that does not is answered as the call
+ * failing, naming what does not fit in development.
  *
  * Its store calls — the session check, the tool's own, however many — share one budget of
  * {@linkcode ToolRegistry.callBudgetMs} from here: the host hears back within about one store
@@ -312,10 +314,17 @@ async function callTool(
   const problem = rawProblem ?? (args as { [SCHEMA_PROBLEM]?: string })[SCHEMA_PROBLEM] ?? null;
   const writes = definition.access === "write";
   const site = { tool: tool.name, fromPack: tool.fromPack, writes };
-  // A pack's write and its history entry commit together, or neither does; its answer is
-  // checked against its output schema before that, so a write never commits behind an answer
-  // that fails. In development a pack's read runs in a read-only transaction: a read tool
-  // that writes is refused by the database, where the builder sees it.
+  // Every success is checked against the tool's output schema here, inside the gate, so a
+  // mismatch is answered in the product's voice and logged as a failure, on the direct path and
+  // the SDK's alike (the SDK's own check then finds nothing). A pack's write and its history
+  // entry commit together, or neither does, and its answer is checked before that, so a write
+  // never commits behind an answer that fails. In development a pack's read runs in a read-only
+  // transaction: a read tool that writes is refused by the database, where the builder sees it.
+  const checked = async () => {
+    const result = await definition.run(args, ctx);
+    if (result.isError !== true) await checkOutput(tool, result);
+    return result;
+  };
   const work = tool.fromPack && writes
     ? () =>
       core.atomically(async () => {
@@ -330,8 +339,8 @@ async function callTool(
         throw error;
       })
     : tool.fromPack && registry.readOnlyReads
-    ? () => core.readOnly(() => definition.run(args, ctx))
-    : () => definition.run(args, ctx);
+    ? () => core.readOnly(checked)
+    : checked;
   const run = definition.expensive
     ? () => oneAtATime(registry.expensiveRunning, identity.sub, reply, tool.name, work)
     : work;
@@ -360,7 +369,10 @@ async function callTool(
   return result;
 }
 
-/** Throws {@linkcode OutputMismatch} when a success's structured content does not fit the schema. */
+/**
+ * Throws {@linkcode OutputMismatch} when a success's structured content does not fit the schema
+ * (a success without any is one: every tool has an output schema).
+ */
 async function checkOutput(tool: RegisteredTool, result: CallToolResult): Promise<void> {
   const checked = await tool.outputSchema["~standard"].validate(result.structuredContent);
   if (checked.issues) throw new OutputMismatch(listIssues(checked.issues));
