@@ -143,9 +143,8 @@ async function run(
     STORE_TIMEOUT_MS: String(DEADLINE_MS),
     MCP_MAX_OPEN_PER_PERSON: "64",
   });
-  const example = bookingPack.tools.find((tool) => tool.name === "domain_do_action")!.example;
-  const base = (example as { action: Record<string, string> }).action;
-  const day = base.start.slice(0, 10);
+  const base = bookingPack.tools.find((tool) => tool.name === "domain_book")!.example;
+  const day = String(base.start).slice(0, 10);
   const resources = ["garden-room", "lantern-room", "practice-room", "court-a"];
   await run(
     "bookings",
@@ -160,23 +159,18 @@ async function run(
           String(m % 60).padStart(2, "0")
         }`;
       const key = `freeze-${person}-${n}-${crypto.randomUUID().slice(0, 8)}`;
-      const result = await chat.call("domain_do_action", {
+      const result = await chat.call("domain_book", {
+        ...base,
         session,
-        action: {
-          ...base,
-          resource_id: resources[(person + n) % resources.length],
-          start: at(minute),
-          end: at(minute + 30),
-          party_size: 2,
-          idempotency_key: key,
-        },
+        resource_id: resources[(person + n) % resources.length],
+        start: at(minute),
+        end: at(minute + 30),
+        party_size: 2,
+        idempotency_key: key,
       });
       const id = result.data?.reservation?.id;
       if (!result.isError && id) {
-        await chat.call("domain_do_action", {
-          session,
-          action: { type: "cancel", reservation_id: id },
-        });
+        await chat.call("domain_cancel", { session, reservation_id: id });
       }
       return { key, said: said(result) };
     },

@@ -10,7 +10,7 @@
  *               store `--store` selects (default both): `postgres` — the local PostgreSQL through
  *               the Neon driver and a WebSocket relay process — and `pglite`, the default embedded
  *               store (PGlite in a worker under DATA_DIR). On PostgreSQL only: cold start, and the
- *               booking pack's `domain_do_action book` at 16 connections, each request a distinct
+ *               booking pack's `domain_book` at 16 connections, each request a distinct
  *               slot (a write transaction each).
  *
  * Each at 1 and 16 connections, both protocol eras (2025-11-25 stateless fallback, 2026-07-28),
@@ -335,7 +335,7 @@ async function main(): Promise<void> {
     if (store === "postgres") {
       await using bookingDb = await createTestDatabase();
       const load = await benchBooking(backend, bookingDb.url, DURATION);
-      const target = `${US}domain_do_action book`;
+      const target = `${US}domain_book`;
       logRow(rows, { target, store, era: "2025", connections: 16, ...load });
     }
   }
@@ -357,7 +357,7 @@ async function main(): Promise<void> {
 }
 
 function markdown(r: Result): string {
-  const booking = r.rows.some((x) => x.target.includes("domain_do_action"));
+  const booking = r.rows.some((x) => x.target.includes("domain_book"));
   return [
     `# Benchmark ${r.label} — ${r.startedAt}`,
     "",

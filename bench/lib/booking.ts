@@ -1,5 +1,5 @@
 /**
- * The booking line: the booking pack's `domain_do_action book` at 16 connections, each request a
+ * The booking line: the booking pack's `domain_book` at 16 connections, each request a
  * distinct 30-minute slot (a write transaction each), on PostgreSQL.
  *
  * @module
@@ -36,16 +36,13 @@ export async function benchBooking(
     const origin = /listening on (http:\/\/\S+?)\.?$/m.exec(server.lines.join("\n"))![1];
     const members = await signInMembers(backend, server.match[1], origin);
     const slots = distinctSlots();
-    const template = toolCall("2025", "domain_do_action", {
+    const template = toolCall("2025", "domain_book", {
       session: "%s",
-      action: {
-        type: "book",
-        resource_id: "%s",
-        start: "%s",
-        end: "%s",
-        party_size: 2,
-        idempotency_key: "bench-%d-%d",
-      },
+      resource_id: "%s",
+      start: "%s",
+      end: "%s",
+      party_size: 2,
+      idempotency_key: "bench-%d-%d",
     });
     template.headers.authorization = members[0].auth;
     const outcomes = await Deno.makeTempFile({ suffix: ".txt" });

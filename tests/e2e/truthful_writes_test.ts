@@ -56,23 +56,21 @@ Deno.test("a booking held past its deadline is stopped for real, and said so", a
   const relay = server.database!.relay;
   await using chat = await openChat(server, `held-booking-${crypto.randomUUID()}`);
   const { session } = await chat.begin();
-  const example = exampleOf(bookingPack, "domain_do_action") as {
-    action: Record<string, unknown>;
-  };
   const ask = {
+    ...exampleOf(bookingPack, "domain_book"),
     session,
-    action: { ...example.action, idempotency_key: `held-${crypto.randomUUID()}` },
+    idempotency_key: `held-${crypto.randomUUID()}`,
   };
 
   relay.setPaused(true);
-  const held = await chat.call("domain_do_action", ask);
+  const held = await chat.call("domain_book", ask);
   relay.setPaused(false);
   const said = verdict(held);
   assert(said !== "done", held.text);
 
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   // The same request again: it books now if the first did not, or says it already has.
-  const again = await chat.call("domain_do_action", ask);
+  const again = await chat.call("domain_book", ask);
   assert(!again.isError, again.text);
   const firstCommitted = /already/i.test(again.text);
   if (said === "not done") {

@@ -70,6 +70,9 @@ export type CancelOutcome =
   | { outcome: "already_cancelled"; reservation: Reservation }
   | { outcome: "started"; reservation: Reservation };
 
+/** One of the caller's reservations: by its id, or by the idempotency key it was booked with. */
+export type ReservationRef = { id: string } | { idempotencyKey: string };
+
 /** The booking desk's store. */
 export interface BookingStore {
   /** The venue this desk books (its fixed content, from memory). */
@@ -87,12 +90,13 @@ export interface BookingStore {
   /** Books, or says why not (see {@linkcode BookOutcome}). */
   book(sub: string, request: BookingRequest, timeZone: string): Promise<BookOutcome>;
   /**
-   * Cancels the caller's reservation, charging what `feeFor` says at the database's `now`;
-   * `feeFor` returns `null` once cancelling is no longer allowed.
+   * Cancels the caller's reservation (by its id, or by the idempotency key it was booked with),
+   * charging what `feeFor` says at the database's `now`; `feeFor` returns `null` once cancelling
+   * is no longer allowed.
    */
   cancel(
     sub: string,
-    id: string,
+    which: ReservationRef,
     feeFor: (reservation: Reservation, now: number) => number | null,
   ): Promise<CancelOutcome>;
   /** One of the caller's reservations; another person's is `null`, exactly like a missing one. */
@@ -248,18 +252,21 @@ export function createBookingStore(sql: SqlClient, venue: Venue): BookingStore {
       });
     },
 
-    cancel(sub, id, feeFor) {
+    cancel(sub, which, feeFor) {
       return sql.transaction(async (tx): Promise<CancelOutcome> => {
         // The person's row first, as booking and forgetting take it: the history entry this
         // cancel records (in its own transaction) needs it too, and the other order deadlocks
         // against a forget deleting the reservation.
         await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [sub]);
+        const [column, value] = "id" in which
+          ? ["v.id", which.id]
+          : ["v.idempotency_key", which.idempotencyKey];
         const rows = await tx.query<ReservationRow & { now_ms: number }>(
           `${
             reservationSelect("(extract(epoch FROM now()) * 1000)::float8 AS now_ms,")
-          } WHERE v.id = $1 AND v.user_id = $2
+          } WHERE ${column} = $1 AND v.user_id = $2
               FOR UPDATE OF v`,
-          [id, sub],
+          [value, sub],
         );
         if (rows.length === 0) return { outcome: "not_found" };
         const reservation = reservationFrom(rows[0]);
@@ -281,7 +288,7 @@ export function createBookingStore(sql: SqlClient, venue: Venue): BookingStore {
              DELETE FROM booking_reservation_slots WHERE reservation_id = $1
            )
            ${reservationSelect("", "cancelled")}`,
-          [id, fee],
+          [reservation.id, fee],
         );
         return { outcome: "cancelled", reservation: reservationFrom(after[0]) };
       });

@@ -1,7 +1,8 @@
 /**
  * The booking desk through the real MCP client with `DOMAIN=booking`, on both stores: one person's
- * whole round, privacy between people, 50 people racing for one slot, idempotent retries, refusals
- * that say what to fix, the late-cancellation fee, and `begin_session` listing what is coming up.
+ * whole round (search, `domain_book`, list, get, `domain_cancel`), privacy between people, 50 people
+ * racing for one slot, idempotent retries, refusals that say what to fix, the late-cancellation
+ * fee, and `begin_session` listing what is coming up.
  * Times are relative to now, so the tests do not depend on the date.
  *
  * @module
@@ -47,9 +48,7 @@ function key(): string {
 }
 
 function book(who: Person, args: Record<string, unknown>): Promise<ToolResult> {
-  return who.call("domain_do_action", {
-    action: { type: "book", party_size: 2, idempotency_key: key(), ...args },
-  });
+  return who.call("domain_book", { party_size: 2, idempotency_key: key(), ...args });
 }
 
 function refusedWith(result: ToolResult, ...phrases: string[]): void {
@@ -121,9 +120,7 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
       });
       assert(again.data.results[0].start !== slot.start, "the booked time is still offered");
 
-      const cancelled = await ann.call("domain_do_action", {
-        action: { type: "cancel", reservation_id: r.id },
-      });
+      const cancelled = await ann.call("domain_cancel", { reservation_id: r.id });
       assert(!cancelled.isError, cancelled.text);
       assertEquals([cancelled.data.outcome, cancelled.data.feeCents], ["cancelled", 0]);
       assertEquals(cancelled.data.reservation.status, "cancelled");
@@ -131,20 +128,35 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
       assertEquals((await ann.call("domain_list_reservations")).data.reservations, []);
       const history = await ann.call("domain_list_reservations", { include_cancelled: true });
       assertEquals(history.data.reservations.length, 1);
+      // Again, by id or by the key it was booked with: nothing changes, and it says so.
+      for (const again of [{ reservation_id: r.id }, { idempotency_key: r.idempotencyKey }]) {
+        const twice = await ann.call("domain_cancel", again);
+        assert(!twice.isError, twice.text);
+        assertEquals([twice.data.outcome, twice.data.feeCents], ["already_cancelled", 0]);
+        assertEquals(twice.data.reservation.cancelledAt, cancelled.data.reservation.cancelledAt);
+        assertStringIncludes(twice.text, "already cancelled");
+        assertStringIncludes(twice.text, "nothing changed");
+      }
+      // Book and cancel are two tools, each with its own strict arguments: a mix is refused.
       refusedWith(
-        await ann.call("domain_do_action", { action: { type: "cancel", reservation_id: r.id } }),
-        "already cancelled",
-      );
-      // Book and cancel are one union the schema checks: a mix of the two is refused as such.
-      refusedWith(
-        await ann.call("domain_do_action", {
-          action: { type: "cancel", reservation_id: r.id, resource_id: "garden-room" },
-        }),
+        await ann.call("domain_cancel", { reservation_id: r.id, resource_id: "garden-room" }),
         "resource_id",
       );
       refusedWith(
-        await ann.call("domain_do_action", { action: { type: "rebook", reservation_id: r.id } }),
-        "action",
+        await ann.call("domain_cancel", { type: "cancel", reservation_id: r.id }),
+        "type",
+      );
+      refusedWith(
+        await ann.call("domain_cancel", {
+          reservation_id: r.id,
+          idempotency_key: r.idempotencyKey,
+        }),
+        "not both",
+      );
+      refusedWith(await ann.call("domain_cancel", {}), "reservation_id");
+      refusedWith(
+        await ann.call("domain_cancel", { idempotency_key: "never-used-key" }),
+        'no reservation of yours was booked with idempotency_key "never-used-key"',
       );
       const freeAgain = await ann.call("domain_search", {
         date,
@@ -174,10 +186,15 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
         "no resource or reservation of yours",
       );
       refusedWith(
-        await bo.call("domain_do_action", {
-          action: { type: "cancel", reservation_id: annBooking },
-        }),
+        await bo.call("domain_cancel", { reservation_id: annBooking }),
         "no resource or reservation of yours",
+      );
+      // Keys are per person: another person's key names nothing of theirs.
+      refusedWith(
+        await bo.call("domain_cancel", {
+          idempotency_key: booked.data.reservation.idempotencyKey,
+        }),
+        "no reservation of yours",
       );
       const still = await ann.call("domain_get_item", { id: annBooking });
       assertEquals(still.data.reservation.status, "active");
@@ -313,14 +330,11 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
           "Next free times",
         );
         refusedWith(
-          await ann.call("domain_do_action", {
-            action: {
-              type: "book",
-              resource_id: "court-a",
-              start: `${date}T20:00`,
-              end: `${date}T21:00`,
-              party_size: 2,
-            },
+          await ann.call("domain_book", {
+            resource_id: "court-a",
+            start: `${date}T20:00`,
+            end: `${date}T21:00`,
+            party_size: 2,
           }),
           "idempotency_key",
         );
@@ -376,8 +390,9 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
         Math.round(price / 2),
       );
       assertStringIncludes(booked.text, "Cancelling now costs");
-      const cancelled = await ann.call("domain_do_action", {
-        action: { type: "cancel", reservation_id: booked.data.reservation.id },
+      // By the key it was booked with, as after a booking whose answer was lost.
+      const cancelled = await ann.call("domain_cancel", {
+        idempotency_key: booked.data.reservation.idempotencyKey,
       });
       assert(!cancelled.isError, cancelled.text);
       assertEquals(cancelled.data.feeCents, Math.round(price / 2));

@@ -11,8 +11,8 @@ for (const database of ["postgres", "pglite"] as const) {
     const sub = `booking-memory-${crypto.randomUUID()}`;
     await using chat = await openChat(server, sub);
     const { session } = await chat.begin();
-    const booked = await chat.call("domain_do_action", {
-      ...exampleOf(bookingPack, "domain_do_action"),
+    const booked = await chat.call("domain_book", {
+      ...exampleOf(bookingPack, "domain_book"),
       session,
     });
     assert(!booked.isError, booked.text);
@@ -24,7 +24,7 @@ for (const database of ["postgres", "pglite"] as const) {
     assertEquals(reservations[0].resourceId, "garden-room");
     assertEquals(reservations[0].status, "active");
     const [latest] = (await chat.call("user_get_history", { session })).data.entries;
-    assertEquals(latest.tool, "domain_do_action");
+    assertEquals(latest.tool, "domain_book");
 
     const first = await chat.call("user_forget", { session });
     assertEquals(first.data.willDelete.domain, ["reservations"]);
@@ -43,22 +43,18 @@ Deno.test("booking: one member may hold at most 20 upcoming reservations, even w
   await using server = await startTestServer({ DOMAIN: "booking", MCP_MAX_OPEN_PER_PERSON: "64" });
   await using chat = await openChat(server, `booking-limit-${crypto.randomUUID()}`);
   const { session } = await chat.begin();
-  const base = (exampleOf(bookingPack, "domain_do_action") as { action: { start: string } }).action;
-  const day = base.start.slice(0, 10);
+  const day = (exampleOf(bookingPack, "domain_book") as { start: string }).start.slice(0, 10);
   // 24 one-hour bookings of four spaces open from 08:00, all asked for at once.
   const asks = Array.from({ length: 24 }, (_, i) => {
     const resource = ["garden-room", "lantern-room", "practice-room", "court-a"][i % 4];
     const hour = String(8 + Math.floor(i / 4)).padStart(2, "0");
-    return chat.call("domain_do_action", {
+    return chat.call("domain_book", {
       session,
-      action: {
-        type: "book",
-        resource_id: resource,
-        start: `${day}T${hour}:00`,
-        end: `${day}T${hour}:30`,
-        party_size: 2,
-        idempotency_key: `limit-key-${i}`,
-      },
+      resource_id: resource,
+      start: `${day}T${hour}:00`,
+      end: `${day}T${hour}:30`,
+      party_size: 2,
+      idempotency_key: `limit-key-${i}`,
     });
   });
   const results = await Promise.all(asks);

@@ -23,6 +23,9 @@ export const dateArg = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 /** A time of day on the venue's clock. */
 export const clockArg = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/);
 
+/** The key a booking is made with, which its retries reuse. */
+export const bookingKey = z.string().regex(/^[A-Za-z0-9._:-]{8,64}$/);
+
 /** A moment: on the venue's clock, or with an explicit offset. */
 export const timeArg = z.string().max(40).describe(
   "YYYY-MM-DDTHH:MM on the venue's clock (its time zone comes with every result), or with an explicit offset",
@@ -42,6 +45,9 @@ export const kindArg = z.string().regex(/^[a-z_]{1,40}$/);
  * reservation.
  */
 export const EXAMPLE_DAY: string = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+
+/** The idempotency key of `domain_book`'s example, by which `domain_cancel`'s example cancels it. */
+export const EXAMPLE_BOOKING_KEY = "example-garden-room-booking";
 
 /** The refusal for an id that names no resource and none of the person's reservations. */
 export function notFound(id: string): string {

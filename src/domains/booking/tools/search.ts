@@ -35,7 +35,7 @@ export const searchTool = defineTool<BookingStore>()({
     `reservations, up to ${BOOKING_HORIZON_DAYS} days ahead. Narrow by kind of space (e.g. ` +
     "meeting_room), party size, earliest start and latest end (HH:MM on the venue's clock), " +
     "length, or words about the space (e.g. piano, stage, garden). Each result is a bookable " +
-    "time with its resource id, start, end and price; book one with domain_do_action. " +
+    "time with its resource id, start, end and price; book one with domain_book. " +
     PRICING_SUMMARY,
   access: "read",
   inputSchema: z.object({
@@ -141,7 +141,7 @@ export const searchTool = defineTool<BookingStore>()({
         ...(more > 0
           ? [`${more} more free times are not shown: narrow the search to see them.`]
           : []),
-        'Confirm the time and price with the person, then book with domain_do_action (action type "book").',
+        "Confirm the time and price with the person, then book with domain_book.",
       ],
     );
   },
