@@ -284,7 +284,7 @@ Deno.test("guidance left as the generator's placeholder", async (t) => {
   });
 });
 
-Deno.test("a tool that reads another person's row through an argument cannot: the database answers as for a missing row", async () => {
+Deno.test("a tool that reads another person's row through an argument is caught", async () => {
   const NOTES = {
     version: 1,
     name: "notes",
@@ -341,13 +341,8 @@ Deno.test("a tool that reads another person's row through an argument cannot: th
   await using bo = await openChat(server, "note-intruder");
   const owner = { chat: ann, session: (await ann.begin()).session };
   const intruder = { chat: bo, session: (await bo.begin()).session };
-  const kept = await ann.call("domain_add_note", { body: "my secret", session: owner.session });
-  // Row-level security (store/isolation.ts): the planted mistake reaches nothing of another's.
-  await assertNoReachThroughArguments(pack, owner, intruder);
-  const id = kept.data.note.id;
-  const stolen = await bo.call("domain_read_note", { id, session: intruder.session });
-  assert(stolen.isError, `another person's note was read: ${stolen.text}`);
-  assertStringIncludes(stolen.text, `there is no note "${id}"`);
-  const own = await ann.call("domain_read_note", { id, session: owner.session });
-  assertEquals(own.data.note.body, "my secret");
+  await ann.call("domain_add_note", { body: "my secret", session: owner.session });
+  const error = await assertRejects(() => assertNoReachThroughArguments(pack, owner, intruder));
+  assertStringIncludes((error as Error).message, "domain_read_note with id");
+  assertStringIncludes((error as Error).message, "another person's");
 });
