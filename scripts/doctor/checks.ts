@@ -8,7 +8,11 @@
  * @module
  */
 import { reachOf } from "../../src/reach/hosts.ts";
-import { portabilityProblems } from "../../src/tools/portable_schema.ts";
+import {
+  MAX_SCHEMA_DEPTH,
+  schemaProblems,
+  schemaProblemWords,
+} from "../../src/tools/portable_schema.ts";
 import {
   type Answer,
   answered,
@@ -401,13 +405,20 @@ async function checkRegistration(probe: Probe, endpoint: string): Promise<void> 
   );
 }
 
-/** A tool's schema problems; a schema too deep to walk is one problem, not a crash. */
-function schemaProblems(tool: Record<string, unknown>): string[] {
-  try {
-    return [...portabilityProblems(tool.inputSchema), ...portabilityProblems(tool.outputSchema)];
-  } catch (error) {
-    return [`: schemas the doctor could not walk (${(error as Error).message})`];
-  }
+/**
+ * A tool's schema problems, apart: the unions of objects among its arguments, and the rest of both
+ * its schemas. The walk is bounded, so a schema nested without end is one problem, not a crash.
+ */
+function problemsOf(tool: Record<string, unknown>): { unions: Text[]; unportable: Text[] } {
+  const name = String(tool.name);
+  const input = schemaProblems(tool.inputSchema, { arguments: true });
+  // Where (the server's words, quoted and cut short if long), then what (the doctor's).
+  const unportable = [...input, ...schemaProblems(tool.outputSchema)]
+    .filter((p) => p.kind !== "object_union")
+    .map((p) => text`${`${name}${p.at}`}: ${ours(schemaProblemWords(p))}`);
+  const unions = input.filter((p) => p.kind === "object_union")
+    .map((p) => text`${`${name}: ${p.argument}`}`);
+  return { unions, unportable };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -547,9 +558,8 @@ function checkTools(probe: Probe, listed: unknown): void {
       "state all three (and idempotentHint) on every tool",
     );
   }
-  const unportable = tools.flatMap((t) =>
-    schemaProblems(t).map((p) => text`${`${String(t.name)}${p}`}`)
-  );
+  const problems = tools.map(problemsOf);
+  const unportable = problems.flatMap((t) => t.unportable);
   if (unportable.length > 0) {
     found(
       probe,
@@ -561,10 +571,32 @@ function checkTools(probe: Probe, listed: unknown): void {
       } some clients read badly (${joined(unportable.slice(0, 3), "; ")}${
         ours(unportable.length > 3 ? "; …" : "")
       })`,
-      "write nullable fields as anyOf [T, null] or optional, and give every schema a keyword",
+      text`write nullable fields as anyOf [T, null] or optional, give every schema a keyword, and nest at most ${MAX_SCHEMA_DEPTH} levels`,
     );
   }
-  const toolChecks = ["tools/list", "tool names", "behaviour hints", "schema portability"];
+  const unions = problems.flatMap((t) => t.unions);
+  if (unions.length > 0) {
+    // LangChain is not one of the hosts the report has a line for: a note, naming it.
+    found(
+      probe,
+      "warn",
+      "argument unions",
+      [],
+      text`${unions.length} tool argument${
+        ours(unions.length === 1 ? " is a union" : "s are unions")
+      } of objects (${joined(unions.slice(0, 3), "; ")}${
+        ours(unions.length > 3 ? "; …" : "")
+      }), which LangChain's MCP adapter merges into one object where the last variant wins: a call in any other variant is refused there`,
+      "split each into one tool per variant, or one flat object",
+    );
+  }
+  const toolChecks = [
+    "tools/list",
+    "tool names",
+    "behaviour hints",
+    "schema portability",
+    "argument unions",
+  ];
   if (!probe.findings.some((f) => toolChecks.includes(f.check))) {
     passed(
       probe,

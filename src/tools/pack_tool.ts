@@ -13,6 +13,7 @@ import type { Pack, ToolDeclaration } from "../pack/mod.ts";
 import { hintsOf, sessionArg, withReminder } from "../pack/kit_side.ts";
 import { StartupError } from "../errors.ts";
 import type { KitToolDefinition } from "./kit_tool.ts";
+import { describeSchemaProblem, portableSchema, schemaProblems } from "./portable_schema.ts";
 
 /** A pack's tools break the contract; start-up stops with this. */
 export class PackContractError extends StartupError<"pack_contract"> {
@@ -35,7 +36,8 @@ const REPLY_FIELDS = Object.keys(withReminder({}).shape);
  * @throws {PackContractError} when the tool is misnamed, lacks an access declaration or an example
  *   call, declares what the kit adds (`session`, `guidance`, `reminder`, the hints), asks for what
  *   only the kit's tools may (no session, running beside the session check), or has an input
- *   schema with a nested object that would let unknown keys through.
+ *   schema with a nested object that would let unknown keys through, or one some clients cannot
+ *   call (a union of objects as an argument).
  */
 export function packToolOf(packId: string, tool: ToolDeclaration): KitToolDefinition {
   const broken = (problem: string) =>
@@ -88,7 +90,8 @@ export function packToolOf(packId: string, tool: ToolDeclaration): KitToolDefini
     throw broken("has no example call (example: its arguments, without session)");
   }
   const inputSchema = rebuilt(input, z.object({ session: sessionArg, ...input.shape }).strict());
-  const loose = looseObjects(z.toJSONSchema(inputSchema, { io: "input", unrepresentable: "any" }));
+  const inputJson = z.toJSONSchema(inputSchema, { io: "input", unrepresentable: "any" });
+  const loose = looseObjects(inputJson);
   if (loose.length > 0) {
     throw broken(
       `has an inputSchema that lets keys it does not name through at ${
@@ -97,6 +100,8 @@ export function packToolOf(packId: string, tool: ToolDeclaration): KitToolDefini
         ".strict()",
     );
   }
+  const unportable = unportableArguments(inputJson);
+  if (unportable) throw broken(unportable);
   return {
     name: tool.name,
     title: tool.title,
@@ -110,6 +115,27 @@ export function packToolOf(packId: string, tool: ToolDeclaration): KitToolDefini
     run: (args, { pack, identity, clientId, reply }) =>
       pack.call(tool.name, args, { identity, clientId, reply }),
   };
+}
+
+/**
+ * What is wrong with a tool's arguments as hosts are shown them (`inputJson` in the portable
+ * spelling the kit lists), or `null`. A union of objects is refused because a widely used client
+ * cannot call it (see `portable_schema.ts`); what else the check finds is refused with it.
+ */
+function unportableArguments(inputJson: Record<string, unknown>): string | null {
+  const problems = schemaProblems(portableSchema(inputJson), { arguments: true });
+  if (problems.length === 0) return null;
+  const unions = problems.filter((p) => p.kind === "object_union").map((p) => p.argument);
+  if (unions.length > 0) {
+    return `takes a union of objects as its argument${unions.length > 1 ? "s" : ""} ${
+      unions.join(", ")
+    }: some clients cannot call it (LangChain's MCP adapter merges the variants into one ` +
+      "object, the last one winning, so a call in any other variant is refused there); split " +
+      "it into one tool per variant, or one flat object";
+  }
+  return `has an inputSchema some clients read badly (${
+    problems.slice(0, 3).map(describeSchemaProblem).join("; ")
+  }); make it flatter`;
 }
 
 /** The shape of `begin_session`'s `domain` field that `pack` adds, if any, as a zod object. */

@@ -154,6 +154,63 @@ Deno.test("the doctor shows a server's words quoted, never its control character
   });
 });
 
+/** A stand-in whose `tools/list` answers one tool with `inputSchema`, written as it is. */
+function listingOne(inputSchema: string) {
+  return standIn({
+    flaws: ["no sign-in"],
+    hostile: (_req, _path, message) =>
+      message?.method === "tools/list"
+        ? new Response(
+          `{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":{"tools":[{"name":` +
+            `"probe","inputSchema":${inputSchema},"annotations":{"readOnlyHint":false,` +
+            `"destructiveHint":false,"openWorldHint":false}}]}}`,
+          { headers: { "content-type": "application/json" } },
+        )
+        : undefined,
+  });
+}
+
+Deno.test("the doctor flags an argument that is a union of objects, naming LangChain", async () => {
+  const variant = (type: string, field: string) => ({
+    type: "object",
+    properties: { type: { type: "string", const: type }, [field]: { type: "string" } },
+    required: ["type", field],
+    additionalProperties: false,
+  });
+  await using server = listingOne(JSON.stringify({
+    type: "object",
+    properties: { action: { oneOf: [variant("book", "at"), variant("cancel", "id")] } },
+  }));
+  const probe = await diagnose(server.url, { asPublic: true });
+  const text = report(probe);
+  const finding = probe.findings.find((f) => f.check === "argument unions");
+  assert(finding, text);
+  assertEquals(finding.hosts, [], "LangChain has no host line: a note");
+  assertMatch(
+    text,
+    /note · argument unions: 1 tool argument is a union of objects \("probe: action"\)/,
+  );
+  assertStringIncludes(text, "LangChain's MCP adapter merges");
+  assertStringIncludes(text, "fix: split each into one tool per variant, or one flat object");
+  assert(!text.includes("tools: names, hints and schemas"), text);
+});
+
+Deno.test("the doctor reports a schema nested 20,000 deep as too deep, at once", async () => {
+  // ≈ 420 KB, under the doctor's read cap: an unbounded walk overflows its stack long before.
+  const depth = 20_000;
+  await using server = listingOne(
+    `${'{"properties":{"n":'.repeat(depth)}{"type":"string"}${"}}".repeat(depth)}`,
+  );
+  const started = performance.now();
+  const probe = await diagnose(server.url, { asPublic: true });
+  const text = report(probe);
+  assert(performance.now() - started < 5_000, text);
+  const finding = probe.findings.find((f) => f.check === "schema portability");
+  assert(finding, text);
+  assertMatch(text, /"probe\.properties\.n\.properties\.n[^"]*": nested more than 64 levels deep/);
+  assertStringIncludes(text, "nest at most 64 levels");
+});
+
 Deno.test("the doctor reads a hostile sign-in page in time linear in its size", async () => {
   // `<form ` 64,000 times (384 KB, under the doctor's 1 MiB read cap): a backtracking parser
   // spends minutes of CPU here.
