@@ -167,6 +167,27 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
       assertEquals(freeAgain.data.results[0].start, slot.start);
     });
 
+    await t.step("every search answer advises under guidance, empty ones too", async () => {
+      const date = day(3);
+      const full = await ann.call("domain_search", { date, kind: "meeting_room" });
+      assert(full.data.results.length > 0, full.text);
+      assertStringIncludes(full.data.guidance.join("\n"), "then book with domain_book");
+      const empties: [Record<string, unknown>, string][] = [
+        [{ date, resource_id: "no-such-room" }, "Search without resource_id"],
+        [{ date, kind: "meeting_room", party_size: 9_000 }, "Loosen one of them"],
+        [{ date, resource_id: "garden-room", earliest: "23:00" }, "Try another day"],
+      ];
+      for (const [args, advice] of empties) {
+        const empty = await ann.call("domain_search", args);
+        assert(!empty.isError, empty.text);
+        assertEquals(empty.data.results, []);
+        assertEquals(Object.hasOwn(empty.data, "hint"), false, "advice under a second key");
+        assertEquals(empty.data.guidance.length, 1, JSON.stringify(empty.data));
+        assertStringIncludes(empty.data.guidance[0], advice);
+        assertStringIncludes(empty.text, empty.data.guidance[0]);
+      }
+    });
+
     await t.step("another person cannot see, get or cancel it", async () => {
       const date = day(3);
       const booked = await book(ann, {

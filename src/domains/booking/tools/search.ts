@@ -65,7 +65,6 @@ export const searchTool = defineTool<BookingStore>()({
     durationMinutes: z.number().int(),
     results: z.array(SlotSchema),
     more: z.number().int().describe("Further free times not shown (narrow the search)"),
-    hint: z.string().optional(),
   }),
   example: { kind: "meeting_room", party_size: 4, date: EXAMPLE_DAY },
   run: async (args, { store, reply }) => {
@@ -109,11 +108,18 @@ export const searchTool = defineTool<BookingStore>()({
       durationMinutes: minutes,
     };
     if (resources.length === 0) {
-      const hint = args.resource_id !== undefined && args.kind === undefined &&
+      // What was found goes in the text; what to do next, as in every answer, in the guidance.
+      const [found, advice] = args.resource_id !== undefined && args.kind === undefined &&
           args.party_size === undefined && words.length === 0
-        ? `There is no resource "${args.resource_id}". Search without resource_id to see them all.`
-        : "No space matches those conditions (kind, party size, words). Loosen one of them.";
-      return reply.success({ ...base, results: [], more: 0, hint }, hint);
+        ? [
+          `There is no resource "${args.resource_id}".`,
+          "Search without resource_id to see them all.",
+        ]
+        : [
+          "No space matches those conditions (kind, party size, words).",
+          "Loosen one of them and search again.",
+        ];
+      return reply.success({ ...base, results: [], more: 0 }, found, [advice]);
     }
     const slots = await findSlots(store, resources, {
       from,
@@ -128,9 +134,11 @@ export const searchTool = defineTool<BookingStore>()({
     const more = slots.length - results.length;
     const range = from === to ? dayLabel(from) : `${dayLabel(from)} to ${dayLabel(to)}`;
     if (results.length === 0) {
-      const hint = `Nothing free for ${minutes} minutes on ${range} with those conditions. ` +
-        "Try another day (date, days), a shorter duration_minutes, or wider times.";
-      return reply.success({ ...base, results, more, hint }, hint);
+      return reply.success(
+        { ...base, results, more },
+        `Nothing free for ${minutes} minutes on ${range} with those conditions.`,
+        ["Try another day (date, days), a shorter duration_minutes, or wider times."],
+      );
     }
     return reply.success(
       { ...base, results, more },
