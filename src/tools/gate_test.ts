@@ -2,7 +2,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { Refusal } from "../pack/mod.ts";
 import { createReply } from "../pack/kit_side.ts";
 import { StoreError, storeFailure } from "../store/types.ts";
-import { type CallSite, failureResult, type GateContext } from "./gate.ts";
+import { type CallSite, failureResult, type GateContext, OutputMismatch } from "./gate.ts";
 
 const brand = {
   productName: "Probe Desk",
@@ -66,4 +66,17 @@ Deno.test("a pack's own error fails the call; the kit's fails closed", () => {
     text(failureResult(new Refusal("fix this."), gate(false), site)),
     "Request refused, nothing was changed: fix this.",
   );
+});
+
+Deno.test("an answer outside its output schema is named in one plain sentence", () => {
+  const mismatch = new OutputMismatch("completed.0.at: expected string, received Date");
+  for (const writes of [false, true]) {
+    const said = text(failureResult(mismatch, gate(true), { ...site, writes }));
+    assertStringIncludes(
+      said,
+      "domain_probe's answer does not match its output schema: completed.0.at: expected string, " +
+        "received Date. Fix the tool's answer or its outputSchema.",
+    );
+    assert(!said.includes("'s the answer"), said);
+  }
 });
