@@ -147,9 +147,29 @@ export function failureResult(error: unknown, gate: GateContext, site: CallSite)
   );
   return reply.callFailed(
     gate.development
-      ? `${site.tool} threw ${name}: ${message}. (Shown in development only; the stack is in the server log.)`
+      ? `${site.tool} threw ${name}: ${message}. ${
+        readsLikeRefusal(error) ? REFUSAL_HINT : ""
+      }(Shown in development only; the stack is in the server log.)`
       : "an error in the connector.",
   );
+}
+
+/** Said in development when a pack's plain `Error` reads like a refusal of the request. */
+const REFUSAL_HINT = "If it is the request that is wrong, refuse it instead: `return " +
+  'reply.refused("…")` in the tool, or `throw new Refusal("…")` from the store (src/pack/mod.ts); ' +
+  "the caller is then told what to fix, and a write is rolled back. ";
+
+/** Words a message that refuses the caller's request uses (a bug's message rarely does). */
+const REFUSAL_WORDS =
+  /\b(not found|no such|not allowed|not permitted|invalid|must|cannot|can't|already|unknown|too (many|few|long|short|large|small|early|late)|(is|are) required|out of range|at (most|least))\b/i;
+
+/**
+ * Whether `error` is a plain `Error` (not a `TypeError` or a library's own class: those are bugs or
+ * outages) whose message reads like a refusal ("booking not found", "party size must be 1–8").
+ */
+function readsLikeRefusal(error: unknown): boolean {
+  return error instanceof Error && Object.getPrototypeOf(error) === Error.prototype &&
+    REFUSAL_WORDS.test(error.message);
 }
 
 /** A data exception in words that quote nothing. */

@@ -80,3 +80,23 @@ Deno.test("an answer outside its output schema is named in one plain sentence", 
     assert(!said.includes("'s the answer"), said);
   }
 });
+
+Deno.test("a plain Error that reads like a refusal: Refusal is suggested (development)", () => {
+  const said = (error: Error) => text(failureResult(error, gate(true), site));
+  for (const message of ["lesson l9 not found", "level must be 1-5", "already enrolled"]) {
+    const dev = said(new Error(message));
+    assertStringIncludes(dev, `domain_probe threw Error: ${message}.`);
+    assertStringIncludes(dev, "throw new Refusal(");
+    assert(!text(failureResult(new Error(message), gate(false), site)).includes("Refusal"));
+  }
+  // A bug's message, or a class of its own, gets no such advice.
+  for (
+    const error of [
+      new Error("lesson.steps is undefined"),
+      new TypeError("Cannot read properties of undefined (reading 'title')"),
+      new RangeError("Invalid time value"),
+    ]
+  ) {
+    assert(!said(error).includes("Refusal"), said(error));
+  }
+});
