@@ -94,10 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const lifecycle = servingLifecycle((request, info) =>
     malformedRequestResponse(request) ?? handle(request, info)
   );
-  const server = Deno.serve(
-    { port: config.port, hostname: config.bindHost, onListen: () => {} },
-    lifecycle.handler,
-  );
+  const server = serveOn(config, lifecycle.handler);
   let kv: KvHandle | undefined;
   let database: Database | undefined;
   try {
@@ -243,6 +240,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 /** The database could not be prepared at start-up in production. */
 export class DatabaseNotReadyError extends StartupError<"database_not_ready"> {}
+
+/** Another process already listens on the configured port. */
+export class PortInUseError extends StartupError<"port_in_use"> {}
+
+/** Listens on the configured address; a port another process holds stops the start, saying so. */
+function serveOn(config: Config, handler: Deno.ServeHandler): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    return Deno.serve(
+      { port: config.port, hostname: config.bindHost, onListen: () => {} },
+      handler,
+    );
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    throw new PortInUseError(
+      "port_in_use",
+      `Port ${config.port} on ${config.bindHost} is already in use: another process holds it ` +
+        `(often this connector, still running in another terminal; lsof -i :${config.port} names ` +
+        `it).\nStop that process, or start on another port: PORT=${
+          config.port + 1
+        } deno task dev ` +
+        "(PORT=0 picks a free one).",
+    );
+  }
+}
 
 /**
  * Waits for the database to open and its schema to be prepared, saying so when that takes a while

@@ -65,3 +65,18 @@ Deno.test("start-up failures say why and exit 1", async (t) => {
     });
   }
 });
+
+Deno.test("a port another process holds stops the start, naming the port and what to do", async () => {
+  const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = holder.addr.port;
+  try {
+    const { code, text } = await start({ PORT: String(port) });
+    assertEquals(code, 1, text);
+    assertStringIncludes(text, "Cannot start (port_in_use)");
+    assertStringIncludes(text, `Port ${port} on 127.0.0.1 is already in use`);
+    assertStringIncludes(text, `PORT=${port + 1} deno task dev`);
+    assertEquals(text.includes("AddrInUse"), false, text);
+  } finally {
+    holder.close();
+  }
+});
