@@ -138,14 +138,13 @@ const ItemSchema = z.object({
 /** One catalog entry. */
 export type Item = z.infer<typeof ItemSchema>;
 
+const ITEMS_FILE = new URL("../../../seed/${id}/items.json", import.meta.url);
+
 /** The catalog: \`seed/${id}/items.json\`, checked when the server starts. */
 export const ITEMS_CONTENT: FixedContent<readonly Item[]> = {
-  load: async () =>
-    z.array(ItemSchema).parse(
-      JSON.parse(
-        await Deno.readTextFile(new URL("../../../seed/${id}/items.json", import.meta.url)),
-      ),
-    ),
+  // Named, with what is wrong in it, when it cannot be loaded (missing, not JSON, off the schema).
+  file: ITEMS_FILE,
+  load: async () => z.array(ItemSchema).parse(JSON.parse(await Deno.readTextFile(ITEMS_FILE))),
   // Runs when the file changed since the database last took a copy: the table takes the file's
   // entries; one no longer in the file goes unless someone's list still holds it.
   seed: async (tx, items) => {

@@ -11,6 +11,7 @@ import { StartupError } from "./errors.ts";
 import { pathExists } from "./path_exists.ts";
 import type { Pack, PackBrand } from "./pack/mod.ts";
 import { loadPack } from "./pack/kit_side.ts";
+import { describeContentFailure, FixedContentError } from "./pack/fixed_content.ts";
 import {
   type Guidance,
   loadGuidance,
@@ -102,7 +103,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Deno Deploy has no local files; everywhere else the data directory is private from the start.
     if (!config.onDeploy) await preparePrivateDataDir(config.dataDir, config.kvPath);
     // Read before anything opens: a bad content file stops the start, naming the problem.
-    const loaded = await loadPack(pack);
+    const loaded = await loadPack(pack).catch((error) => {
+      throw error instanceof FixedContentError
+        ? new ContentNotLoadedError("invalid_content", describeContentFailure(pack.id, error))
+        : error;
+    });
     // The embedded database's first creation takes seconds (a minute on a slow disk): said once.
     const store = config.database;
     const creating = store.kind === "pglite" && !(await pathExists(store.dir));
@@ -240,6 +245,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 /** The database could not be prepared at start-up in production. */
 export class DatabaseNotReadyError extends StartupError<"database_not_ready"> {}
+
+/** The pack's fixed content could not be loaded: its file is missing, not JSON or off its schema. */
+export class ContentNotLoadedError extends StartupError<"invalid_content"> {}
 
 /** Another process already listens on the configured port. */
 export class PortInUseError extends StartupError<"port_in_use"> {}
