@@ -165,7 +165,7 @@ const REFUSAL_WORDS =
 
 /**
  * Whether `error` is a plain `Error` (not a `TypeError` or a library's own class: those are bugs or
- * outages) whose message reads like a refusal ("booking not found", "party size must be 1–8").
+ * outages) whose message reads like a refusal ("item not found", "count must be 1–8").
  */
 function readsLikeRefusal(error: unknown): boolean {
   return error instanceof Error && Object.getPrototypeOf(error) === Error.prototype &&
