@@ -9,17 +9,9 @@
 import { assert, assertEquals } from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "../helpers/postgres.ts";
-import { baseEnv, mintFor, postgresEnv } from "../helpers/process.ts";
+import { baseEnv, freePort, mintFor, postgresEnv } from "../helpers/process.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-/** A port free right now. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 /** Polls `/healthz` as a script would, and resolves at its first 200. */
 async function firstOk(origin: string, ms = 60_000): Promise<void> {

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "../helpers/postgres.ts";
-import { mintFor, postgresEnv, spawnConnector } from "../helpers/process.ts";
+import { freePort, mintFor, postgresEnv, spawnConnector } from "../helpers/process.ts";
 import { INITIALIZE } from "../helpers/server.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -29,14 +29,6 @@ const BEGIN_SESSION = JSON.stringify({
   method: "tools/call",
   params: { name: "begin_session", arguments: {} },
 });
-
-/** A port free right now, so that every round's server has the same origin (and tokens). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 /** What became of one request: the answer it got, or why it got none. */
 type Outcome = { status: number; retryAfter: string | null; body: string } | { dropped: string };

@@ -115,3 +115,11 @@ export async function mintFor(dataDir: string, sub: string): Promise<string> {
   }).output();
   return new TextDecoder().decode(minted.stdout).trim();
 }
+
+/** A port free right now on 127.0.0.1 (for a server that must keep one origin across restarts). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
