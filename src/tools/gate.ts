@@ -164,8 +164,8 @@ const REFUSAL_WORDS =
   /\b(not found|no such|not allowed|not permitted|invalid|must|cannot|can't|already|unknown|too (many|few|long|short|large|small|early|late)|(is|are) required|out of range|at (most|least))\b/i;
 
 /**
- * Whether `error` is a plain `Error` (not a `TypeError` or a library's own class: those are bugs or
- * outages) whose message reads like a refusal ("item not found", "count must be 1–8").
+ * Whether `error` is a plain `Error` (not a `TypeError` or a dependency's own error type: those are bugs
+ * or outages) whose message reads like a refusal ("item not found", "count must be 1–8").
  */
 function readsLikeRefusal(error: unknown): boolean {
   return error instanceof Error && Object.getPrototypeOf(error) === Error.prototype &&
