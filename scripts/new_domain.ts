@@ -326,76 +326,76 @@ You are ${name}'s assistant: friendly, brief and precise.
       2,
     ) + "\n",
     [`src/domains/${id}/tools_test.ts`]: `/**
- * ${name}'s tools through the real MCP client, against a real server on a free port (the kit's
- * test helpers: startTestServer starts one with its own data directory and database, openChat
- * signs a person in and connects a client; chat.call returns { isError, text, data }).
+ * ${name}'s tools through a real MCP client, against a real server on a free port, on both
+ * backends (src/pack/testing.ts: startPackServer serves the pack with its own data directory and
+ * database; server.chat signs a person in and connects a client; chat.call returns
+ * { isError, text, data }; server.personWithData is a person its write examples have run for).
  *
  * @module
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { openChat } from "../../../tests/helpers/mcp_client.ts";
-import { startTestServer } from "../../../tests/helpers/server.ts";
+import { BACKENDS, startPackServer } from "../../pack/testing.ts";
+import { ${c}Pack } from "./pack.ts";
 
-Deno.test("${id} tools: search, open, keep a list", async () => {
-  await using server = await startTestServer({ DOMAIN: "${id}" });
-  await using chat = await openChat(server, "${id}-tester");
-  const { session } = await chat.begin();
+for (const backend of BACKENDS) {
+  Deno.test(\`${id} tools on \${backend}: search, open, keep a list\`, async () => {
+    await using server = await startPackServer(${c}Pack, { backend });
+    await using chat = await server.chat("${id}-tester");
+    const { session } = await chat.begin();
 
-  const found = await chat.call("domain_search", { session, query: "second" });
-  assert(!found.isError, found.text);
-  assertEquals(found.data.results.map((r: { id: string }) => r.id), ["item-2"]);
+    const found = await chat.call("domain_search", { session, query: "second" });
+    assert(!found.isError, found.text);
+    assertEquals(found.data.results.map((r: { id: string }) => r.id), ["item-2"]);
 
-  const item = await chat.call("domain_get_item", { session, id: "item-2" });
-  assertStringIncludes(item.text, "A second entry");
-  const missing = await chat.call("domain_get_item", { session, id: "nope" });
-  assert(missing.isError);
-  assertStringIncludes(missing.text, "Request refused");
+    const item = await chat.call("domain_get_item", { session, id: "item-2" });
+    assertStringIncludes(item.text, "A second entry");
+    const missing = await chat.call("domain_get_item", { session, id: "nope" });
+    assert(missing.isError);
+    assertStringIncludes(missing.text, "Request refused");
 
-  const added = await chat.call("domain_do_action", { session, action: "add", id: "item-2" });
-  assert(!added.isError, added.text);
-  const again = await openChat(server, "${id}-tester");
-  try {
+    const added = await chat.call("domain_do_action", { session, action: "add", id: "item-2" });
+    assert(!added.isError, added.text);
+    await using again = await server.chat("${id}-tester");
     const { result } = await again.begin();
     assertEquals(result.data.domain.list, ["item-2"], "the list comes back in a new chat");
-  } finally {
-    await again[Symbol.asyncDispose]();
-  }
-});
+
+    // Someone whose write examples ran: what they kept, and user_forget leaving nothing of them.
+    const { chat: ann, session: annSession } = await server.personWithData("${id}-ann");
+    await using _ann = ann;
+    assertEquals((await ann.begin()).result.data.domain.list, ["item-1"]);
+    const first = await ann.call("user_forget", { session: annSession });
+    const code = first.data.confirmation.code;
+    assert(!(await ann.call("user_forget", { session: annSession, confirmation: code })).isError);
+    assertEquals(await server.rowsMentioning("${id}-ann"), {});
+  });
+}
 `,
     [`src/domains/${id}/store_test.ts`]: `/**
- * ${name}'s store on PostgreSQL through the Neon driver (the kit's contract test walks its tools).
+ * ${name}'s store on both backends (the kit's contract test walks its tools): a database with the
+ * kit's and the pack's migrations and its catalog, from src/pack/testing.ts.
  *
  * @module
  */
 import { assertEquals } from "@std/assert";
+import { BACKENDS, openTestDatabase } from "../../pack/testing.ts";
 import { ${c}Pack } from "./pack.ts";
 import { create${store}, ITEMS_CONTENT } from "./store.ts";
-import { databaseOver } from "../../store/database.ts";
-import { createTestDatabase } from "../../../tests/helpers/postgres.ts";
 
-Deno.test("${id} store: search, get, a person's list", async () => {
-  await using db = await createTestDatabase();
-  const items = await ITEMS_CONTENT.load();
-  const database = databaseOver(db.connect(), {
-    namespace: ${c}Pack.id,
-    migrations: ${c}Pack.migrations,
-    content: { hash: "test", seed: (tx) => ITEMS_CONTENT.seed(tx, items) },
-  }, 10_000);
-  try {
-    const store = create${store}(database.sql, items);
+for (const backend of BACKENDS) {
+  Deno.test(\`${id} store on \${backend}: search, get, a person's list\`, async () => {
+    await using database = await openTestDatabase(${c}Pack, { backend });
+    const store = create${store}(database.sql, await ITEMS_CONTENT.load());
     assertEquals((await store.search("first")).map((i) => i.id), ["item-1"]);
     assertEquals((await store.get("item-2"))?.title, "A second entry");
     assertEquals(await store.get("nope"), null);
-    await database.users.beginSession({ sub: "ann" });
-    assertEquals(await store.change("ann", "add", "item-3"), true);
-    assertEquals(await store.change("ann", "add", "nope"), false);
-    assertEquals(await store.list("ann"), ["item-3"]);
-    await store.change("ann", "remove", "item-3");
-    assertEquals(await store.list("ann"), []);
-  } finally {
-    await database.close();
-  }
-});
+    const ann = await database.addPerson("ann");
+    assertEquals(await store.change(ann, "add", "item-3"), true);
+    assertEquals(await store.change(ann, "add", "nope"), false);
+    assertEquals(await store.list(ann), ["item-3"]);
+    await store.change(ann, "remove", "item-3");
+    assertEquals(await store.list(ann), []);
+  });
+}
 `,
   };
 }
@@ -465,8 +465,8 @@ Next:
   3. src/domains/${id}/tools.ts and store.ts — your domain_* tools and the queries behind them;
      each tool keeps its one example call (the contract tests run them).
   4. seed/${id}/items.json — your catalog (or replace the seed with your own content).
-  5. src/domains/${id}/*_test.ts — your store and tool tests, beside the code they cover
-     (tools_test.ts shows the test helpers: a real server, a real MCP client).
+  5. src/domains/${id}/*_test.ts — your store and tool tests, beside the code they cover; they
+     import src/pack/testing.ts (a real server, a real MCP client, a test database, both backends).
 Then:  DOMAIN=${id} deno task dev     and     deno task test
 See README "Make it yours" for the invariants the kit keeps for you.`);
   } catch (error) {

@@ -55,3 +55,34 @@ async function tighten(path: string, mode: number): Promise<void> {
   }
   if (info.mode !== null && (info.mode & 0o777 & ~mode) !== 0) await Deno.chmod(path, mode);
 }
+
+/** This process's hold on the embedded database: {@linkcode holdEmbeddedDatabase}. */
+export interface EmbeddedDatabaseHold {
+  /** Lets another process open the database (closing the process does too). */
+  release(): void;
+}
+
+/**
+ * Takes the embedded database in `dir` for this process, or answers `undefined` when another
+ * process (or another server in this one) holds it. PGlite takes no lock of its own: two processes
+ * open on one directory both write to it and can damage it, so the server and `deno task db:shell`
+ * each hold this one (an exclusive lock on `<dir>.lock`, released by the system if the process dies).
+ */
+export async function holdEmbeddedDatabase(dir: string): Promise<EmbeddedDatabaseHold | undefined> {
+  const file = await Deno.open(`${dir}.lock`, {
+    create: true,
+    write: true,
+    mode: PRIVATE_FILE_MODE,
+  });
+  if (!(await file.tryLock(true))) {
+    file.close();
+    return undefined;
+  }
+  let held = true;
+  return {
+    release: () => {
+      if (held) file.close();
+      held = false;
+    },
+  };
+}

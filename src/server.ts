@@ -5,7 +5,11 @@
  */
 import { createAccessVerifier } from "./auth/access_verifier.ts";
 import { createApp } from "./app.ts";
-import { preparePrivateDataDir } from "./data_dir.ts";
+import {
+  type EmbeddedDatabaseHold,
+  holdEmbeddedDatabase,
+  preparePrivateDataDir,
+} from "./data_dir.ts";
 import { type Config, parseConfig, processEnvironment } from "./config.ts";
 import { StartupError } from "./errors.ts";
 import { pathExists } from "./path_exists.ts";
@@ -98,6 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = serveOn(config, lifecycle.handler);
   let kv: KvHandle | undefined;
   let database: Database | undefined;
+  let hold: EmbeddedDatabaseHold | undefined;
   try {
     if (config.port === 0) config = parseConfig({ ...env, PORT: String(server.addr.port) });
     // Deno Deploy has no local files; everywhere else the data directory is private from the start.
@@ -108,8 +113,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ? new ContentNotLoadedError("invalid_content", describeContentFailure(pack.id, error))
         : error;
     });
-    // The embedded database's first creation takes seconds (a minute on a slow disk): said once.
     const store = config.database;
+    // PGlite has no lock of its own: this one keeps a second process (db:shell) off the files.
+    if (store.kind === "pglite" && !config.onDeploy) {
+      hold = await holdEmbeddedDatabase(store.dir);
+      if (!hold) throw embeddedDatabaseInUse(store.dir);
+    }
+    // The embedded database's first creation takes seconds (a minute on a slow disk): said once.
     const creating = store.kind === "pglite" && !(await pathExists(store.dir));
     if (creating) console.log(`Creating the embedded database in ${store.dir} (first start only)…`);
     kv = await openKvHandle(config.kvPath, { timeoutMs: config.database.timeoutMs });
@@ -223,6 +233,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await server.shutdown();
     kv?.close();
     await database?.close();
+    hold?.release();
     throw error;
   }
   const resources = { kv, database, sql: database.raw };
@@ -231,6 +242,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await lifecycle.close(server, options);
     resources.kv.close();
     await resources.database.close();
+    hold?.release();
   };
   const listening = { hostname: server.addr.hostname, port: server.addr.port };
   return {
@@ -248,6 +260,19 @@ export class DatabaseNotReadyError extends StartupError<"database_not_ready"> {}
 
 /** The pack's fixed content could not be loaded: its file is missing, not JSON or off its schema. */
 export class ContentNotLoadedError extends StartupError<"invalid_content"> {}
+
+/** Another process has the embedded database open. */
+export class DatabaseInUseError extends StartupError<"database_in_use"> {}
+
+/** The start-up failure for an embedded database another process holds. */
+function embeddedDatabaseInUse(dir: string): DatabaseInUseError {
+  return new DatabaseInUseError(
+    "database_in_use",
+    `The embedded database in ${dir} is open in another process: deno task db:shell, or another ` +
+      "connector on this DATA_DIR (two at once can damage it).\nClose that one (\\q in db:shell), " +
+      "or give this one its own DATA_DIR, then start again.",
+  );
+}
 
 /** Another process already listens on the configured port. */
 export class PortInUseError extends StartupError<"port_in_use"> {}

@@ -5,7 +5,9 @@
  *
  * Nothing here imports the rest of the kit: the kit implements these types (its SQL backends,
  * its sign-in) and reads packs through them. What only the kit uses of this folder is in
- * `kit_side.ts`, which a pack never imports.
+ * `kit_side.ts`, which a pack never imports. A pack's tests also import `testing.ts` (a test
+ * server, a real MCP client, a test database): the one file of this folder that wires the kit,
+ * for tests only, and not exported here.
  *
  * @example A tool, as a pack writes it
  * ```ts

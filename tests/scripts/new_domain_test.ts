@@ -148,9 +148,21 @@ Deno.test("new-domain: a generated pack passes the contract tests and starts", a
         const tested = await contract("src/domains/demo_desk/");
         assertEquals(tested.code, 0, tested.text);
         assertStringIncludes(tested.text, "pack contract: demo_desk ... ok");
-        assertStringIncludes(tested.text, "3 passed");
+        // The contract, and its store and tool tests on each backend.
+        assertStringIncludes(tested.text, "5 passed");
       },
     );
+
+    await t.step("its tests import nothing of the kit but src/pack/", async () => {
+      const imports = await run(dir, [
+        "test",
+        "--config",
+        "deno.test.json",
+        "--allow-read",
+        "tests/architecture/import_direction_test.ts",
+      ]);
+      assertEquals(imports.code, 0, imports.text);
+    });
 
     await t.step("a read tool that writes and an export of everyone's rows are named", async () => {
       const tools = "src/domains/demo_desk/tools.ts";

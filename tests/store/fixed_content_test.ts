@@ -12,7 +12,7 @@ import { loadFixedContent } from "../../src/pack/fixed_content.ts";
 import { databaseOver } from "../../src/store/database.ts";
 import type { SqlTransaction } from "../../src/store/types.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
-import { FIXTURE_ARTICLES } from "../domains/reading_room/fixture_articles.ts";
+import { FIXTURE_ARTICLES } from "../../src/domains/reading_room/fixture_articles.ts";
 
 Deno.test("loaded content is frozen all the way down and hashed by its JSON", async () => {
   const source = { load: () => Promise.resolve({ list: [{ name: "a" }] }), seed: async () => {} };

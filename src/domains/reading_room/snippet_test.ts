@@ -6,21 +6,14 @@
  * @module
  */
 import { assert, assertEquals } from "@std/assert";
-import { loadSeedArticles, writeArticles } from "./catalog.ts";
-import { READING_ROOM_MIGRATIONS } from "./migrations.ts";
+import type { SqlClient } from "../../pack/mod.ts";
+import { BACKENDS, openTestDatabase } from "../../pack/testing.ts";
+import { loadSeedArticles } from "./catalog.ts";
+import { readingRoomPack } from "./pack.ts";
 import { articleTokens, queryTerms, snippetOf, type Token } from "./snippet.ts";
 import { createReadingRoomStore, searchSyntax } from "./store.ts";
-import { type Database, databaseOver } from "../../store/database.ts";
-import { openPglite } from "../../store/pglite.ts";
-import type { SqlTransaction } from "../../pack/mod.ts";
-import { createTestDatabase } from "../../../tests/helpers/postgres.ts";
 
 const ARTICLES = await loadSeedArticles();
-const SCHEMA = {
-  namespace: "reading_room",
-  migrations: READING_ROOM_MIGRATIONS,
-  content: { hash: "seed", seed: (tx: SqlTransaction) => writeArticles(tx, ARTICLES) },
-};
 
 const QUERIES = [
   "light",
@@ -44,12 +37,12 @@ const QUERIES = [
 const marked = (text: string) =>
   new Set([...text.matchAll(/«([^»]*)»/g)].map((m) => m[1].toLowerCase()));
 
-async function compare(database: Database): Promise<void> {
-  const store = createReadingRoomStore(database.sql, ARTICLES);
+async function compare(sql: SqlClient): Promise<void> {
+  const store = createReadingRoomStore(sql, ARTICLES);
   let hits = 0;
   let hyphenatedMarks = 0;
   for (const query of QUERIES) {
-    const before = await database.sql.query<
+    const before = await sql.query<
       { id: string; rank: number | string; snippet: string; all: string }
     >(
       `SELECT a.id, ts_rank(a.search, q) AS rank,
@@ -88,18 +81,18 @@ async function compare(database: Database): Promise<void> {
   assert(hits > 30, `${hits} hits compared`);
   assert(hyphenatedMarks >= 3, `${hyphenatedMarks} hyphenated queries marked`);
   // The tokens are the text: nothing dropped or doubled (hyphenated words, URLs).
-  const rows = await database.sql.query<{ id: string; text: string }>(
+  const rows = await sql.query<{ id: string; text: string }>(
     "SELECT id, summary || ' ' || body AS text FROM reading_room_articles ORDER BY id",
   );
-  const kept = await tokensOf(database, rows.map((r) => r.id));
+  const kept = await tokensOf(sql, rows.map((r) => r.id));
   for (const row of rows) {
     assertEquals(kept.get(row.id)!.map((t) => t.text).join(""), row.text, row.id);
   }
 }
 
 /** The tokens as the store keeps them. */
-function tokensOf(database: Database, ids: string[]): Promise<Map<string, readonly Token[]>> {
-  return articleTokens(database.sql)(ids);
+function tokensOf(sql: SqlClient, ids: string[]): Promise<Map<string, readonly Token[]>> {
+  return articleTokens(sql)(ids);
 }
 
 Deno.test("snippets: a tsquery's operands, negated ones too; phrases only where they stand", () => {
@@ -124,21 +117,10 @@ Deno.test("snippets: a tsquery's operands, negated ones too; phrases only where 
   assertEquals(snippetOf(tokens, queryTerms("'night' <-> 'fall'")), "Lights out, «night» «falls»");
 });
 
-Deno.test("snippets match ts_headline's marks: PostgreSQL through the Neon driver", async () => {
-  await using db = await createTestDatabase();
-  const database = databaseOver(db.connect(), SCHEMA, 10_000);
-  try {
-    await compare(database);
-  } finally {
-    await database.close();
-  }
-});
-
-Deno.test("snippets match ts_headline's marks: embedded PGlite", async () => {
-  const database = databaseOver(await openPglite(), SCHEMA, 10_000);
-  try {
-    await compare(database);
-  } finally {
-    await database.close();
-  }
-});
+for (const backend of BACKENDS) {
+  Deno.test(`snippets match ts_headline's marks: ${backend}`, async () => {
+    // The pack's own content: the seed library.
+    await using database = await openTestDatabase(readingRoomPack, { backend });
+    await compare(database.sql);
+  });
+}

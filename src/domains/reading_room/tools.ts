@@ -61,7 +61,6 @@ export const readingRoomTools = [
       subjects: z.array(z.object({ tag: z.string(), count: z.number() })).optional().describe(
         "What the library covers, given when the search found nothing",
       ),
-      hint: z.string().optional(),
     }),
     example: { query: "light" },
     run: async ({ query, limit }, { store, reply }) => {
@@ -79,13 +78,21 @@ export const readingRoomTools = [
       }
       const overview = await store.catalogOverview();
       const subjects = overview.tags.slice(0, 12);
-      const hint = words === ""
-        ? "No query given. Ask the person what they would like to read about, or search one of these subjects."
-        : `Nothing in the library matches "${words}". Try fewer or simpler words, or one of these subjects.`;
+      // What was found goes in the text; what to do next, as in every answer, in the guidance.
+      const [found, advice] = words === ""
+        ? [
+          "No query given.",
+          "Ask the person what they would like to read about, or search one of these subjects.",
+        ]
+        : [
+          `Nothing in the library matches "${words}".`,
+          "Try fewer or simpler words, or one of these subjects.",
+        ];
       const list = subjects.map((s) => `${s.tag} (${s.count})`).join(", ");
       return reply.success(
-        { query: words, results: [], subjects, hint },
-        `${hint}\nThe library has ${overview.articleCount} articles on: ${list}.`,
+        { query: words, results: [], subjects },
+        `${found}\nThe library has ${overview.articleCount} articles on: ${list}.`,
+        [advice],
       );
     },
   }),

@@ -5,10 +5,10 @@
  * @module
  */
 import { assertEquals, assertNotEquals } from "@std/assert";
-import { bookingPack } from "../../../src/domains/booking/pack.ts";
-import { readingRoomPack } from "../../../src/domains/reading_room/pack.ts";
-import { developmentPerson, developmentSubjectLabel } from "../../../src/signin/authorize.ts";
-import { hashSecret } from "../../../src/signin/kv_records.ts";
+import { bookingPack } from "../../src/domains/booking/pack.ts";
+import { readingRoomPack } from "../../src/domains/reading_room/pack.ts";
+import { developmentPerson, developmentSubjectLabel } from "../../src/signin/authorize.ts";
+import { hashSecret } from "../../src/signin/kv_records.ts";
 
 Deno.test("development subjects: the Reading Room's as first shipped, each pack its own", async () => {
   assertEquals(developmentSubjectLabel(readingRoomPack.brand), "reading-room-dev:");

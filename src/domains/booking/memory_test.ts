@@ -1,15 +1,18 @@
+/**
+ * What the booking desk keeps about a person: their reservations in `user_export`, all gone after
+ * `user_forget`, on both backends; and the database holding the limit of upcoming reservations.
+ *
+ * @module
+ */
 import { assert, assertEquals } from "@std/assert";
-import { bookingPack } from "../../../src/domains/booking/pack.ts";
-import { exampleOf } from "../../helpers/examples.ts";
-import { rowsMentioning } from "../../helpers/inspect.ts";
-import { openChat } from "../../helpers/mcp_client.ts";
-import { startTestServer } from "../../helpers/server.ts";
+import { BACKENDS, exampleOf, startPackServer } from "../../pack/testing.ts";
+import { bookingPack } from "./pack.ts";
 
-for (const database of ["postgres", "pglite"] as const) {
-  Deno.test(`booking on ${database}: user_export holds the reservations; user_forget removes them`, async () => {
-    await using server = await startTestServer({ DOMAIN: "booking" }, { database });
+for (const backend of BACKENDS) {
+  Deno.test(`booking on ${backend}: user_export holds the reservations; user_forget removes them`, async () => {
+    await using server = await startPackServer(bookingPack, { backend });
     const sub = `booking-memory-${crypto.randomUUID()}`;
-    await using chat = await openChat(server, sub);
+    await using chat = await server.chat(sub);
     const { session } = await chat.begin();
     const booked = await chat.call("domain_book", {
       ...exampleOf(bookingPack, "domain_book"),
@@ -33,15 +36,17 @@ for (const database of ["postgres", "pglite"] as const) {
       confirmation: first.data.confirmation.code,
     });
     assert(!done.isError, done.text);
-    assertEquals(await rowsMentioning(server.resources.sql, sub), {});
+    assertEquals(await server.rowsMentioning(sub), {});
   });
 }
 
 Deno.test("booking: one member may hold at most 20 upcoming reservations, even when asking in parallel", async () => {
   // 24 at once for one member: more than a person may have open by default (8), so raised here;
   // this is about the database holding the limit.
-  await using server = await startTestServer({ DOMAIN: "booking", MCP_MAX_OPEN_PER_PERSON: "64" });
-  await using chat = await openChat(server, `booking-limit-${crypto.randomUUID()}`);
+  await using server = await startPackServer(bookingPack, {
+    env: { MCP_MAX_OPEN_PER_PERSON: "64" },
+  });
+  await using chat = await server.chat(`booking-limit-${crypto.randomUUID()}`);
   const { session } = await chat.begin();
   const day = (exampleOf(bookingPack, "domain_book") as { start: string }).start.slice(0, 10);
   // 24 one-hour bookings of four spaces open from 08:00, all asked for at once.

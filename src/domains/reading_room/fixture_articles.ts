@@ -1,4 +1,10 @@
-import type { Article } from "../../../src/domains/reading_room/catalog.ts";
+/**
+ * A small catalog whose ranking is predictable, for the Reading Room's store tests (and the kit's
+ * fixed-content test).
+ *
+ * @module
+ */
+import type { Article } from "./catalog.ts";
 
 /** A small catalog whose ranking is predictable. */
 export const FIXTURE_ARTICLES: Article[] = [

@@ -6,15 +6,16 @@
  * @module
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { REMINDER } from "../../helpers/voice.ts";
-import { openChat } from "../../helpers/mcp_client.ts";
-import { startTestServer } from "../../helpers/server.ts";
+import { kitSentences, startPackServer } from "../../pack/testing.ts";
+import { readingRoomPack } from "./pack.ts";
+
+const REMINDER = kitSentences(readingRoomPack).reminder;
 
 Deno.test("a Reading Room visit through the real MCP client", async (t) => {
-  await using server = await startTestServer({ DOMAIN: "reading_room" });
+  await using server = await startPackServer(readingRoomPack);
   let articleId = "";
   await t.step("begin → search → get → shelve → save", async () => {
-    await using chat = await openChat(server, "alice");
+    await using chat = await server.chat("alice");
     const { session, result } = await chat.begin();
     assertEquals(result.data.state, {
       data: {},
@@ -73,7 +74,7 @@ Deno.test("a Reading Room visit through the real MCP client", async (t) => {
   });
 
   await t.step("a new chat with the same reader gets the saved state back", async () => {
-    await using chat = await openChat(server, "alice", "2026");
+    await using chat = await server.chat("alice", { era: "2026" });
     const { result } = await chat.begin();
     assertEquals(result.data.state.version, 2);
     assertEquals(result.data.state.data.preferences, { subjects: ["astronomy"], length: "short" });
@@ -86,8 +87,8 @@ Deno.test("a Reading Room visit through the real MCP client", async (t) => {
 });
 
 Deno.test("Reading Room: bad input gets a specific error and changes nothing", async (t) => {
-  await using server = await startTestServer({ DOMAIN: "reading_room", STATE_MAX_BYTES: "4096" });
-  await using chat = await openChat(server, "carol");
+  await using server = await startPackServer(readingRoomPack, { env: { STATE_MAX_BYTES: "4096" } });
+  await using chat = await server.chat("carol");
   const { session } = await chat.begin();
   await chat.call("user_save_state", { session, patch: { note: "keep me" } });
   const version = async () => (await chat.call("user_get_profile", { session })).data.state.version;
@@ -124,7 +125,8 @@ Deno.test("Reading Room: bad input gets a specific error and changes nothing", a
       assert(!result.isError, result.text);
       assertEquals(result.data.results, []);
       assert(result.data.subjects.length > 0);
-      assert(result.data.hint.length > 10);
+      assert(result.data.guidance[0].length > 10, result.text);
+      assertStringIncludes(result.text, result.data.guidance[0]);
     }
   });
 });

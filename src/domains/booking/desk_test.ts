@@ -1,5 +1,5 @@
 /**
- * The booking desk through the real MCP client with `DOMAIN=booking`, on both stores: one person's
+ * The booking desk through the real MCP client, on both backends: one person's
  * whole round (search, `domain_book`, list, get, `domain_cancel`), privacy between people, 50 people
  * racing for one slot, idempotent retries, refusals that say what to fix, the late-cancellation
  * fee, and `begin_session` listing what is coming up.
@@ -8,12 +8,18 @@
  * @module
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { createBookingStore } from "../../../src/domains/booking/store.ts";
-import { addDays, localTime, parseVenueTime } from "../../../src/domains/booking/time.ts";
-import { readVenue } from "../../../src/domains/booking/venue.ts";
-import { REFUSED_PREFIX } from "../../../src/pack/reply.ts";
-import { openChat, type ReaderChat, type ToolResult } from "../../helpers/mcp_client.ts";
-import { startTestServer, type TestServer } from "../../helpers/server.ts";
+import { REFUSED_PREFIX } from "../../pack/mod.ts";
+import {
+  BACKENDS,
+  type Chat,
+  type ChatAnswer,
+  type PackTestServer,
+  startPackServer,
+} from "../../pack/testing.ts";
+import { bookingPack } from "./pack.ts";
+import { createBookingStore } from "./store.ts";
+import { addDays, localTime, parseVenueTime } from "./time.ts";
+import { readVenue } from "./venue.ts";
 
 const VENUE = await readVenue();
 const ZONE = VENUE.timeZone;
@@ -32,13 +38,13 @@ function weekday(days: number): string {
 }
 
 interface Person {
-  chat: ReaderChat;
+  chat: Chat;
   session: string;
-  call(name: string, args?: Record<string, unknown>): Promise<ToolResult>;
+  call(name: string, args?: Record<string, unknown>): Promise<ChatAnswer>;
 }
 
-async function person(server: TestServer, sub: string): Promise<Person> {
-  const chat = await openChat(server, sub);
+async function person(server: PackTestServer, sub: string): Promise<Person> {
+  const chat = await server.chat(sub);
   const { session } = await chat.begin();
   return { chat, session, call: (name, args = {}) => chat.call(name, { ...args, session }) };
 }
@@ -47,18 +53,18 @@ function key(): string {
   return `test-${crypto.randomUUID()}`;
 }
 
-function book(who: Person, args: Record<string, unknown>): Promise<ToolResult> {
+function book(who: Person, args: Record<string, unknown>): Promise<ChatAnswer> {
   return who.call("domain_book", { party_size: 2, idempotency_key: key(), ...args });
 }
 
-function refusedWith(result: ToolResult, ...phrases: string[]): void {
+function refusedWith(result: ChatAnswer, ...phrases: string[]): void {
   assert(result.isError, `not refused: ${result.text}`);
   assertStringIncludes(result.text, REFUSED_PREFIX);
   for (const phrase of phrases) assertStringIncludes(result.text, phrase);
   assertEquals(result.data, undefined);
 }
 
-async function runDesk(t: Deno.TestContext, server: TestServer, label: string): Promise<void> {
+async function runDesk(t: Deno.TestContext, server: PackTestServer, label: string): Promise<void> {
   const people: Person[] = [];
   const join = async (name: string) => {
     const p = await person(server, `${name}-${label}`);
@@ -222,7 +228,7 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
     });
 
     await t.step("a new chat's begin_session shows the upcoming reservation", async () => {
-      const chat = await openChat(server, `ann-${label}`);
+      const chat = await server.chat(`ann-${label}`);
       try {
         const { result } = await chat.begin();
         const upcoming = result.data.domain.upcoming as { id: string; start: string }[];
@@ -424,7 +430,7 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
     await t.step("the database itself refuses what the tools would not send", async () => {
       // Straight to the store, past the checks in the tool: the constraint and the transaction's
       // own conditions still hold.
-      const store = createBookingStore(server.resources.database.sql, VENUE);
+      const store = createBookingStore(server.sql, VENUE);
       const sub = `ann-${label}`;
       const date = weekday(7);
       const at = (hhmm: string) => parseVenueTime(`${date}T${hhmm}`, ZONE)!;
@@ -470,12 +476,9 @@ async function runDesk(t: Deno.TestContext, server: TestServer, label: string): 
   }
 }
 
-Deno.test("booking desk: PostgreSQL through the Neon driver", async (t) => {
-  await using server = await startTestServer({ DOMAIN: "booking" });
-  await runDesk(t, server, "postgres");
-});
-
-Deno.test("booking desk: embedded PGlite", async (t) => {
-  await using server = await startTestServer({ DOMAIN: "booking" }, { database: "pglite" });
-  await runDesk(t, server, "pglite");
-});
+for (const backend of BACKENDS) {
+  Deno.test(`booking desk: ${backend}`, async (t) => {
+    await using server = await startPackServer(bookingPack, { backend });
+    await runDesk(t, server, backend);
+  });
+}
