@@ -167,6 +167,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // at once, access tokens at /mcp within the 30 s grant check).
       atomically: (work) => database!.atomically(work),
       readOnly: (work) => database!.readOnly(work),
+      asPerson: (sub, work) => database!.asPerson(sub, work),
+      personalRows: (sub) => database!.personalRows(sub),
       forget: async (sub) => {
         await database!.forgetPerson(sub);
         await kv!.use((db) => deletePersonRecords(db, sub));

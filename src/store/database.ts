@@ -9,6 +9,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { DatabaseConfig } from "../config.ts";
 import { BUDGET_SPENT_MS, remaining, withDeadline } from "../deadline.ts";
+import { AS_PERSON_SQL, type PersonalTable, personalTables } from "./isolation.ts";
 import {
   applyMigrations,
   type ContentCopy,
@@ -63,6 +64,18 @@ export interface Database {
    * calls it does not make.
    */
   readOnly<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` as the person `sub`: every call it makes through {@linkcode Database.sql} runs in a
+   * transaction as the person role with `sub` set (see isolation.ts), so the database shows and
+   * takes only that person's rows of a guarded table, whatever the SQL says. The kit runs every
+   * pack tool, export and forget this way.
+   */
+  asPerson<T>(sub: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Every row of every personal table of the pack for `sub`, by table: what `user_export` must
+   * hold, whatever the pack's own export shapes. Runs as the person.
+   */
+  personalRows(sub: string): Promise<Record<string, unknown[]>>;
   /** The backend's own client, for fault-injection tests only. */
   raw: SqlClient;
   close(): Promise<void>;
@@ -104,6 +117,8 @@ export function databaseOver(
   history: HistoryPolicy = DEFAULT_HISTORY,
 ): Database {
   let ready: Promise<void> | undefined;
+  /** The pack's personal tables, as the last preparation found them. */
+  let guarded: PersonalTable[] = [];
   /** Whether `ready` has finished: a failure after that may mean the schema is gone. */
   let prepared = false;
   const prepare = () => {
@@ -114,7 +129,10 @@ export function databaseOver(
         applyMigrations(raw, [
           { namespace: CORE_NAMESPACE, migrations: CORE_MIGRATIONS },
           { namespace: schema.namespace, migrations: schema.migrations, content: schema.content },
-        ]).then(() => {}),
+        ]).then(async () => {
+          // Read at every preparation: what user_export must hold (a catalog read, no lock).
+          guarded = await personalTables(raw, schema.namespace);
+        }),
         Math.max(4 * timeoutMs, 10_000),
         () => new StoreError("timeout", "preparing the database took too long"),
       );
@@ -181,25 +199,37 @@ export function databaseOver(
   const joined = new AsyncLocalStorage<Joined>();
   /** Set while `readOnly` work runs: each of its calls gets a read-only transaction. */
   const readOnlyCalls = new AsyncLocalStorage<true>();
-  const readOnlyTx = <T>(fn: (tx: SqlTransaction) => Promise<T>) => async (tx: SqlTransaction) => {
-    await tx.query("SET TRANSACTION READ ONLY");
-    return await fn(tx);
+  /** Set while `asPerson` work runs: the verified `sub` its calls run as. */
+  const personCalls = new AsyncLocalStorage<string>();
+  /**
+   * `fn` in a transaction opened for the context's calls: read-only inside `readOnly` (first: it
+   * must precede any query), then as the person inside `asPerson`.
+   */
+  const scoped = <T>(fn: (tx: SqlTransaction) => Promise<T>) => {
+    const readOnly = readOnlyCalls.getStore() === true;
+    const sub = personCalls.getStore();
+    if (!readOnly && sub === undefined) return fn;
+    return async (tx: SqlTransaction) => {
+      if (readOnly) await tx.query("SET TRANSACTION READ ONLY");
+      if (sub !== undefined) await tx.query(AS_PERSON_SQL, [sub]);
+      return await fn(tx);
+    };
   };
   const sql: SqlClient = {
     query: <Row>(text: string, params?: unknown[]) => {
       const open = joined.getStore();
       if (open) return inTurn(open, () => mapped(() => open.tx.query<Row>(text, params)));
-      if (readOnlyCalls.getStore()) {
-        return bounded((signal) =>
-          raw.transaction(readOnlyTx((tx) => tx.query<Row>(text, params)), { signal })
-        );
+      // A person's call, or a read in development: one transaction of its own for the statement.
+      if (readOnlyCalls.getStore() || personCalls.getStore() !== undefined) {
+        const run = scoped((tx) => tx.query<Row>(text, params));
+        return bounded((signal) => raw.transaction(run, { signal }));
       }
       return bounded((signal) => raw.query<Row>(text, params, { signal }));
     },
     transaction: <T>(fn: (tx: SqlTransaction) => Promise<T>) => {
       const open = joined.getStore();
       if (open) return inTurn(open, () => mapped(() => withSavepoint(open, fn)));
-      const run = readOnlyCalls.getStore() ? readOnlyTx(fn) : fn;
+      const run = scoped(fn);
       return bounded((signal) => raw.transaction(run, { signal }));
     },
     close: () => raw.close(),
@@ -210,14 +240,16 @@ export function databaseOver(
     forgetPerson: async (sub) => {
       for (let attempt = 1;; attempt++) {
         try {
-          return await sql.transaction(async (tx) => {
-            // Locks in the order a save takes them (the state row, then the person's row), so a
-            // save running alongside waits for the forget, or the forget for it — never both.
-            await tx.query("SELECT 1 FROM user_state WHERE user_id = $1 FOR UPDATE", [sub]);
-            await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [sub]);
-            await schema.forget?.(tx, sub);
-            await tx.query("DELETE FROM users WHERE id = $1", [sub]);
-          });
+          // As the person: the pack's forget reaches exactly their rows of a guarded table.
+          return await personCalls.run(sub, () =>
+            sql.transaction(async (tx) => {
+              // Locks in the order a save takes them (the state row, then the person's row), so a
+              // save running alongside waits for the forget, or the forget for it — never both.
+              await tx.query("SELECT 1 FROM user_state WHERE user_id = $1 FOR UPDATE", [sub]);
+              await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [sub]);
+              await schema.forget?.(tx, sub);
+              await tx.query("DELETE FROM users WHERE id = $1", [sub]);
+            }));
         } catch (error) {
           // A pack's own writes may still meet the forget the other way round; the database then
           // aborts one side, and forgetting is worth another try.
@@ -228,6 +260,22 @@ export function databaseOver(
     ping: () => bounded((signal) => raw.query("SELECT 1", [], { signal })).then(() => {}),
     prepared: () => (raw.ready?.() ?? Promise.resolve()).then(() => prepare()),
     readOnly: <T>(work: () => Promise<T>) => readOnlyCalls.run(true, work),
+    asPerson: <T>(sub: string, work: () => Promise<T>) => personCalls.run(sub, work),
+    personalRows: (sub) =>
+      personCalls.run(sub, async () => {
+        const rows: Record<string, unknown[]> = {};
+        for (const { table } of guarded) {
+          // Every column of every row, as JSON: complete whatever the pack's export leaves out.
+          const [{ all }] = await sql.query<{ all: unknown[] }>(
+            `SELECT coalesce(jsonb_agg(to_jsonb(t)), '[]'::jsonb) AS all FROM "${
+              table.replaceAll('"', '""')
+            }" t WHERE t.user_id = $1`,
+            [sub],
+          );
+          rows[table] = all;
+        }
+        return rows;
+      }),
     atomically: async <T>(work: () => Promise<T>) => {
       if (joined.getStore()) return await work();
       // What `work` itself throws (not a store failure) comes out as it is, after the rollback.
@@ -243,7 +291,7 @@ export function databaseOver(
       try {
         return await bounded((signal) =>
           raw.transaction(
-            (tx) => joined.run({ tx, savepoints: 0, turn: Promise.resolve() }, own),
+            scoped((tx) => joined.run({ tx, savepoints: 0, turn: Promise.resolve() }, own)),
             { signal },
           )
         );

@@ -13,6 +13,7 @@
  */
 import { StartupError } from "../errors.ts";
 import type { Migration } from "../pack/migration.ts";
+import { AS_EVERYONE_SQL, guardTables, ISOLATION_VERSION, personalTables } from "./isolation.ts";
 import type { SqlClient, SqlTransaction } from "./types.ts";
 
 export type { Migration };
@@ -423,8 +424,18 @@ async function alreadyCurrent(sql: SqlClient, sets: readonly MigrationSet[]): Pr
     }
     if (unlistedVersions(namespace, migrations, recorded.keys()).length > 0) return false;
     if (content && contents.get(namespace) !== content.hash) return false;
+    if (
+      namespace !== CORE_NAMESPACE && contents.get(isolationKey(namespace)) !== ISOLATION_VERSION
+    ) {
+      return false;
+    }
   }
   return true;
+}
+
+/** Where `kit_content` records that a pack's tables are guarded per person (see isolation.ts). */
+function isolationKey(namespace: string): string {
+  return `${namespace}:isolation`;
 }
 
 /**
@@ -444,6 +455,9 @@ export async function applyMigrations(
   if (await alreadyCurrent(sql, sets)) return [];
   return await sql.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('kit:migrations'))");
+    // The kit's own work over everyone's rows, not a person's: migrations and content copies may
+    // read and write every person's rows of a guarded table (see isolation.ts).
+    await tx.query(AS_EVERYONE_SQL);
     await tx.exec(
       "CREATE TABLE IF NOT EXISTS kit_migrations (namespace text NOT NULL, version int NOT NULL, " +
         "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), " +
@@ -518,6 +532,21 @@ export async function applyMigrations(
         [namespace, content.hash],
       );
       applied.push(`${namespace}:content`);
+    }
+    // Every pack's personal tables guarded by the database, after whatever the migrations made.
+    for (const { namespace } of sets) {
+      if (namespace === CORE_NAMESPACE) continue;
+      // Guarded already, and nothing of the schema changed since: nothing to do.
+      const changed = applied.some((id) =>
+        id.startsWith(`${namespace}:`) || id.startsWith("core:")
+      );
+      if (!changed && seeded.get(isolationKey(namespace)) === ISOLATION_VERSION) continue;
+      await guardTables(tx, namespace, await personalTables(tx, namespace));
+      await tx.query(
+        `INSERT INTO kit_content (namespace, hash) VALUES ($1, $2)
+         ON CONFLICT (namespace) DO UPDATE SET hash = excluded.hash, seeded_at = now()`,
+        [isolationKey(namespace), ISOLATION_VERSION],
+      );
     }
     return applied;
   });

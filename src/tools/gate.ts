@@ -68,6 +68,8 @@ export class OutputMismatch extends Error {
  * - a write given up on after it was sent: not a failure but an unknown outcome (it may commit);
  * - a {@linkcode Refusal}, or a statement the database refused for its values (SQLSTATE 22, 54):
  *   refused, nothing changed, with what to fix;
+ * - a row written for someone other than the caller (row-level security, SQLSTATE 42501): refused,
+ *   nothing changed;
  * - a statement the database refused as wrong (a missing column, a write in a read-only tool):
  *   fail closed, and in development the SQLSTATE and the database's message in the answer;
  * - any other error in a pack's tool: that call failed, the session goes on.
@@ -102,6 +104,19 @@ export function failureResult(error: unknown, gate: GateContext, site: CallSite)
         );
       case "broken":
         noteFailure({ ...where, sqlstate: error.sqlstate, message: error.message });
+        // Row-level security refused a row for someone else (store/isolation.ts): the request
+        // named another person's record; nothing was written, and the session goes on.
+        if (notTheCallers(error)) {
+          return reply.refused(
+            `that would write a record that is not this ${brand.userNoun}'s own. Act only on ` +
+              `the ${brand.userNoun}'s own records.${
+                gate.development
+                  ? ` (Development: ${site.tool} wrote a row whose user_id is not the verified ` +
+                    "caller's; write identity.sub there, never an argument.)"
+                  : ""
+              }`,
+          );
+        }
         return reply.failClosed(
           gate.development
             ? `the ${brand.memoryName} refused the query of ${site.tool}: SQLSTATE ${error.sqlstate}: ${error.message}. ${
@@ -170,6 +185,11 @@ const REFUSAL_WORDS =
 function readsLikeRefusal(error: unknown): boolean {
   return error instanceof Error && Object.getPrototypeOf(error) === Error.prototype &&
     REFUSAL_WORDS.test(error.message);
+}
+
+/** Whether the database refused a row whose `user_id` is not the caller's (row-level security). */
+function notTheCallers(error: StoreError): boolean {
+  return error.sqlstate === "42501" && /row-level security/i.test(error.message);
 }
 
 /** A data exception in words that quote nothing. */

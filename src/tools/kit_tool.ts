@@ -40,6 +40,14 @@ export interface CoreServices {
    * (SQLSTATE 25006). Calls it does not make cost nothing (a read of fixed content stays free).
    */
   readOnly<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` as the person `sub`: the database shows and takes only their rows of a personal
+   * table, whatever the SQL of `work` says (row-level security; see `store/isolation.ts`). The kit
+   * runs every pack tool, and the pack's export, this way.
+   */
+  asPerson<T>(sub: string, work: () => Promise<T>): Promise<T>;
+  /** Every row of every personal table of the pack for `sub`, by table (`user_export`). */
+  personalRows(sub: string): Promise<Record<string, unknown[]>>;
 }
 
 /** What a kit tool runs with: a pack tool's context, the kit's services, and the open pack. */

@@ -341,9 +341,12 @@ async function callTool(
     : tool.fromPack && registry.readOnlyReads
     ? () => core.readOnly(checked)
     : checked;
+  // A pack's tool runs as the verified caller: the database shows it only their rows of a
+  // personal table, whatever its SQL says (see store/isolation.ts).
+  const isolated = tool.fromPack ? () => core.asPerson(identity.sub, work) : work;
   const run = definition.expensive
-    ? () => oneAtATime(registry.expensiveRunning, identity.sub, reply, tool.name, work)
-    : work;
+    ? () => oneAtATime(registry.expensiveRunning, identity.sub, reply, tool.name, isolated)
+    : isolated;
   // Counted while the work runs, not while its request is open: a client that drops its
   // connection gets its request slot back at once, but not the call it left running.
   const release = problem === null ? registry.callsRunning.enter(identity.sub) : undefined;

@@ -284,7 +284,7 @@ Deno.test("guidance left as the generator's placeholder", async (t) => {
   });
 });
 
-Deno.test("a tool that reads another person's row through an argument is caught", async () => {
+Deno.test("a tool that reads another person's row through an argument cannot: the database answers as for a missing row", async () => {
   const NOTES = {
     version: 1,
     name: "notes",
@@ -339,10 +339,121 @@ Deno.test("a tool that reads another person's row through an argument is caught"
   await using server = await startTestServer({}, { pack });
   await using ann = await openChat(server, "note-owner");
   await using bo = await openChat(server, "note-intruder");
-  const owner = { chat: ann, session: (await ann.begin()).session };
+  const owner = { chat: ann, session: (await ann.begin()).session, sub: "note-owner" };
   const intruder = { chat: bo, session: (await bo.begin()).session };
-  await ann.call("domain_add_note", { body: "my secret", session: owner.session });
+  const kept = await ann.call("domain_add_note", { body: "my secret", session: owner.session });
+  // Row-level security (store/isolation.ts): the planted mistake reaches nothing of another's.
+  await assertNoReachThroughArguments(pack, owner, intruder);
+  const id = kept.data.note.id;
+  const stolen = await bo.call("domain_read_note", { id, session: intruder.session });
+  assert(stolen.isError, `another person's note was read: ${stolen.text}`);
+  assertStringIncludes(stolen.text, `there is no note "${id}"`);
+  const own = await ann.call("domain_read_note", { id, session: owner.session });
+  assertEquals(own.data.note.body, "my secret");
+});
+
+Deno.test("a person's rows kept in a shared table: the contract's probe reaches them through an argument the example leaves out", async () => {
+  // `holder` is not `user_id`: the table is shared (no row-level security), the planted mistake.
+  const CARDS = {
+    version: 1,
+    name: "cards",
+    sql: "CREATE TABLE probe_cards (code text PRIMARY KEY, holder text NOT NULL, body text)",
+  };
+  const card = z.object({ code: z.string(), body: z.string() });
+  const cardTools = [
+    tool({
+      name: "domain_add_card",
+      title: "Add a card",
+      description: "Keeps a card for the caller.",
+      access: "write",
+      inputSchema: z.object({ body: z.string().max(100) }),
+      outputSchema: z.object({ card }),
+      example: { body: "private" },
+      run: async ({ body }, { store, identity, reply }) => {
+        const code = `card-${crypto.randomUUID().slice(0, 8)}`;
+        await store.sql.query("INSERT INTO probe_cards VALUES ($1, $2, $3)", [
+          code,
+          identity.sub,
+          body,
+        ]);
+        return reply.success({ card: { code, body } }, `Kept ${code}.`);
+      },
+    }),
+    tool({
+      name: "domain_cards",
+      title: "List cards",
+      description: "The caller's cards, or one card by code (without checking whose it is).",
+      access: "read",
+      inputSchema: z.object({ code: z.string().max(64).optional() }),
+      outputSchema: z.object({ cards: z.array(card) }),
+      example: {},
+      run: async ({ code }, { store, identity, reply }) => {
+        const cards = await store.sql.query<{ code: string; body: string }>(
+          code === undefined
+            ? "SELECT code, body FROM probe_cards WHERE holder = $1"
+            : "SELECT code, body FROM probe_cards WHERE code = $1",
+          [code ?? identity.sub],
+        );
+        return reply.success({ cards }, `${cards.length} card(s).`);
+      },
+    }),
+  ];
+  const pack = probePack<Store>(cardTools, {
+    migrations: [CARDS],
+    createStore: (sql) => ({ sql }),
+    export: async (store, sub) => ({
+      cards: await store.sql.query("SELECT code, body FROM probe_cards WHERE holder = $1", [sub]),
+    }),
+  });
+  await using server = await startTestServer({}, { pack });
+  await using ann = await openChat(server, "card-owner");
+  await using bo = await openChat(server, "card-intruder");
+  const owner = { chat: ann, session: (await ann.begin()).session, sub: "card-owner" };
+  const intruder = { chat: bo, session: (await bo.begin()).session };
+  await ann.call("domain_add_card", { body: "my secret", session: owner.session });
   const error = await assertRejects(() => assertNoReachThroughArguments(pack, owner, intruder));
-  assertStringIncludes((error as Error).message, "domain_read_note with id");
-  assertStringIncludes((error as Error).message, "another person's");
+  assertStringIncludes(String(error), 'domain_cards with code: "card-');
+  assertStringIncludes(String(error), "answered with their row");
+});
+
+Deno.test("a write for another person's user_id is refused, writes nothing, and names the mistake", async () => {
+  const gift = tool({
+    name: "domain_give_note",
+    title: "Give a note",
+    description:
+      "Writes a note for whoever `to` names (the planted mistake: an argument as owner).",
+    access: "write",
+    inputSchema: z.object({ to: z.string().max(64) }),
+    outputSchema: count,
+    example: { to: "gift-giver" },
+    run: async ({ to }, { store, reply }) => {
+      await insert(store, to);
+      return reply.success({ count: 1 }, "Given.");
+    },
+  });
+  const pack = probePack<Store>([gift], {
+    migrations: [TABLE],
+    createStore: (sql) => ({ sql }),
+    export: () => Promise.resolve({}),
+  });
+  await using server = await startTestServer({}, { pack });
+  await using giver = await openChat(server, "gift-giver");
+  await using other = await openChat(server, "gift-taker");
+  const session = (await giver.begin()).session;
+  await other.begin();
+  const given = await giver.call("domain_give_note", { to: "gift-taker", session });
+  assert(given.isError, given.text);
+  assertStringIncludes(given.text, REFUSED_PREFIX);
+  assertStringIncludes(given.text, "not this");
+  assertStringIncludes(given.text, "write identity.sub there");
+  assert(!given.text.includes("session cannot continue"), given.text);
+  const line = await server.logLine((l) => l.tool === "domain_give_note");
+  assertEquals(line.level, "error");
+  assertEquals((line.failure as Record<string, unknown>).sqlstate, "42501");
+  const [{ n }] = await server.resources.sql.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM probe_notes",
+  );
+  assertEquals(n, 0);
+  const own = await giver.call("domain_give_note", { to: "gift-giver", session });
+  assert(!own.isError, own.text);
 });

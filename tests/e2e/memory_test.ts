@@ -108,12 +108,16 @@ for (const database of ["postgres", "pglite"] as const) {
       const exported = await call("user_export");
       assert(!exported.isError, exported.text);
       const doc = exported.data.export;
-      assertEquals(doc.schemaVersion, 2);
+      assertEquals(doc.schemaVersion, 3);
       assertEquals([doc.complete, doc.nextCursor], [true, undefined]);
       assertEquals(doc.profile.id, sub);
       assertEquals(doc.state.data.name, "Ann");
       assertEquals(doc.history.length, 50);
       assert("a1" in doc.domain.shelf, "the shelf is exported");
+      // The kit's part: every row of every personal table, whatever the pack's export shapes.
+      const shelf = doc.tables.reading_room_shelf as { user_id: string; article_id: string }[];
+      assert(shelf.some((row) => row.article_id === "a1"), JSON.stringify(doc.tables));
+      assert(shelf.every((row) => row.user_id === sub), "another person's rows were exported");
     });
 
     await t.step(

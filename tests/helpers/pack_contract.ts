@@ -136,7 +136,8 @@ export async function walkPackContract(pack: Pack, step: ContractStep): Promise<
     const exported = async () => {
       const result = await ann.call("user_export", { session: annSession });
       assert(!result.isError, result.text);
-      return result.data.export.domain;
+      const { domain, tables } = result.data.export;
+      return { domain, tables };
     };
     const before = await exported();
     // The second person's calls may be refused (a shared slot the first one holds): what
@@ -150,10 +151,31 @@ export async function walkPackContract(pack: Pack, step: ContractStep): Promise<
         "sub) by sub.",
     );
   });
+  await step("the export holds every row of the person in the pack's tables", async () => {
+    const sub = `contract-ann-${pack.id}`;
+    const result = await ann.call("user_export", { session: annSession });
+    assert(!result.isError, result.text);
+    const tables: Record<string, unknown[]> = result.data.export.tables ?? {};
+    const mentioning = await rowsMentioning(server.resources.sql, sub);
+    for (const [table, count] of Object.entries(mentioning)) {
+      if (!table.startsWith(`${pack.id}_`)) continue;
+      assert(
+        table in tables,
+        `pack "${pack.id}": ${table} holds ${count} row(s) naming the person, but it is not a ` +
+          "personal table, so user_export leaves them out and another person's calls can read " +
+          "them. Give it user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE, or keep " +
+          "nothing of one person there.",
+      );
+      assertEquals(tables[table].length, count, `${table}: the export misses rows`);
+    }
+    for (const [table, rows] of Object.entries(tables)) {
+      for (const row of rows) assertEquals((row as { user_id?: string }).user_id, sub, table);
+    }
+  });
   await step("one person cannot reach another's rows through an argument", async () => {
     await assertNoReachThroughArguments(
       pack,
-      { chat: ann, session: annSession },
+      { chat: ann, session: annSession, sub: `contract-ann-${pack.id}` },
       { chat: bo, session: boSession },
     );
   });

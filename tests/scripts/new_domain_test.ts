@@ -164,9 +164,9 @@ Deno.test("new-domain: a generated pack passes the contract tests and starts", a
       assertEquals(imports.code, 0, imports.text);
     });
 
-    await t.step("a read tool that writes and an export of everyone's rows are named", async () => {
+    await t.step("a read tool that writes is named", async () => {
       const tools = "src/domains/demo_desk/tools.ts";
-      const pack = "src/domains/demo_desk/pack.ts";
+      const original = await Deno.readTextFile(`${dir}/${tools}`);
       await edit(
         tools,
         "const item = await store.get(id);",
@@ -177,26 +177,33 @@ Deno.test("new-domain: a generated pack passes the contract tests and starts", a
         "run: async ({ id }, { store, reply }) => {",
         "run: async ({ id }, { store, identity, reply }) => {",
       );
-      await edit(
-        pack,
-        "export: async (store, sub) => ({ list: await store.list(sub) }),",
-        "export: async (store) => ({ list: await store.listEveryone() }),",
-      );
-      await edit(
-        "src/domains/demo_desk/store.ts",
-        "    async list(sub) {",
-        '    async listEveryone() {\n      return (await sql.query<{ item_id: string }>("SELECT item_id FROM demo_desk_list")).map((r) => r.item_id);\n    },\n\n    async list(sub) {',
-      );
-      await edit(
-        "src/domains/demo_desk/store.ts",
-        "  list(sub: string): Promise<string[]>;",
-        "  list(sub: string): Promise<string[]>;\n  listEveryone(): Promise<string[]>;",
-      );
       const tested = await contract();
       assert(tested.code !== 0, tested.text);
       assertStringIncludes(tested.text, 'domain_get_item is declared access: "read" but writes');
-      assertStringIncludes(tested.text, "hands over other people's rows");
+      await Deno.writeTextFile(`${dir}/${tools}`, original);
     });
+
+    await t.step(
+      "a list that forgets its person filter and an export of everyone's rows still hand over only the caller's",
+      async () => {
+        // Both would hand another person's rows over, but the database shows a pack's SQL only
+        // the caller's rows of a personal table: the contract's cross-person probes pass.
+        const store = "src/domains/demo_desk/store.ts";
+        await edit(
+          store,
+          /"SELECT item_id FROM demo_desk_list WHERE user_id = \$1 ORDER BY added_at, item_id",\s*\[sub\],/,
+          '"SELECT item_id FROM demo_desk_list ORDER BY added_at, item_id",',
+        );
+        await edit(
+          "src/domains/demo_desk/pack.ts",
+          "export: async (store, sub) => ({ list: await store.list(sub) }),",
+          'export: async (store) => ({ list: await store.list("") }),',
+        );
+        const tested = await contract();
+        assertEquals(tested.code, 0, tested.text);
+        assertStringIncludes(tested.text, "pack contract: demo_desk ... ok");
+      },
+    );
 
     await t.step("DOMAIN=demo_desk deno task dev starts", async () => {
       const data = await Deno.makeTempDir({ prefix: "new-domain-data-" });

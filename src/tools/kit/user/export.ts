@@ -12,9 +12,10 @@ import { entryView, HistoryEntrySchema } from "./history_view.ts";
 
 /**
  * Version of the `user_export` document's shape. 2: the history comes in parts (`complete`,
- * `nextCursor`); profile, state and domain data are in the first part.
+ * `nextCursor`); profile, state and domain data are in the first part. 3: `tables`, every row of
+ * every personal table, in the first part.
  */
-export const EXPORT_SCHEMA_VERSION = 2;
+export const EXPORT_SCHEMA_VERSION = 3;
 
 /**
  * Bytes of recorded changes in one part of an export (one change may take a part past it). An
@@ -49,6 +50,10 @@ export function exportTool(brand: PackBrand): KitToolDefinition {
         domain: z.record(z.string(), z.unknown()).optional().describe(
           `What the ${brand.productName} keeps for this ${who} in its own tables (first part only)`,
         ),
+        tables: z.record(z.string(), z.array(z.unknown())).optional().describe(
+          `Every row the ${brand.productName} keeps for this ${who} in each of its personal ` +
+            "tables, every column, by table (first part only)",
+        ),
         history: z.array(HistoryEntrySchema.extend({ change: z.unknown() })).describe(
           "Recorded changes in this part, newest first",
         ),
@@ -63,17 +68,21 @@ export function exportTool(brand: PackBrand): KitToolDefinition {
     expensive: true,
     run: async ({ cursor }, { core, pack, identity, reply }) => {
       const first = cursor === undefined;
-      const [person, part, domain] = await Promise.all([
+      const [person, part, domain, tables] = await Promise.all([
         first ? core.users.getUser(identity.sub) : Promise.resolve(undefined),
         core.users.exportHistory(identity.sub, { before: cursor, maxBytes: EXPORT_PART_BYTES }),
-        first ? pack.export(identity.sub) : Promise.resolve(undefined),
+        // The pack shapes its section; the kit's part is complete whatever the pack forgets.
+        first ? core.asPerson(identity.sub, () => pack.export(identity.sub)) : undefined,
+        first ? core.personalRows(identity.sub) : undefined,
       ]);
       if (person === null) return reply.failClosed(`the ${who}'s record is missing.`);
       const nextCursor = part.more ? part.entries.at(-1)?.id : undefined;
       const document = {
         schemaVersion: EXPORT_SCHEMA_VERSION,
         exportedAt: new Date().toISOString(),
-        ...(person ? { profile: person.profile, state: stateView(person.saved), domain } : {}),
+        ...(person
+          ? { profile: person.profile, state: stateView(person.saved), domain, tables }
+          : {}),
         history: part.entries.map((entry) => ({ ...entryView(entry), change: entry.change })),
         complete: nextCursor === undefined,
         ...(nextCursor === undefined ? {} : { nextCursor }),
