@@ -134,14 +134,29 @@ export async function guardTables(
   namespace: string,
   tables: readonly PersonalTable[],
 ): Promise<void> {
-  // Roles belong to the whole cluster: another database here may have made it already.
+  // Roles belong to the whole cluster: another database here may have made it already, or an
+  // administrator (when the kit's role may not create roles). Either way the kit must be able to
+  // act as it, or no statement could be a person's: said at start, with the statements to run.
   await tx.exec(
     `DO $$ BEGIN CREATE ROLE ${PERSON_ROLE} NOLOGIN NOBYPASSRLS NOINHERIT;
-     EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+     EXCEPTION WHEN duplicate_object OR unique_violation OR insufficient_privilege THEN NULL; END $$;
      DO $$ BEGIN EXECUTE format('GRANT ${PERSON_ROLE} TO %I', current_user);
-     EXCEPTION WHEN others THEN NULL; END $$;
-     GRANT USAGE ON SCHEMA public TO ${PERSON_ROLE}`,
+     EXCEPTION WHEN others THEN NULL; END $$`,
   );
+  const [{ member, owner }] = await tx.query<{ member: boolean | null; owner: string }>(
+    `SELECT pg_has_role(current_user, oid, 'MEMBER') AS member, current_user AS owner
+       FROM (SELECT to_regrole('${PERSON_ROLE}') AS oid) r`,
+  );
+  if (member !== true) {
+    throw new IsolationError(
+      "personal_table",
+      `the database role ${owner} cannot act as ${PERSON_ROLE}, the role the kit runs every ` +
+        "person's statements as (row-level security), and may not create it. Run once as an " +
+        `administrator: CREATE ROLE ${PERSON_ROLE} NOLOGIN NOBYPASSRLS; GRANT ${PERSON_ROLE} TO ` +
+        `${owner}; then start again.`,
+    );
+  }
+  await tx.exec(`GRANT USAGE ON SCHEMA public TO ${PERSON_ROLE}`);
   // The pack's tables and the kit's per-person ones (those that exist: a store test may run a
   // pack's migrations alone), and every sequence (their values are nobody's data).
   const owned = await tx.query<{ name: string }>(

@@ -6,10 +6,12 @@
  *
  * @module
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { z } from "zod";
 import { defineTool, type SqlClient } from "../../src/pack/mod.ts";
+import { AS_EVERYONE_SQL } from "../../src/store/isolation.ts";
 import { openChat } from "../helpers/mcp_client.ts";
+import { BARE_OWNER, createTestDatabase } from "../helpers/postgres.ts";
 import { probePack } from "../helpers/probe_pack.ts";
 import { startTestServer } from "../helpers/server.ts";
 
@@ -69,9 +71,23 @@ const leakyPack = () =>
     createStore: (sql) => ({ sql }),
     // The mistake: the export forgets the table.
     export: () => Promise.resolve({}),
+    // begin_session's own section reads the person's notes, filtered by sub as it should be.
+    session: {
+      schema: z.object({ notes: z.number().int() }),
+      load: async (store, identity) => {
+        const [{ n }] = await store.sql.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM probe_notes WHERE user_id = $1",
+          [identity.sub],
+        );
+        return { data: { notes: n }, text: `${n} notes.` };
+      },
+    },
   });
 
-for (const database of ["pglite", "postgres"] as const) {
+// PostgreSQL as the machine runs it (the owner a superuser, which row-level security never holds),
+// and under an owner that is neither superuser nor BYPASSRLS, as on a managed PostgreSQL: there a
+// FORCEd policy holds the owner too, so the kit's own calls of the pack must be the person's.
+for (const database of ["pglite", "postgres", "postgres-plain"] as const) {
   Deno.test(`isolation (${database}): a pack that forgot its person filter still shows B none of A's rows`, async (t) => {
     await using server = await startTestServer({}, { database, pack: leakyPack() });
     await using ann = await openChat(server, "iso-ann");
@@ -82,6 +98,11 @@ for (const database of ["pglite", "postgres"] as const) {
       const added = await ann.call("domain_add_note", { session: annSession, body });
       assert(!added.isError, added.text);
     }
+
+    await t.step("begin_session's section of the pack counts A's own rows", async () => {
+      const again = await ann.begin();
+      assertEquals(again.result.data.domain, { notes: 2 });
+    });
 
     await t.step("B's list without a filter, and filtered by A's id: nothing of A's", async () => {
       const all = await bo.call("domain_list_notes", { session: boSession });
@@ -124,10 +145,24 @@ for (const database of ["pglite", "postgres"] as const) {
         confirmation: asked.data.confirmation.code,
       });
       assert(!done.isError, done.text);
-      const left = await server.resources.sql.query<{ user_id: string }>(
-        "SELECT user_id FROM probe_notes",
-      );
+      // Looked at as the kit's own work over everyone's rows (the owner is held by the policy
+      // when it is no superuser).
+      const left = await server.resources.sql.transaction(async (tx) => {
+        await tx.query(AS_EVERYONE_SQL);
+        return await tx.query<{ user_id: string }>("SELECT user_id FROM probe_notes");
+      });
       assertEquals(left.map((r) => r.user_id), ["iso-bo"]);
     });
   });
 }
+
+Deno.test("isolation: an owner that may neither create nor act as the person role stops the start, saying what to run", async () => {
+  await using db = await createTestDatabase({ owner: "bare" });
+  const error = await assertRejects(() =>
+    startTestServer({ DATABASE_URL: db.url, DATABASE_WS_PROXY: db.relay.address }, {
+      pack: leakyPack(),
+    })
+  );
+  assertStringIncludes(String(error), `the database role ${BARE_OWNER} cannot act as kit_person`);
+  assertStringIncludes(String(error), `GRANT kit_person TO ${BARE_OWNER}`);
+});

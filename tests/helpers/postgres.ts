@@ -44,24 +44,54 @@ function postgresServerRunning(): Promise<boolean> {
   return serverRunning;
 }
 
-/** Creates an empty database behind its own relay. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  return await postgresServerRunning() ? await onServer() : await onPglite();
+/**
+ * A role that is neither a superuser nor `BYPASSRLS` (with `CREATEROLE`, as an application's
+ * owner role on a managed PostgreSQL is): row-level security applies to it as it does there. The
+ * machine's `postgres` is a superuser, which no row-level security holds.
+ */
+export const PLAIN_OWNER = "kit_test_plain_owner";
+
+/** A plain role that may not create roles either (nor is it granted the kit's person role). */
+export const BARE_OWNER = "kit_test_bare_owner";
+
+/** What {@linkcode createTestDatabase} creates. */
+export interface TestDatabaseOptions {
+  /**
+   * `"plain"`: the database is owned by, and reached as, {@linkcode PLAIN_OWNER} (on the machine's
+   * PostgreSQL only; PGlite has no such roles and stays the superuser); `"bare"`: by
+   * {@linkcode BARE_OWNER}.
+   */
+  owner?: "superuser" | "plain" | "bare";
 }
 
-async function onServer(): Promise<TestDatabase> {
+/** Creates an empty database behind its own relay. */
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+  return await postgresServerRunning() ? await onServer(options) : await onPglite();
+}
+
+async function onServer({ owner = "superuser" }: TestDatabaseOptions): Promise<TestDatabase> {
   const relay = startWsRelay(POSTGRES_ADDRESS);
   const adminUrl = `postgres://postgres@${POSTGRES_ADDRESS}/postgres`;
   const admin = () =>
     openNeon({ connectionString: adminUrl, wsProxy: relay.address, maxConnections: 1 });
   const name = `rr_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const creator = admin();
+  const user = { superuser: "postgres", plain: PLAIN_OWNER, bare: BARE_OWNER }[owner];
   try {
-    await creator.query(`CREATE DATABASE ${name}`);
+    if (owner !== "superuser") {
+      // Roles belong to the whole server; tests running side by side may create it together.
+      await creator.query(
+        `DO $$ BEGIN CREATE ROLE ${user} LOGIN NOSUPERUSER NOBYPASSRLS ${
+          owner === "plain" ? "CREATEROLE" : "NOCREATEROLE"
+        };
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+      );
+    }
+    await creator.query(`CREATE DATABASE ${name} OWNER ${user}`);
   } finally {
     await creator.close();
   }
-  const url = `postgres://postgres@${POSTGRES_ADDRESS}/${name}`;
+  const url = `postgres://${user}@${POSTGRES_ADDRESS}/${name}`;
   return {
     url,
     relay,

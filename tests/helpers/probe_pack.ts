@@ -8,6 +8,7 @@ import {
   defineTool,
   type Migration,
   type Pack,
+  type SessionContribution,
   type SqlClient,
   type SqlTransaction,
   type ToolDefinition,
@@ -34,6 +35,7 @@ export interface ProbeOptions<Store> {
   createStore?: (sql: SqlClient) => Store;
   export?: (store: Store, sub: string) => Promise<Record<string, unknown>>;
   forget?: (tx: SqlTransaction, sub: string) => Promise<void>;
+  session?: SessionContribution<Store>;
   guidanceDir?: URL;
 }
 
@@ -61,5 +63,6 @@ export function probePack<Store = Record<string, never>>(
     tools,
     export: options.export ?? (() => Promise.resolve({})),
     forget: options.forget ?? (() => Promise.resolve()),
+    ...(options.session ? { session: options.session } : {}),
   });
 }

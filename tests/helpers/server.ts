@@ -40,11 +40,12 @@ export interface TestServer extends AsyncDisposable {
 /**
  * Starts a server; extra `env` entries override the defaults. By default the store is a fresh
  * PostgreSQL database reached through the Neon driver (fast to create); `database: "pglite"` uses
- * the embedded default instead.
+ * the embedded default instead; `"postgres-plain"` a fresh PostgreSQL database owned by and reached
+ * as a role that is neither superuser nor `BYPASSRLS`, as on a managed PostgreSQL.
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { database?: "postgres" | "pglite"; pack?: Pack } = {},
+  options: { database?: "postgres" | "pglite" | "postgres-plain"; pack?: Pack } = {},
 ): Promise<TestServer> {
   const pack = options.pack ?? await selectPack(env.DOMAIN);
   const dataDir = await Deno.makeTempDir({ prefix: "kit-test-" });
@@ -53,8 +54,11 @@ export async function startTestServer(
   const logs: Record<string, unknown>[] = [];
   try {
     const dbEnv: Record<string, string> = {};
-    if ((options.database ?? "postgres") === "postgres" && !env.DATABASE_URL) {
-      database = await createTestDatabase();
+    const backend = options.database ?? "postgres";
+    if (backend !== "pglite" && !env.DATABASE_URL) {
+      database = await createTestDatabase({
+        owner: backend === "postgres-plain" ? "plain" : "superuser",
+      });
       dbEnv.DATABASE_URL = database.url;
       dbEnv.DATABASE_WS_PROXY = database.relay.address;
     }

@@ -45,7 +45,9 @@ export function sessionTools(brand: PackBrand, domainSchema?: z.ZodObject): KitT
         // The visit is recorded before the session exists: a store outage yields no session at all.
         const [{ profile, saved }, domain] = await Promise.all([
           core.users.beginSession(identity),
-          pack.beginSession(identity),
+          // As the person, like every pack call: a policy FORCEd on the pack's tables holds an
+          // owner that is not a superuser too (store/isolation.ts).
+          core.asPerson(identity.sub, () => pack.beginSession(identity)),
         ]);
         const started = await core.sessions.begin(identity);
         const { rules, persona } = core.guidance;
