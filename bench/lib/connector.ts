@@ -207,6 +207,12 @@ export const US_TARGETS: readonly UsTarget[] = [
     check: (answer) =>
       content(answer, (c) => typeof c.state?.version === "number" && c.state.data?.bench),
   },
+  {
+    // A pack write on one person's rows (the shelf): row-level security's cost on a write.
+    tool: "domain_do_action",
+    args: (session) => ({ session, action: "shelve", id: "a3" }),
+    check: (answer) => content(answer, (c) => c.id === "a3" && c.shelfEntry !== null),
+  },
   BEGIN_SESSION,
 ];
 

@@ -9,7 +9,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { DatabaseConfig } from "../config.ts";
 import { BUDGET_SPENT_MS, remaining, withDeadline } from "../deadline.ts";
-import { AS_PERSON_SQL, type PersonalTable, personalTables } from "./isolation.ts";
+import { type PersonalTable, personalTables, transactionSetup } from "./isolation.ts";
 import {
   applyMigrations,
   type ContentCopy,
@@ -209,9 +209,10 @@ export function databaseOver(
     const readOnly = readOnlyCalls.getStore() === true;
     const sub = personCalls.getStore();
     if (!readOnly && sub === undefined) return fn;
+    const setup = transactionSetup(readOnly, sub);
     return async (tx: SqlTransaction) => {
-      if (readOnly) await tx.query("SET TRANSACTION READ ONLY");
-      if (sub !== undefined) await tx.query(AS_PERSON_SQL, [sub]);
+      // A script: the backend sends it with its BEGIN, one round trip for both.
+      await tx.exec(setup);
       return await fn(tx);
     };
   };

@@ -19,7 +19,7 @@
  * @module
  */
 import { StartupError } from "../errors.ts";
-import type { SqlClient, SqlTransaction } from "./types.ts";
+import { type SqlClient, type SqlTransaction, StoreError } from "./types.ts";
 
 /** The role every pack statement for a person runs as: subject to row-level security. */
 export const PERSON_ROLE = "kit_person";
@@ -194,9 +194,33 @@ export async function guardTables(
   await tx.exec(statements.join(";\n"));
 }
 
-/** The statement that makes the rest of a transaction one person's: role and `sub`, local to it. */
-export const AS_PERSON_SQL =
-  `SELECT set_config('role', '${PERSON_ROLE}', true), set_config('${SUB_SETTING}', $1, true)`;
+/**
+ * The statements that open a transaction for the context's calls, as one script: read-only first
+ * (it must precede any query) when `readOnly`, then one person's — role and `sub`, local to the
+ * transaction — when `sub` is given. One script, so a backend sends it with `BEGIN` in a single
+ * round trip; the `sub` is therefore a literal, escaped whatever `standard_conforming_strings` says.
+ *
+ * @throws {StoreError} `rejected` for a `sub` holding a NUL character (PostgreSQL text cannot).
+ */
+export function transactionSetup(readOnly: boolean, sub: string | undefined): string {
+  const statements = readOnly ? ["SET TRANSACTION READ ONLY"] : [];
+  if (sub !== undefined) {
+    if (sub.includes("\u0000")) {
+      throw new StoreError("rejected", "a subject holding a NUL character", { sqlstate: "22021" });
+    }
+    statements.push(
+      `SELECT set_config('role', '${PERSON_ROLE}', true), set_config('${SUB_SETTING}', ${
+        literal(sub)
+      }, true)`,
+    );
+  }
+  return statements.join(";\n");
+}
+
+/** `text` as an escaped string constant (`E'…'`: backslashes and quotes doubled). */
+export function literal(text: string): string {
+  return `E'${text.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+}
 
 /** The statement that marks the rest of a transaction as the kit's own work over everyone's rows. */
 export const AS_EVERYONE_SQL = `SELECT set_config('${EVERYONE_SETTING}', 'on', true)`;

@@ -97,6 +97,23 @@ for (const backend of BACKENDS) {
         assertEquals(seen.state.map((r) => r.user_id), ["bo"]);
       });
 
+      await t.step("a subject with quotes, backslashes and SQL in it is set exactly", async () => {
+        const odd = "o'brien\\'; SET ROLE postgres; -- \\\\x \u00e9\u{1F600}";
+        await database.users.beginSession({ sub: odd });
+        const seen = await database.asPerson(odd, async () => {
+          await database.sql.query("INSERT INTO iso_notes (user_id, body) VALUES ($1, 'odd')", [
+            odd,
+          ]);
+          return await database.sql.query<{ sub: string; role: string }>(
+            "SELECT current_setting('kit.sub') AS sub, current_user AS role",
+          );
+        });
+        assertEquals(seen, [{ sub: odd, role: "kit_person" }]);
+        assertEquals(await database.asPerson(odd, () => bodies(database)), ["odd"]);
+        assertEquals(await database.asPerson("bo", () => bodies(database)), ["bo 1"]);
+        await database.forgetPerson(odd);
+      });
+
       await t.step("shared tables stay shared", async () => {
         const rows = await database.asPerson(
           "bo",

@@ -217,18 +217,29 @@ export function openNeon(options: NeonOptions): SqlClient {
       const signal = options?.signal;
       const client = await connect(signal);
       let broken: StoreError | undefined;
-      try {
+      // BEGIN goes with the transaction's first statement: with a script (exec), in the same
+      // simple query — one round trip for both (the kit's isolation setup is one).
+      let begun = false;
+      const begin = async () => {
+        if (begun) return;
+        begun = true;
         await run(client, "BEGIN", undefined, signal, notSent);
+      };
+      try {
         const result = await fn({
           // Inside the transaction nothing is final before COMMIT: given up on, it rolls back.
-          query: <Row>(sql: string, params?: unknown[]) =>
-            run<Row>(client, sql, params, signal, notSent),
+          query: async <Row>(sql: string, params?: unknown[]) => {
+            await begin();
+            return await run<Row>(client, sql, params, signal, notSent);
+          },
           exec: async (script: string) => {
-            await run(client, script, undefined, signal, notSent);
+            const opening = !begun;
+            begun = true;
+            await run(client, opening ? `BEGIN;\n${script}` : script, undefined, signal, notSent);
           },
         });
         // Never sent once the caller has given up: the transaction then rolls back.
-        await run(client, "COMMIT", undefined, signal, commitUnknown);
+        if (begun) await run(client, "COMMIT", undefined, signal, commitUnknown);
         return result;
       } catch (error) {
         // Given up on (or the connection is gone): the connection is destroyed, which rolls back.
@@ -236,9 +247,11 @@ export function openNeon(options: NeonOptions): SqlClient {
         const gone = signal?.aborted ||
           (error instanceof StoreError && error.code !== "unavailable");
         if (gone) broken = error as StoreError;
-        else {await client.query("ROLLBACK").catch(
+        else if (begun) {
+          await client.query("ROLLBACK").catch(
             () => (broken = new StoreError("unavailable", "rollback failed")),
-          );}
+          );
+        }
         throw error;
       } finally {
         client.release(broken);

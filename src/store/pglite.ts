@@ -106,19 +106,30 @@ class PgliteWorkerClient implements SqlClient {
       const generation = this.#generation;
       const send = (request: Request, whenSent = notSent) =>
         this.#request(request, generation, signal, whenSent);
-      await send({ op: "query", sql: "BEGIN" });
+      // BEGIN goes with the transaction's first statement: with a script (exec), in the same
+      // message to the worker (the kit's isolation setup is one).
+      let begun = false;
       try {
         const result = await fn({
-          query: async <Row>(sql: string, params?: unknown[]) =>
-            await send({ op: "query", sql, params }) as Row[],
+          query: async <Row>(sql: string, params?: unknown[]) => {
+            if (!begun) {
+              begun = true;
+              await send({ op: "query", sql: "BEGIN" });
+            }
+            return await send({ op: "query", sql, params }) as Row[];
+          },
           exec: async (sql: string) => {
-            await send({ op: "exec", sql });
+            const opening = !begun;
+            begun = true;
+            await send({ op: "exec", sql: opening ? `BEGIN;\n${sql}` : sql });
           },
         });
-        await send({ op: "query", sql: "COMMIT" }, commitUnknown);
+        if (begun) await send({ op: "query", sql: "COMMIT" }, commitUnknown);
         return result;
       } catch (error) {
-        await this.#request({ op: "query", sql: "ROLLBACK" }, generation).catch(() => {});
+        if (begun) {
+          await this.#request({ op: "query", sql: "ROLLBACK" }, generation).catch(() => {});
+        }
         throw error;
       }
     }, signal);
