@@ -55,6 +55,20 @@ export async function diagnose(
     probe.signedIn = token !== undefined;
     if (token) await step("tools", () => checkMcp(probe, token));
   }
+  // Listing the grant is not issuing the token: many issuers give one only for offline_access.
+  const grants = probe.authServer?.grant_types_supported;
+  if (probe.protectedByOAuth && !probe.signedIn && Array.isArray(grants)) {
+    if (grants.includes("refresh_token")) {
+      found(
+        probe,
+        "warn",
+        "refresh tokens",
+        [],
+        text`refresh_token is listed, but whether one is issued for the scopes hosts request is not verified without --sign-in`,
+        "run the doctor with --sign-in where it can sign in, or sign in once from a host and wait for the token to expire",
+      );
+    }
+  }
   if (probe.protectedByOAuth !== undefined) await step("CORS", () => checkCors(probe));
   // Last: deleting a client may revoke the tokens the checks above use.
   await forgetRegistrations(probe).catch((error) => {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { reachOf } from "../../src/reach/hosts.ts";
+import { HOSTS, reachOf } from "../../src/reach/hosts.ts";
 import {
   MAX_SCHEMA_DEPTH,
   schemaProblems,
@@ -380,6 +380,7 @@ async function checkRegistration(probe: Probe, endpoint: string): Promise<void> 
   });
   if (clientId) {
     passed(probe, "client registration", "dynamic client registration (public client)");
+    await checkLoopbackRegistration(probe, endpoint);
     return;
   }
   if (isTemporary(answer)) {
@@ -402,6 +403,39 @@ async function checkRegistration(probe: Probe, endpoint: string): Promise<void> 
       ours(answer.status >= 200 && answer.status < 300 ? ", without a client_id" : "")
     }`,
     "accept a public client (token_endpoint_auth_method none) with an https redirect URI",
+  );
+}
+
+/** The hosts that run on the person's machine and sign in through a loopback redirect. */
+const LOCAL_HOSTS = HOSTS.filter((h) => h.connectsFrom === "local").map((h) => h.name);
+
+/**
+ * A public client registers with a loopback redirect, the way hosts on the person's machine do
+ * (Claude Code, Cursor, MCP Inspector: `http://localhost:<port>/…`); an issuer that takes only
+ * https redirects lets claude.ai in and keeps them out.
+ */
+async function checkLoopbackRegistration(probe: Probe, endpoint: string): Promise<void> {
+  const { answer, clientId } = await register(probe, endpoint, {
+    client_name: "kit-doctor (local host)",
+    redirect_uris: ["http://localhost:33418/callback"],
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "none",
+  });
+  if (clientId) {
+    passed(probe, "loopback redirect", "registration with a loopback redirect (local hosts)");
+    return;
+  }
+  found(
+    probe,
+    isTemporary(answer) ? "unchecked" : "fail",
+    "loopback redirect",
+    LOCAL_HOSTS,
+    text`registering a public client with the redirect http://localhost:33418/callback, as hosts on the person's machine do, got ${
+      refusal(probe, answer)
+    }`,
+    "accept http loopback redirect URIs for public clients (RFC 8252 §7.3); with Better Auth, " +
+      'clientRegistrationDefaultApplicationType: "infer"',
   );
 }
 

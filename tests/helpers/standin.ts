@@ -17,6 +17,8 @@ export type Flaw =
   | "PKCE plain only"
   | "no registration"
   | "no refresh token"
+  /** Registers only https redirect URIs: hosts on the person's machine cannot sign in. */
+  | "https redirects only"
   | "2025 era only"
   | "type-array schemas"
   /** Not a flaw: serves MCP without OAuth. */
@@ -141,6 +143,16 @@ export function standIn(setup: Flaw | Flaw[] | StandInOptions): StandIn {
       });
     }
     if (path === "/register" && req.method === "POST") {
+      if (flaws.has("https redirects only")) {
+        let asked: { redirect_uris?: unknown } = {};
+        try {
+          asked = JSON.parse(body);
+        } catch { /* no JSON: no redirect URIs */ }
+        const uris: unknown[] = Array.isArray(asked.redirect_uris) ? asked.redirect_uris : [];
+        if (uris.some((u) => typeof u === "string" && !u.startsWith("https://"))) {
+          return json({ error: "invalid_redirect_uri", error_description: "https only" }, 400);
+        }
+      }
       const n = ++registrations;
       return json({
         client_id: `stand-in-client-${n}`,

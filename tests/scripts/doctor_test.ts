@@ -76,7 +76,22 @@ const CASES: [Flaw, string[], string][] = [
   ["2025 era only", ["Claude Code"], "2026-07-28 era is not served"],
   ["type-array schemas", ["Cursor / VS Code"], "some clients read badly"],
   ["no refresh token", ["claude.ai"], "refresh"],
+  ["https redirects only", ["Claude Code", "Cursor / VS Code", "MCP Inspector"], "loopback"],
 ];
+
+Deno.test("an issuer that registers only https redirects: local hosts fail, claude.ai does not", async () => {
+  await using server = standIn("https redirects only");
+  const probe = await diagnose(server.url, { asPublic: true });
+  const of = (host: string) => verdicts(probe).find((r) => r.host === host)!.verdict;
+  assertEquals([of("Claude Code"), of("MCP Inspector")], ["FAIL", "FAIL"], report(probe));
+  assert(of("claude.ai") !== "FAIL", report(probe));
+});
+
+Deno.test("without --sign-in, refresh tokens are said to be unverified, not fine", async () => {
+  await using server = standIn([]);
+  const text = report(await diagnose(server.url, { asPublic: true }));
+  assertStringIncludes(text, "not verified without --sign-in");
+});
 
 for (const [flaw, hosts, reason] of CASES) {
   Deno.test(`the doctor names the hosts a stand-in with ${flaw} breaks`, async () => {
@@ -372,10 +387,11 @@ Deno.test("the doctor deletes its clients where the issuer offers RFC 7592", asy
       assertEquals(deletes, [
         { method: "DELETE", path: "/register/1", authorization: "Bearer manage-1" },
         { method: "DELETE", path: "/register/2", authorization: "Bearer manage-2" },
+        { method: "DELETE", path: "/register/3", authorization: "Bearer manage-3" },
       ]);
       const lastCall = server.requests.findLastIndex((r) => r.path === "/mcp");
       assert(lastCall < server.requests.findIndex((r) => r.method === "DELETE"));
-      assertMatch(stdout, /deleted .*2 .*client/);
+      assertMatch(stdout, /deleted .*3 .*client/);
     },
   );
   await t.step("not offered: the output says what it left registered", async () => {
