@@ -64,8 +64,14 @@ console.log(
   Issuer          ${issuer}
   About page      ${config.publicUrl}/
 
-Try the door with a token:
-  TOKEN=$(${mintCommand})     # an access token for this server
+${
+    config.auth.kind === "development"
+      ? `Try the door with a token:
+  TOKEN=$(${mintCommand})     # an access token for this server`
+      : `Try the door with a token from your issuer (${config.auth.issuer}; deno task mint's are
+  refused here), issued for ${config.resourceUrl}:
+  TOKEN=<an access token>`
+  }
   curl -i -X POST ${config.resourceUrl} -H "Authorization: Bearer $TOKEN" \\
     -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \\
     -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'

@@ -54,12 +54,19 @@ export interface AppDependencies {
   subjectKey: Uint8Array;
   /** Where request log lines go (default stdout). */
   logSink?: LogSink;
+  /**
+   * The scopes hosts are told to request (the 401 challenge, the protected-resource metadata);
+   * default the scopes a token needs.
+   */
+  requestScopes?: () => readonly string[];
 }
 
 /** Builds the whole HTTP surface. */
 export function createApp(
-  { config, verifyAccess, core, registry, pack, signin, subjectKey, logSink }: AppDependencies,
+  { config, verifyAccess, core, registry, pack, signin, subjectKey, logSink, ...rest }:
+    AppDependencies,
 ): Hono<{ Variables: BearerVariables }> {
+  const requestScopes = rest.requestScopes ?? (() => config.requiredScopes);
   const app = new Hono<{ Variables: BearerVariables }>();
   const resourceUrl = new URL(config.resourceUrl);
   const mcpPath = resourceUrl.pathname;
@@ -104,7 +111,7 @@ export function createApp(
     protectedResourceRoutes({
       resource: config.resourceUrl,
       issuer: config.auth.issuer,
-      scopes: config.requiredScopes,
+      scopes: requestScopes,
       resourceName: core.brand.productName,
     }),
   );
@@ -142,7 +149,7 @@ export function createApp(
     requireBearer({
       verify: verifyAccess,
       resourceMetadataUrl,
-      scopes: config.requiredScopes,
+      scopes: requestScopes,
     }),
     // Read only once the caller is known: nobody can make the server hold a body unsigned.
     limitBody(config.maxBodyBytes, config.bodyIdleTimeoutMs),

@@ -60,6 +60,11 @@ export interface Config {
   auth: IssuerConfig;
   /** Scopes every `/mcp` request's token must carry. */
   requiredScopes: string[];
+  /**
+   * Scopes hosts are told to request (`AUTH_REQUEST_SCOPES`); unset, the required ones plus
+   * `offline_access` where an external issuer offers it (its refresh tokens need it).
+   */
+  requestScopes?: string[];
   /** Extra hostnames whose browser `Origin` may call `/mcp`. */
   allowedOrigins: string[];
   /** Largest accepted `/mcp` request body, in bytes. */
@@ -163,6 +168,7 @@ const EnvSchema = z.object({
   AUTH_ISSUER: optional(httpUrl),
   AUTH_JWKS_URL: optional(httpUrl),
   AUTH_REQUIRED_SCOPES: optional(list),
+  AUTH_REQUEST_SCOPES: optional(list),
   ALLOWED_ORIGINS: optional(list),
   MAX_BODY_BYTES: optional(z.coerce.number().int().min(1024).max(16 * 1024 * 1024)),
   BODY_IDLE_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000)),
@@ -221,6 +227,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (given("DATABASE_WS_PROXY") && !given("DATABASE_URL")) {
     problems.push("DATABASE_WS_PROXY: only meaningful together with DATABASE_URL");
   }
+  const requested = parsed.data?.AUTH_REQUEST_SCOPES;
+  if (requested) {
+    const required = parsed.data?.AUTH_REQUIRED_SCOPES ?? [DEFAULT_SCOPE];
+    const missing = required.filter((scope) => !requested.includes(scope));
+    if (missing.length > 0) {
+      problems.push(
+        `AUTH_REQUEST_SCOPES: must include every required scope (missing ${missing.join(", ")}), ` +
+          "or hosts get tokens /mcp refuses",
+      );
+    }
+  }
   if (production) {
     if (!given("SESSION_SIGNING_SECRET")) {
       problems.push("SESSION_SIGNING_SECRET: required in production (32+ random characters)");
@@ -276,6 +293,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     dataDir,
     auth,
     requiredScopes: e.AUTH_REQUIRED_SCOPES ?? [DEFAULT_SCOPE],
+    ...(e.AUTH_REQUEST_SCOPES ? { requestScopes: e.AUTH_REQUEST_SCOPES } : {}),
     allowedOrigins: e.ALLOWED_ORIGINS ?? [],
     maxBodyBytes: e.MAX_BODY_BYTES ?? 1024 * 1024,
     bodyIdleTimeoutMs: e.BODY_IDLE_TIMEOUT_MS ?? 30_000,

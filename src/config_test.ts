@@ -159,6 +159,7 @@ Deno.test("a bad value stops start-up with a message naming the variable", async
     [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ SESSION_SIGNING_SECRET: "short" }, "SESSION_SIGNING_SECRET"],
     [{ DATABASE_WS_PROXY: "127.0.0.1:9" }, "DATABASE_WS_PROXY"],
+    [{ AUTH_REQUEST_SCOPES: "openid offline_access" }, "AUTH_REQUEST_SCOPES"],
   ];
   for (const [env, variable] of cases) {
     await t.step(`${variable}=${Object.values(env)[0]}`, () => {

@@ -4,6 +4,7 @@
  * @module
  */
 import { createAccessVerifier } from "./auth/access_verifier.ts";
+import { type RemoteKeys, remoteKeys } from "./auth/key_source.ts";
 import { createApp } from "./app.ts";
 import {
   type EmbeddedDatabaseHold,
@@ -151,8 +152,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (config.production) throw new PlaceholderGuidanceError("placeholder_guidance", problem);
       console.error(`warning: ${problem}`);
     }
+    // An external issuer, checked at start (in development a mismatch stops it here) and in
+    // readiness; its offer of offline_access decides what hosts are told to request.
+    const issuerKeys = config.auth.kind === "external"
+      ? remoteKeys({ issuer: config.auth.issuer, jwksUrl: config.auth.jwksUrl })
+      : undefined;
+    const issuerStart = issuerKeys ? checkIssuerAtStart(issuerKeys, config) : undefined;
     const readiness = drainingReadiness(
-      sharedReadiness(readinessCheck({ database, kv }, { timeoutMs: 2_000 }), 0),
+      sharedReadiness(
+        readinessCheck({ database, kv, issuer: issuerKeys?.check }, { timeoutMs: 2_000 }),
+        0,
+      ),
       () => lifecycle.stopping,
     );
     const core: CoreServices = {
@@ -215,7 +225,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       config,
       signin && publicJwks(signin.signingKey),
       signin && ((grantId) => signinKv.use((db) => isGrantRevoked(db, grantId))),
+      issuerKeys,
     );
+    // Development waits for the issuer's answer, so a mismatch stops the start; production goes
+    // on (the issuer may be briefly down) and keeps asking, reporting it in /readyz.
+    if (issuerStart && !config.production) await issuerStart;
     // Bring the schema up to date before the gate lifts: whatever a newcomer does after the first
     // 200 (mint, sign in, call) must find everything in place, not wait on a first migration under
     // a call's deadline. A migration that fails or was changed after it ran stops the start.
@@ -230,6 +244,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       signin,
       subjectKey: await logSubjectKey(sessionSecret),
       logSink: options.logSink,
+      requestScopes: requestScopesFor(config, issuerKeys),
     }).fetch as typeof handle;
   } catch (error) {
     await server.shutdown();
@@ -274,6 +289,54 @@ function embeddedDatabaseInUse(dir: string): DatabaseInUseError {
       "connector on this DATA_DIR (two at once can damage it).\nClose that one (\\q in db:shell), " +
       "or give this one its own DATA_DIR, then start again.",
   );
+}
+
+/** `AUTH_ISSUER` is not what the issuer's metadata calls it: no token could be verified. */
+export class IssuerMismatchStartupError extends StartupError<"issuer_mismatch"> {}
+
+/**
+ * Checks the external issuer once at start. A mismatch between `AUTH_ISSUER` and the issuer's own
+ * metadata rejects (in development the start stops on it; in production it is logged and
+ * `/readyz` says so until fixed); an issuer that cannot be reached is said, not fatal.
+ */
+function checkIssuerAtStart(keys: RemoteKeys, config: Config): Promise<void> {
+  const checked = keys.check().then((status) => {
+    if (status.state === "mismatch") {
+      throw new IssuerMismatchStartupError("issuer_mismatch", status.detail);
+    }
+    if (status.state === "unreachable") {
+      console.error(
+        `warning: the issuer ${config.auth.issuer} cannot be reached just now (${status.detail}); ` +
+          "/mcp answers 503 until its keys can be fetched, and /readyz says so.",
+      );
+    }
+  });
+  // Handled here at once (in development the caller awaits it later, after other start work).
+  checked.catch((error) => {
+    if (config.production) {
+      console.error(JSON.stringify({ level: "error", msg: "issuer", problem: error.message }));
+    }
+  });
+  return checked;
+}
+
+/**
+ * What hosts are told to request: `AUTH_REQUEST_SCOPES`, or the required scopes plus
+ * `offline_access` once an external issuer's metadata lists it (most issue refresh tokens only
+ * then). Tokens never need `offline_access`.
+ */
+function requestScopesFor(config: Config, keys: RemoteKeys | undefined): () => readonly string[] {
+  if (config.requestScopes) {
+    const fixed = config.requestScopes;
+    return () => fixed;
+  }
+  const required = config.requiredScopes;
+  const withRefresh = [...required, "offline_access"];
+  return () =>
+    !required.includes("offline_access") &&
+      keys?.metadata()?.scopesSupported?.includes("offline_access")
+      ? withRefresh
+      : required;
 }
 
 /** Another process already listens on the configured port. */

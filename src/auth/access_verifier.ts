@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { JSONWebKeySet } from "jose";
+import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
 import type { Config } from "../config.ts";
 import { AuthError } from "./errors.ts";
 import type { VerifiedAccess } from "./identity.ts";
@@ -19,19 +19,21 @@ export type GrantRevocationCheck = (grantId: string) => Promise<boolean>;
 /**
  * The verifier for `config`: against the development key set held in memory when the bundled
  * issuer is in use (`devJwks`), else against the external issuer's JWKS. With `isGrantRevoked`,
- * tokens naming a grant are also refused once that grant is revoked.
+ * tokens naming a grant are also refused once that grant is revoked. `issuerKeys`: the external
+ * issuer's keys when the caller holds them too (to check the issuer at start and in readiness).
  */
 export function createAccessVerifier(
   config: Config,
   devJwks?: JSONWebKeySet,
   isGrantRevoked?: GrantRevocationCheck,
+  issuerKeys?: JWTVerifyGetKey,
 ): AccessVerifier {
   let keys;
   if (config.auth.kind === "development") {
     if (!devJwks) throw new Error("the development issuer needs its key set");
     keys = localKeys(devJwks);
   } else {
-    keys = remoteKeys({ issuer: config.auth.issuer, jwksUrl: config.auth.jwksUrl });
+    keys = issuerKeys ?? remoteKeys({ issuer: config.auth.issuer, jwksUrl: config.auth.jwksUrl });
   }
   const policy = {
     issuer: config.auth.issuer,
@@ -115,10 +117,14 @@ export function revocationChecked(
       throw new AuthError(
         "issuer_unavailable",
         "The sign-in state cannot be checked just now; try again",
-        { cause: error },
+        { cause: error, reason: "revocation_unchecked" },
       );
     }
-    if (revoked) throw new AuthError("invalid_token", "The token's grant has been revoked");
+    if (revoked) {
+      throw new AuthError("invalid_token", "The token's grant has been revoked", {
+        reason: "grant_revoked",
+      });
+    }
     return access;
   };
 }

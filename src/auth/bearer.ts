@@ -6,11 +6,11 @@
  */
 import { createMiddleware } from "hono/factory";
 import { type ChallengeOptions, challengeResponse } from "./challenge.ts";
-import { AuthError } from "./errors.ts";
+import { AuthError, type AuthReason } from "./errors.ts";
 import type { VerifiedAccess } from "./identity.ts";
 
 /** Hono context variables set by {@linkcode requireBearer}. */
-export type BearerVariables = { access: VerifiedAccess };
+export type BearerVariables = { access: VerifiedAccess; authReason?: AuthReason };
 
 /**
  * Returns the bearer token of a request.
@@ -36,7 +36,9 @@ export function extractBearerToken(request: Request): string {
   // Another scheme (Basic, DPoP, …) means no bearer credentials were offered.
   if (!match) throw new AuthError("missing_token", "No bearer access token");
   const token = match[1]?.trim() ?? "";
-  if (token === "") throw new AuthError("invalid_token", "The bearer token is empty");
+  if (token === "") {
+    throw new AuthError("invalid_token", "The bearer token is empty", { reason: "empty_token" });
+  }
   return token;
 }
 
@@ -54,6 +56,8 @@ export function requireBearer(options: RequireBearerOptions) {
       access = await options.verify(extractBearerToken(c.req.raw));
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
+      // For the request log line: why, in a reason code (never the token).
+      c.set("authReason", error.reason);
       return challengeResponse(error, options);
     }
     c.set("access", access);

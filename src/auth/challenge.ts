@@ -10,8 +10,11 @@ import type { AuthError } from "./errors.ts";
 export interface ChallengeOptions {
   /** URL of our Protected Resource Metadata document. */
   resourceMetadataUrl: string;
-  /** Scopes a token needs here. */
-  scopes: readonly string[];
+  /**
+   * Scopes a host should request (`scope` of the challenge): those a token needs here, and
+   * `offline_access` where the issuer offers it, so it issues a refresh token.
+   */
+  scopes: () => readonly string[];
 }
 
 /** Maps a refusal to its HTTP response. The single place auth codes become statuses. */
@@ -35,10 +38,17 @@ export function challengeResponse(error: AuthError, options: ChallengeOptions): 
     case "issuer_unavailable":
       return Response.json(
         { error: "temporarily_unavailable", error_description: error.message },
-        { status: 503, headers: { "retry-after": "30", "cache-control": "no-store" } },
+        {
+          status: 503,
+          headers: {
+            "retry-after": String(Math.max(1, Math.ceil(error.retryAfterSeconds))),
+            "cache-control": "no-store",
+          },
+        },
       );
   }
-  if (options.scopes.length > 0) params.scope = options.scopes.join(" ");
+  const scopes = options.scopes();
+  if (scopes.length > 0) params.scope = scopes.join(" ");
   params.resource_metadata = options.resourceMetadataUrl;
   const challenge = "Bearer " +
     Object.entries(params).map(([k, v]) => `${k}="${v.replace(/["\\]/g, "\\$&")}"`).join(", ");

@@ -13,6 +13,11 @@ import {
   type JWTVerifyGetKey,
 } from "jose";
 import { AuthError } from "./errors.ts";
+import {
+  fetchIssuerMetadata,
+  type IssuerMetadata,
+  IssuerMismatchError,
+} from "./issuer_metadata.ts";
 
 /** Keys of an issuer that lives in this process (the development issuer). */
 export function localKeys(jwks: JSONWebKeySet): JWTVerifyGetKey {
@@ -43,88 +48,138 @@ const DISCOVERY_RETRY_MS = 5_000;
 
 /** Errors that describe the token, not the issuer: they stay `invalid_token`. */
 const TOKEN_FAULTS = [
-  errors.JWKSNoMatchingKey,
   errors.JWKSMultipleMatchingKeys,
   errors.JOSENotSupported,
   errors.JOSEAlgNotAllowed,
 ];
 
+/** What the kit knows of an external issuer just now, for `/readyz` and the landing page. */
+export type IssuerStatus =
+  | { state: "ok"; metadata?: IssuerMetadata }
+  | { state: "unreachable"; detail: string }
+  | { state: "mismatch"; detail: string };
+
+/** An external issuer's keys, and a check of whether they can be had. */
+export type RemoteKeys = JWTVerifyGetKey & {
+  /**
+   * Discovers the issuer (at most once per retry pause after a failure) and fetches its keys when
+   * they are not fresh (at most as often): what is known, never a guess.
+   */
+  check(): Promise<IssuerStatus>;
+  /** The issuer's metadata, once discovered (never with a configured `jwksUrl`). */
+  metadata(): IssuerMetadata | undefined;
+};
+
 /**
  * Keys of an external issuer. Discovery (when needed) happens on first use and is retried on the
  * next request if it fails, so a briefly unreachable issuer does not stop the server starting.
+ *
+ * A token whose `kid` is not in the key set makes the set be fetched again, at most once per
+ * cooldown. Inside the cooldown such a token cannot be judged yet — the issuer may just have
+ * rotated — so it is answered as the issuer being unavailable (503, with when to retry), never as
+ * a verdict on the token; after a fresh fetch that still lacks the `kid`, it is refused.
  */
-export function remoteKeys(options: RemoteKeysOptions): JWTVerifyGetKey {
+export function remoteKeys(options: RemoteKeysOptions): RemoteKeys {
   const timeoutMs = options.timeoutMs ?? 5_000;
+  const cooldownMs = options.cooldownMs ?? 30_000;
+  const retryMs = options.discoveryRetryMs ?? DISCOVERY_RETRY_MS;
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  let metadata: IssuerMetadata | undefined;
   let failedAt = -Infinity;
+  let failure: unknown;
+  /** When the set was last (re)fetched, as far as this side can tell. */
+  let fetchedAt = -Infinity;
+  let checkedAt = -Infinity;
   const resolve = () => {
     // After a failed discovery, wait before asking the issuer again: a stream of requests must not
     // become a stream of outbound fetches.
-    if (!jwks && Date.now() - failedAt < (options.discoveryRetryMs ?? DISCOVERY_RETRY_MS)) {
-      return Promise.reject(new Error("issuer discovery failed recently"));
-    }
+    if (!jwks && Date.now() - failedAt < retryMs) return Promise.reject(failure);
     jwks ??= (async () => {
-      const url = options.jwksUrl ?? await discoverJwksUrl(options.issuer, timeoutMs);
+      if (!options.jwksUrl) metadata = await fetchIssuerMetadata(options.issuer, timeoutMs);
+      const url = options.jwksUrl ?? metadata!.jwksUri;
       return createRemoteJWKSet(new URL(url), {
-        cooldownDuration: options.cooldownMs ?? 30_000,
+        cooldownDuration: cooldownMs,
         cacheMaxAge: options.cacheMaxAgeMs ?? 10 * 60_000,
         timeoutDuration: timeoutMs,
       });
     })();
-    jwks.catch(() => {
+    jwks.catch((error) => {
       jwks = undefined;
+      failure = error;
       failedAt = Date.now();
     });
     return jwks;
   };
-  return async (header, token) => {
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    let set;
     try {
-      const getKey = await resolve();
-      return await getKey(header, token);
+      set = await resolve();
     } catch (error) {
+      throw unavailable(error);
+    }
+    const cooling = set.coolingDown;
+    if (!cooling) fetchedAt = Date.now();
+    try {
+      return await set(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) {
+        if (!cooling) {
+          throw new AuthError("invalid_token", "The token's signing key is not the issuer's", {
+            reason: "unknown_kid",
+          });
+        }
+        throw new AuthError(
+          "issuer_unavailable",
+          "The token's signing key is not known here yet (the issuer may have just rotated its " +
+            "keys); try again shortly",
+          {
+            reason: "unknown_kid",
+            retryAfterSeconds: (cooldownMs - (Date.now() - fetchedAt)) / 1000,
+          },
+        );
+      }
       if (TOKEN_FAULTS.some((fault) => error instanceof fault)) throw error;
-      throw new AuthError("issuer_unavailable", "The issuer's keys could not be fetched", {
-        cause: error,
-      });
+      throw unavailable(error);
     }
   };
+  const check = async (): Promise<IssuerStatus> => {
+    try {
+      const set = await resolve();
+      if (!set.fresh && Date.now() - checkedAt >= retryMs) {
+        checkedAt = Date.now();
+        await set.reload();
+        fetchedAt = Date.now();
+      }
+      if (!set.fresh) throw new Error("the issuer's keys could not be fetched");
+      return { state: "ok", ...(metadata ? { metadata } : {}) };
+    } catch (error) {
+      return error instanceof IssuerMismatchError
+        ? { state: "mismatch", detail: error.message }
+        : { state: "unreachable", detail: describe(error) };
+    }
+  };
+  return Object.assign(getKey, { check, metadata: () => metadata });
 }
 
-/**
- * Finds `jwks_uri` in the issuer's RFC 8414 metadata, falling back to OpenID Connect discovery.
- * The document's `issuer` must equal ours exactly (RFC 8414 §3.3), which stops a metadata
- * document for one issuer being used to verify tokens claiming another.
- */
-export async function discoverJwksUrl(issuer: string, timeoutMs = 5_000): Promise<string> {
-  const url = new URL(issuer);
-  const path = url.pathname.replace(/\/$/, "");
-  const candidates = [
-    new URL(`/.well-known/oauth-authorization-server${path}`, url.origin),
-    new URL(`${path}/.well-known/openid-configuration`, url.origin),
-  ];
-  for (const candidate of candidates) {
-    const response = await fetch(candidate, {
-      headers: { accept: "application/json" },
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: "error",
-    });
-    if (!response.ok) {
-      await response.body?.cancel();
-      continue;
-    }
-    const metadata = await response.json() as { issuer?: unknown; jwks_uri?: unknown };
-    if (metadata.issuer !== issuer) {
-      throw new Error(`metadata at ${candidate} names another issuer`);
-    }
-    if (typeof metadata.jwks_uri !== "string" || !/^https?:\/\//.test(metadata.jwks_uri)) {
-      throw new Error(`metadata at ${candidate} has no usable jwks_uri`);
-    }
-    // Keys fetched in the clear could be swapped by anyone on the path: an https issuer's keys
-    // must come over https too.
-    if (url.protocol === "https:" && !metadata.jwks_uri.startsWith("https://")) {
-      throw new Error(`metadata at ${candidate} has a jwks_uri that is not https`);
-    }
-    return metadata.jwks_uri;
+/** The refusal for keys that cannot be had, naming a mismatch for what it is. */
+function unavailable(error: unknown): AuthError {
+  if (error instanceof IssuerMismatchError) {
+    return new AuthError(
+      "issuer_unavailable",
+      `This connector is misconfigured: ${error.message}`,
+      {
+        cause: error,
+        reason: "issuer_mismatch",
+      },
+    );
   }
-  throw new Error(`no authorization server metadata found for ${issuer}`);
+  return new AuthError("issuer_unavailable", "The issuer's keys could not be fetched", {
+    cause: error,
+    reason: "issuer_unreachable",
+  });
+}
+
+/** An error in a few words that carry no secret (URLs and statuses only). */
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -13,8 +13,12 @@ export interface ProtectedResourceOptions {
   resource: string;
   /** The issuer that signs the tokens we accept. */
   issuer: string;
-  /** Scopes a token needs here. `offline_access` is never advertised: refresh is the AS's business. */
-  scopes: readonly string[];
+  /**
+   * Scopes a host should request: those a token needs here, and `offline_access` where the issuer
+   * offers it (so it issues a refresh token; a token need never carry it). Read per request: an
+   * external issuer's offer is known once its metadata has been fetched.
+   */
+  scopes: () => readonly string[];
   /** Human-readable name of the resource (the product's name). */
   resourceName: string;
 }
@@ -24,7 +28,7 @@ export function protectedResourceMetadata(options: ProtectedResourceOptions) {
   return {
     resource: options.resource,
     authorization_servers: [options.issuer],
-    scopes_supported: options.scopes.filter((s) => s !== "offline_access"),
+    scopes_supported: [...options.scopes()],
     bearer_methods_supported: ["header"],
     resource_name: options.resourceName,
   };
@@ -45,7 +49,6 @@ export function protectedResourceMetadataUrl(resource: string): string {
  * that probe the origin), with open CORS so browser-based hosts can read it.
  */
 export function protectedResourceRoutes(options: ProtectedResourceOptions): Hono {
-  const document = protectedResourceMetadata(options);
   const paths = new Set([
     new URL(protectedResourceMetadataUrl(options.resource)).pathname,
     "/.well-known/oauth-protected-resource",
@@ -55,7 +58,7 @@ export function protectedResourceRoutes(options: ProtectedResourceOptions): Hono
     app.use(path, cors({ origin: "*", allowMethods: ["GET", "OPTIONS"] }));
     app.get(path, (c) => {
       c.header("cache-control", "public, max-age=300");
-      return c.json(document);
+      return c.json(protectedResourceMetadata(options));
     });
   }
   return app;

@@ -4,7 +4,7 @@
  * @module
  */
 import { errors, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from "jose";
-import { AuthError } from "./errors.ts";
+import { AuthError, type AuthReason } from "./errors.ts";
 import { EARLIER_GRANT_ID_CLAIM, GRANT_ID_CLAIM, type VerifiedAccess } from "./identity.ts";
 
 /**
@@ -58,6 +58,15 @@ export async function verifyAccessToken(
   token: string,
   policy: AccessTokenPolicy,
 ): Promise<VerifiedAccess> {
+  // An opaque token (or an encrypted one) is no signed JWT: said as such, so whoever runs the
+  // server configures the issuer rather than hunting a signature problem.
+  if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) {
+    throw new AuthError(
+      "invalid_token",
+      "The token is not a JWT; configure the issuer to issue JWT access tokens for this resource",
+      { reason: "not_a_jwt" },
+    );
+  }
   let payload: JWTPayload;
   try {
     const verified = await jwtVerify(token, policy.keys, {
@@ -68,7 +77,9 @@ export async function verifyAccessToken(
       requiredClaims: ["exp", "sub"],
     });
     if (!ACCEPTED_TYPES.has(verified.protectedHeader.typ)) {
-      throw new AuthError("invalid_token", "The token is not an access token");
+      throw new AuthError("invalid_token", "The token is not an access token", {
+        reason: "not_access_token",
+      });
     }
     payload = verified.payload;
   } catch (error) {
@@ -77,12 +88,14 @@ export async function verifyAccessToken(
 
   const sub = payload.sub;
   if (typeof sub !== "string" || sub.trim() === "") {
-    throw new AuthError("invalid_token", "The token names no subject");
+    throw new AuthError("invalid_token", "The token names no subject", { reason: "no_subject" });
   }
   // The subject keys the person's rows: one that cannot be stored would make every call of that
   // person look like a database outage.
   if (!storableText(sub, MAX_SUBJECT_LENGTH)) {
-    throw new AuthError("invalid_token", "The token's subject is not acceptable");
+    throw new AuthError("invalid_token", "The token's subject is not acceptable", {
+      reason: "bad_subject",
+    });
   }
   const scopes = scopesOf(payload);
   if (!policy.requiredScopes.every((s) => scopes.includes(s))) {
@@ -129,20 +142,38 @@ function scopesOf(payload: JWTPayload): string[] {
 function toAuthError(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
   if (error instanceof errors.JWTExpired) {
-    return new AuthError("invalid_token", "The token has expired");
+    return new AuthError("invalid_token", "The token has expired", { reason: "expired" });
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    const reason = CLAIM_REASONS[error.claim] ?? "A token claim is not acceptable";
-    return new AuthError("invalid_token", reason);
+    const [reason, description] = CLAIM_REASONS[error.claim] ??
+      ["unverifiable", "A token claim is not acceptable"];
+    return new AuthError("invalid_token", description, { reason });
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return new AuthError("invalid_token", "The token could not be verified", {
+      reason: "bad_signature",
+    });
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+    return new AuthError("invalid_token", "The token could not be verified", {
+      reason: "algorithm_not_allowed",
+    });
+  }
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
+    return new AuthError(
+      "invalid_token",
+      "The token is not a JWT; configure the issuer to issue JWT access tokens for this resource",
+      { reason: "not_a_jwt" },
+    );
   }
   return new AuthError("invalid_token", "The token could not be verified");
 }
 
-const CLAIM_REASONS: Record<string, string> = {
-  iss: "The token was issued by another issuer",
-  aud: "The token was not issued for this resource",
-  nbf: "The token is not valid yet",
-  iat: "The token's issue time is not acceptable",
-  exp: "The token has no expiry",
-  sub: "The token names no subject",
+const CLAIM_REASONS: Record<string, [AuthReason, string]> = {
+  iss: ["wrong_issuer", "The token was issued by another issuer"],
+  aud: ["wrong_audience", "The token was not issued for this resource"],
+  nbf: ["not_yet_valid", "The token is not valid yet"],
+  iat: ["bad_issue_time", "The token's issue time is not acceptable"],
+  exp: ["no_expiry", "The token has no expiry"],
+  sub: ["no_subject", "The token names no subject"],
 };

@@ -29,11 +29,19 @@ export const KV_REPLACED_WORDS =
 /** How long a KV file found replaced is reported, so an operator sees it. */
 const REPLACED_SHOWS_MS = 60_000;
 
+/**
+ * An external issuer's state: its keys can be had, it cannot be reached, or its metadata names
+ * another issuer than `AUTH_ISSUER` (a configuration mistake: nothing can be verified).
+ */
+export type IssuerOutcome = "ok" | "unreachable" | "mismatch";
+
 /** The readiness report. */
 export interface Readiness {
   /** Whether the instance can serve: both stores answer, and it is not shutting down. */
   ready: boolean;
-  checks: { database: CheckOutcome; kv: CheckOutcome };
+  checks: { database: CheckOutcome; kv: CheckOutcome; issuer?: IssuerOutcome };
+  /** With an external issuer that is not `ok`: what is wrong, in words (no secret in them). */
+  issuerProblem?: string;
   /**
    * When the KV file was found deleted or replaced under the server (ISO 8601), within the last
    * minute. Information, not a failure: the server reopened KV at the path and serves again (the
@@ -62,7 +70,12 @@ export interface ReadinessOptions {
  * so an outage shows on the next check and its end does too.
  */
 export function readinessCheck(
-  deps: { database: { ping(): Promise<void> }; kv: KvHandle },
+  deps: {
+    database: { ping(): Promise<void> };
+    kv: KvHandle;
+    /** An external issuer's check (see `auth/key_source.ts`), when one is configured. */
+    issuer?: () => Promise<{ state: IssuerOutcome; detail?: string }>;
+  },
   { timeoutMs, writeEveryMs = 2_000, now = Date.now }: ReadinessOptions,
 ): () => Promise<Readiness> {
   let lastWrite = -Infinity;
@@ -77,14 +90,16 @@ export function readinessCheck(
   return async () => {
     // The file first: one found replaced is reopened, and the probe then judges the new one.
     const replacedAt = await deps.kv.checkFile().catch(() => undefined);
-    const [database, kv] = await Promise.all([
+    const [database, kv, issuer] = await Promise.all([
       within(timeoutMs, () => deps.database.ping()),
       within(timeoutMs, probeKv),
+      deps.issuer ? issuerWithin(timeoutMs, deps.issuer) : undefined,
     ]);
     const report: Readiness = {
-      ready: database === "ok" && kv === "ok",
-      checks: { database, kv },
+      ready: database === "ok" && kv === "ok" && (issuer === undefined || issuer.state === "ok"),
+      checks: { database, kv, ...(issuer ? { issuer: issuer.state } : {}) },
     };
+    if (issuer?.detail !== undefined && issuer.state !== "ok") report.issuerProblem = issuer.detail;
     if (replacedAt !== undefined && now() - replacedAt < REPLACED_SHOWS_MS) {
       report.kvReplacedAt = new Date(replacedAt).toISOString();
     }
@@ -142,3 +157,29 @@ async function within(timeoutMs: number, check: () => Promise<void>): Promise<Ch
 }
 
 class ReadinessTimeout extends Error {}
+
+/** The issuer's check, or `unreachable` when it takes longer than `ms`. */
+async function issuerWithin(
+  ms: number,
+  check: () => Promise<{ state: IssuerOutcome; detail?: string }>,
+): Promise<{ state: IssuerOutcome; detail?: string }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<{ state: IssuerOutcome; detail: string }>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ state: "unreachable", detail: "the issuer did not answer in time" }),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([check(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** {@linkcode IssuerOutcome} in words, for the landing page. */
+export const ISSUER_WORDS: Readonly<Record<IssuerOutcome, string>> = {
+  ok: "its keys answering",
+  unreachable: "not reachable just now (sign-in and calls wait for it)",
+  mismatch: "misconfigured: AUTH_ISSUER does not match what the issuer calls itself",
+};

@@ -12,12 +12,13 @@ export function healthRoutes(readiness: () => Promise<Readiness>): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }, 200, { "cache-control": "no-store" }));
   app.get("/readyz", async (c) => {
-    const { ready, checks, kvReplacedAt, draining } = await readiness();
+    const { ready, checks, kvReplacedAt, draining, issuerProblem } = await readiness();
     return c.json(
       {
         status: draining ? "draining" : ready ? "ready" : "not ready",
         checks,
         ...(kvReplacedAt ? { kvReplacedAt } : {}),
+        ...(issuerProblem ? { issuerProblem } : {}),
       },
       ready ? 200 : 503,
       { "cache-control": "no-store" },

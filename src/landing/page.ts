@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CHECK_WORDS, KV_REPLACED_WORDS } from "../health/readiness.ts";
+import { CHECK_WORDS, ISSUER_WORDS, KV_REPLACED_WORDS } from "../health/readiness.ts";
 import { reachOf } from "../reach/hosts.ts";
 import { html } from "hono/html";
 import { pageShell } from "../http/page_shell.ts";
@@ -128,7 +128,9 @@ there is no password, and the same name is always the same ${brand.userNoun}.</p
       <h2>Status</h2>
       <p>${status} &nbsp; database ${CHECK_WORDS[checks.database]}, session store ${CHECK_WORDS[
         checks.kv
-      ]}${o.readiness.kvReplacedAt ? ` (it ${KV_REPLACED_WORDS})` : ""}.
+      ]}${o.readiness.kvReplacedAt ? ` (it ${KV_REPLACED_WORDS})` : ""}${checks.issuer
+        ? `, sign-in issuer ${ISSUER_WORDS[checks.issuer]}`
+        : ""}.
       <small>Checked ${o.checkedAt.toISOString()} · version ${SERVER_VERSION}</small></p>
     `,
     brand.productName,

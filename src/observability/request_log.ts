@@ -73,6 +73,8 @@ export function requestLog(options: RequestLogOptions) {
         line.tool = facts.tool;
         line.toolError = facts.toolError;
       }
+      const authReason = c.get("authReason");
+      if (authReason) line.authReason = authReason;
       if (facts.failure) {
         line.level = "error";
         line.failure = facts.failure;

@@ -8,16 +8,33 @@ import { INITIALIZE, startTestServer } from "../helpers/server.ts";
 
 /** A stand-in external authorization server on a real port that counts its JWKS fetches. */
 async function startIssuer(
-  options: { path?: string; oidcOnly?: boolean; claimIssuer?: string } = {},
+  options: {
+    path?: string;
+    oidcOnly?: boolean;
+    claimIssuer?: string;
+    scopesSupported?: string[];
+    /** Serve the metadata at the origin's well-known path too, as some path-based issuers do. */
+    rootMetadata?: boolean;
+  } = {},
 ) {
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const jwk = { ...(await exportJWK(publicKey)), kid: "issuer-key-1", alg: "RS256", use: "sig" };
+  const keyPair = async (kid: string) => {
+    const { privateKey, publicKey } = await generateKeyPair("RS256");
+    return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
+  };
+  let keys = [await keyPair("issuer-key-1")];
   const counts = { jwks: 0, metadata: 0 };
   let issuer = "";
   let up = true;
   const app = new Hono();
   app.use("*", async (c, next) => (up ? await next() : c.text("down", 503)));
-  const metadata = () => ({ issuer: options.claimIssuer ?? issuer, jwks_uri: `${origin}/keys` });
+  const metadata = () => ({
+    issuer: options.claimIssuer ?? issuer,
+    jwks_uri: `${origin}/keys`,
+    ...(options.scopesSupported ? { scopes_supported: options.scopesSupported } : {}),
+  });
+  if (options.rootMetadata) {
+    app.get("/.well-known/oauth-authorization-server", (c) => c.json(metadata()));
+  }
   if (!options.oidcOnly) {
     app.get(`/.well-known/oauth-authorization-server${options.path ?? ""}`, (c) => {
       counts.metadata++;
@@ -30,7 +47,7 @@ async function startIssuer(
   });
   app.get("/keys", (c) => {
     counts.jwks++;
-    return c.json({ keys: [jwk] });
+    return c.json({ keys: keys.map((k) => k.jwk) });
   });
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
   const origin = `http://127.0.0.1:${server.addr.port}`;
@@ -39,8 +56,19 @@ async function startIssuer(
     issuer,
     counts,
     setUp: (value: boolean) => (up = value),
-    sign: (payload: Record<string, unknown>, kid = "issuer-key-1") =>
-      new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid }).sign(privateKey),
+    /**
+     * Makes a new key (slow for RSA) and answers the rotation itself: publishing it (the old one
+     * stays published) and signing with it from then on.
+     */
+    prepareRotation: async (kid: string) => {
+      const next = await keyPair(kid);
+      return () => {
+        keys = [next, ...keys];
+      };
+    },
+    sign: (payload: Record<string, unknown>, kid?: string) =>
+      new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: kid ?? keys[0].jwk.kid })
+        .sign(keys[0].privateKey),
     close: () => server.shutdown(),
   };
 }
@@ -79,11 +107,12 @@ Deno.test("an external issuer's tokens are verified through discovered JWKS", as
         assertEquals(prm.authorization_servers, [issuer.issuer]);
         // The development issuer is off: no JWKS of ours, and our own key is not trusted.
         assertEquals((await fetch(`${server.config.publicUrl}/.well-known/jwks.json`)).status, 404);
+        // (Its kid is not the issuer's: refused, or — within the refetch cooldown, when a kid
+        // cannot be judged yet — 503; never served.)
         const ours = await server.mint({ issuer: issuer.issuer });
-        assertEquals(
-          (await server.post(INITIALIZE, { authorization: `Bearer ${ours}` })).status,
-          401,
-        );
+        const refused = await server.post(INITIALIZE, { authorization: `Bearer ${ours}` });
+        await refused.body?.cancel();
+        assert([401, 503].includes(refused.status), `${refused.status}`);
       } finally {
         await issuer.close();
       }
@@ -108,7 +137,9 @@ Deno.test("a flood of unknown kids refetches the issuer's JWKS at most once per 
         return response.status;
       }),
     );
-    assert(statuses.every((s) => s === 401), `unexpected statuses ${statuses}`);
+    // Within the cooldown an unknown kid cannot be judged yet (the issuer may just have rotated):
+    // 503 with when to retry, never a 401 that makes a host drop the person's tokens.
+    assert(statuses.every((s) => s === 503), `unexpected statuses ${statuses}`);
     assert(issuer.counts.jwks - before <= 1, `JWKS fetched ${issuer.counts.jwks - before} times`);
     assertEquals(issuer.counts.metadata, 1);
   } finally {
@@ -122,9 +153,10 @@ Deno.test("an unreachable or mismatched issuer fails closed with 503, never a pa
     async () => {
       const issuer = await startIssuer();
       try {
+        // Down from the start (once its keys are fetched, they serve while it is down).
+        issuer.setUp(false);
         await using server = await startTestServer({ AUTH_ISSUER: issuer.issuer });
         const good = await issuer.sign(payloadFor(issuer.issuer, server.mcpUrl));
-        issuer.setUp(false);
         for (let i = 0; i < 20; i++) {
           const down = await server.post(INITIALIZE, { authorization: `Bearer ${good}` });
           assertEquals(down.status, 503);
@@ -156,17 +188,197 @@ Deno.test("an unreachable or mismatched issuer fails closed with 503, never a pa
       await issuer.close();
     }
   });
-  await t.step("metadata naming another issuer is not trusted", async () => {
+  await t.step("metadata naming another issuer is not trusted, and says so", async () => {
     const issuer = await startIssuer({ claimIssuer: "https://evil.example.com" });
     try {
-      await using server = await startTestServer({ AUTH_ISSUER: issuer.issuer });
-      const good = await issuer.sign(payloadFor(issuer.issuer, server.mcpUrl));
-      const response = await server.post(INITIALIZE, { authorization: `Bearer ${good}` });
-      assertEquals(response.status, 503);
-      assertStringIncludes((await response.json()).error_description, "issuer");
+      const keys = remoteKeys({ issuer: issuer.issuer });
+      const policy = { issuer: issuer.issuer, audience: "https://rr.example/mcp", keys };
+      const token = await issuer.sign(payloadFor(issuer.issuer, "https://rr.example/mcp"));
+      const error = await assertRejects(() =>
+        verifyAccessToken(token, { ...policy, requiredScopes: ["mcp"] })
+      ) as AuthError;
+      assertEquals(error.code, "issuer_unavailable");
+      assertEquals(error.reason, "issuer_mismatch");
+      assertStringIncludes(error.message, `AUTH_ISSUER is "${issuer.issuer}"`);
+      assertStringIncludes(error.message, '"https://evil.example.com"');
+      assertEquals((await keys.check()).state, "mismatch");
       assertEquals(issuer.counts.jwks, 0);
     } finally {
       await issuer.close();
     }
   });
+});
+
+Deno.test("AUTH_ISSUER one character off what the issuer calls itself stops the start, naming both", async (t) => {
+  for (
+    const [name, options, configured] of [
+      ["a trailing slash the issuer does not have", {}, (i: string) => `${i}/`],
+      ["the issuer's base path left out", { path: "/api/auth", rootMetadata: true }, (
+        i: string,
+      ) => i.replace("/api/auth", "")],
+      [
+        "a URL with no metadata at all",
+        { path: "/api/auth" },
+        (i: string) => i.replace("/api/auth", "/auth"),
+      ],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      const issuer = await startIssuer(options);
+      try {
+        const wrong = configured(issuer.issuer);
+        const error = await assertRejects(() => startTestServer({ AUTH_ISSUER: wrong }));
+        assertStringIncludes(String(error), `AUTH_ISSUER is "${wrong}"`);
+        if (name === "a URL with no metadata at all") {
+          assertStringIncludes(String(error), "no authorization server metadata at");
+        } else assertStringIncludes(String(error), `set AUTH_ISSUER=${issuer.issuer}`);
+      } finally {
+        await issuer.close();
+      }
+    });
+  }
+});
+
+Deno.test("a key rotated within the refetch cooldown is 503 with Retry-After, then accepted", async () => {
+  const issuer = await startIssuer();
+  try {
+    const keys = remoteKeys({ issuer: issuer.issuer, cooldownMs: 1_000 });
+    const audience = "https://rr.example/mcp";
+    const policy = { issuer: issuer.issuer, audience, keys, requiredScopes: ["mcp"] };
+    const first = await issuer.sign(payloadFor(issuer.issuer, audience));
+    const rotate = await issuer.prepareRotation("issuer-key-2");
+    assertEquals((await verifyAccessToken(first, policy)).identity.sub, "auth0|reader-1");
+    rotate();
+    const rotated = await issuer.sign(payloadFor(issuer.issuer, audience));
+    const error = await assertRejects(() => verifyAccessToken(rotated, policy)) as AuthError;
+    assertEquals(error.code, "issuer_unavailable");
+    assertEquals(error.reason, "unknown_kid");
+    assert(
+      error.retryAfterSeconds > 0 && error.retryAfterSeconds <= 1,
+      `${error.retryAfterSeconds}`,
+    );
+    await new Promise((r) => setTimeout(r, 1_050));
+    assertEquals((await verifyAccessToken(rotated, policy)).identity.sub, "auth0|reader-1");
+    // A kid still unknown right after a fresh fetch is a verdict: refused.
+    await new Promise((r) => setTimeout(r, 1_050));
+    const made = await issuer.sign(payloadFor(issuer.issuer, audience), "never-published");
+    const refused = await assertRejects(() => verifyAccessToken(made, policy)) as AuthError;
+    assertEquals([refused.code, refused.reason], ["invalid_token", "unknown_kid"]);
+  } finally {
+    await issuer.close();
+  }
+});
+
+Deno.test("hosts are told to request offline_access where the issuer offers it; tokens never need it", async (t) => {
+  const challengeScope = async (server: { post: (b: unknown) => Promise<Response> }) => {
+    const response = await server.post(INITIALIZE);
+    await response.body?.cancel();
+    return /scope="([^"]*)"/.exec(response.headers.get("www-authenticate") ?? "")?.[1];
+  };
+  const prmScopes = async (publicUrl: string) =>
+    (await (await fetch(`${publicUrl}/.well-known/oauth-protected-resource/mcp`)).json())
+      .scopes_supported;
+  await t.step("offered: the challenge and the metadata ask for it", async () => {
+    const issuer = await startIssuer({ scopesSupported: ["openid", "mcp", "offline_access"] });
+    try {
+      await using server = await startTestServer({ AUTH_ISSUER: issuer.issuer });
+      assertEquals(await challengeScope(server), "mcp offline_access");
+      assertEquals(await prmScopes(server.config.publicUrl), ["mcp", "offline_access"]);
+      // A token without offline_access is still accepted.
+      const good = await issuer.sign(payloadFor(issuer.issuer, server.mcpUrl));
+      const response = await server.post(INITIALIZE, { authorization: `Bearer ${good}` });
+      assertEquals(response.status, 200);
+      await response.body?.cancel();
+    } finally {
+      await issuer.close();
+    }
+  });
+  await t.step("not offered: the required scopes only", async () => {
+    const issuer = await startIssuer({ scopesSupported: ["openid", "mcp"] });
+    try {
+      await using server = await startTestServer({ AUTH_ISSUER: issuer.issuer });
+      assertEquals(await challengeScope(server), "mcp");
+      assertEquals(await prmScopes(server.config.publicUrl), ["mcp"]);
+    } finally {
+      await issuer.close();
+    }
+  });
+  await t.step("AUTH_REQUEST_SCOPES says it outright", async () => {
+    const issuer = await startIssuer();
+    try {
+      await using server = await startTestServer({
+        AUTH_ISSUER: issuer.issuer,
+        AUTH_REQUEST_SCOPES: "mcp offline_access profile",
+      });
+      assertEquals(await challengeScope(server), "mcp offline_access profile");
+    } finally {
+      await issuer.close();
+    }
+  });
+});
+
+Deno.test("every refusal at /mcp logs its reason; an opaque token is named as not a JWT", async () => {
+  const issuer = await startIssuer();
+  try {
+    await using server = await startTestServer({ AUTH_ISSUER: issuer.issuer });
+    const now = Math.floor(Date.now() / 1000);
+    const cases: [string, string | undefined][] = [
+      ["not_a_jwt", "2YotnFZFEjr1zCsicMWpAA"],
+      [
+        "expired",
+        await issuer.sign({ ...payloadFor(issuer.issuer, server.mcpUrl), exp: now - 600 }),
+      ],
+      ["wrong_audience", await issuer.sign(payloadFor(issuer.issuer, "https://other.example/mcp"))],
+      [
+        "wrong_issuer",
+        await issuer.sign({
+          ...payloadFor(issuer.issuer, server.mcpUrl),
+          iss: "https://x.example",
+        }),
+      ],
+      [
+        "insufficient_scope",
+        await issuer.sign({ ...payloadFor(issuer.issuer, server.mcpUrl), scp: ["read"] }),
+      ],
+      ["missing_token", undefined],
+    ];
+    for (const [reason, token] of cases) {
+      const requestId = crypto.randomUUID();
+      const response = await server.post(INITIALIZE, {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        "x-request-id": requestId,
+      });
+      const body = await response.json();
+      if (reason === "not_a_jwt") {
+        assertEquals(response.status, 401);
+        assertStringIncludes(body.error_description, "not a JWT; configure the issuer");
+      }
+      const line = await server.logLine((l) => l.requestId === requestId);
+      assertEquals(line.authReason, reason, JSON.stringify(line));
+      assert(!JSON.stringify(line).includes(token ?? "\u0000"), "the token reached the log");
+    }
+  } finally {
+    await issuer.close();
+  }
+});
+
+Deno.test("/readyz reports the issuer: answering, or unreachable (then not ready)", async () => {
+  const issuer = await startIssuer();
+  try {
+    {
+      await using server = await startTestServer({ AUTH_ISSUER: issuer.issuer });
+      const ready = await (await fetch(`${server.localOrigin}/readyz`)).json();
+      assertEquals([ready.status, ready.checks.issuer], ["ready", "ok"]);
+    }
+    issuer.setUp(false);
+    // Down at start: development says so and starts; /mcp and /readyz say what is wrong.
+    await using server = await startTestServer({ AUTH_ISSUER: issuer.issuer });
+    const response = await fetch(`${server.localOrigin}/readyz`);
+    const down = await response.json();
+    assertEquals([down.status, down.checks.issuer], ["not ready", "unreachable"]);
+    assertStringIncludes(down.issuerProblem, "503");
+    assertEquals(response.status, 503);
+  } finally {
+    await issuer.close();
+  }
 });
