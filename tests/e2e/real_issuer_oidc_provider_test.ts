@@ -1,9 +1,16 @@
 /**
  * The server in external-issuer mode against a real authorization server (oidc-provider 9, see
  * tests/helpers/oidc_provider.ts for its configuration), driven by the official MCP client: the
- * whole host journey, refreshes, and real tokens /mcp must refuse.
+ * whole host journey, refreshes, and real tokens /mcp must refuse; then the issuer restarting with a
+ * new key, going down and coming back, and AUTH_ISSUER one character off what it calls itself.
  */
-import { assert, assertEquals, assertNotEquals, assertRejects } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertNotEquals,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import {
   Client,
   StreamableHTTPClientTransport,
@@ -25,6 +32,7 @@ import {
   tokenRequest,
 } from "../helpers/oidc_provider.ts";
 import { INITIALIZE, startTestServer, type TestServer } from "../helpers/server.ts";
+import { IssuerMismatchStartupError } from "../../src/server.ts";
 
 const CALLBACK = "http://127.0.0.1:53682/callback";
 
@@ -216,7 +224,236 @@ Deno.test("a host signs in at a real oidc-provider issuer and uses /mcp with its
   assertEquals(issuer.errors, []);
 });
 
-/** The issuer's OpenID metadata (oidc-provider serves no RFC 8414 document). */
+/** `initialize` with `token` and an `x-request-id`; the answer, its body and its log line. */
+async function traced(server: TestServer, token: string) {
+  const requestId = crypto.randomUUID();
+  const response = await server.post(INITIALIZE, {
+    authorization: `Bearer ${token}`,
+    "x-request-id": requestId,
+  });
+  const body = response.status === 200 ? undefined : await response.json();
+  if (body === undefined) await response.body?.cancel();
+  const log = await server.logLine((line) => line.requestId === requestId);
+  return { status: response.status, headers: response.headers, body, log };
+}
+
+/** Asserts a 503 that asks to come back later, logged with `reason`. */
+function assertTryLater(answer: Awaited<ReturnType<typeof traced>>, reason: string) {
+  assertEquals(answer.status, 503, JSON.stringify(answer.body));
+  assertEquals(answer.body?.error, "temporarily_unavailable");
+  assertEquals(answer.headers.get("www-authenticate"), null, "no verdict on the token");
+  const retryAfter = Number(answer.headers.get("retry-after"));
+  assert(retryAfter >= 1 && retryAfter <= 30, `Retry-After: ${answer.headers.get("retry-after")}`);
+  assertEquals(answer.log.status, 503);
+  assertEquals(answer.log.authReason, reason);
+  return retryAfter;
+}
+
+/** GET /readyz: its HTTP status and report. */
+async function readiness(server: TestServer) {
+  const response = await fetch(`${server.localOrigin}/readyz`);
+  const report = await response.json() as {
+    status: string;
+    checks: { issuer?: string };
+    issuerProblem?: string;
+  };
+  return { httpStatus: response.status, ...report };
+}
+
+/** A token of `token`'s claims, with a new `jti` and `changes`, signed with `jwk`. */
+async function resign(
+  token: string,
+  jwk: Record<string, unknown>,
+  changes: JWTPayload = {},
+): Promise<string> {
+  const header = decodeProtectedHeader(token);
+  return await new SignJWT({ ...decodeJwt(token), jti: crypto.randomUUID(), ...changes })
+    .setProtectedHeader({ alg: "ES256", typ: header.typ, kid: String(jwk.kid) })
+    .sign(await importJWK(jwk, "ES256"));
+}
+
+/**
+ * Runs `fn` with `Date.now` moved `ms` ahead: the refetch cooldown of the JWKS cache (jose's) and
+ * our key source both read that clock, so this is the same server `ms` later, without waiting.
+ * Token times are unaffected (jose reads `new Date()` for those).
+ */
+async function later<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  const now = Date.now;
+  Date.now = () => now() + ms;
+  try {
+    return await fn();
+  } finally {
+    Date.now = now;
+  }
+}
+
+/** The JWKS fetches `issuer` answered so far. */
+const jwksFetches = (issuer: { requests: string[] }) =>
+  issuer.requests.filter((request) => request === "GET /jwks").length;
+
+Deno.test("the real issuer restarts, rotates, goes away, and is misconfigured", async (t) => {
+  await t.step(
+    "restarted on its port with a new key: 503 Retry-After inside the cooldown, then accepted",
+    async () => {
+      const before = await startOidcProvider();
+      try {
+        const starting = Date.now();
+        await using server = await startTestServer({ AUTH_ISSUER: before.issuer });
+        // The server fetched the issuer's keys at its start: its last fetch, and its only one.
+        assertEquals(jwksFetches(before), 1);
+        before.serveResources([server.mcpUrl]);
+        const old = await authorizeDirectly(before.issuer, {
+          resource: server.mcpUrl,
+          scope: "mcp",
+          callback: CALLBACK,
+        });
+        const oldToken = old.tokens.access_token;
+        assertEquals((await traced(server, oldToken)).status, 200);
+        assertEquals(before.errors, []);
+
+        // An issuer holding its keys in memory comes back from a restart with a new one.
+        await before.close();
+        await using after = await startOidcProvider({
+          port: before.port,
+          kid: "oidc-provider-es256-after-restart",
+        });
+        assertEquals(after.issuer, before.issuer);
+        assertNotEquals(after.kid, before.kid);
+        after.serveResources([server.mcpUrl]);
+        const { tokens } = await authorizeDirectly(after.issuer, {
+          resource: server.mcpUrl,
+          scope: "mcp",
+          callback: CALLBACK,
+        });
+        const newToken = tokens.access_token;
+        assertEquals(decodeProtectedHeader(newToken).kid, after.kid);
+
+        // Inside the cooldown the new kid cannot be judged: 503, come back later, never 401.
+        const rotated = await traced(server, newToken);
+        const elapsed = Date.now() - starting;
+        assert(elapsed < 30_000, `answered ${elapsed} ms after the server began starting`);
+        const retryAfter = assertTryLater(rotated, "unknown_kid");
+        assertStringIncludes(rotated.body.error_description, "not known here yet");
+        // A host that waits as told comes back past the cooldown, when the kid can be judged.
+        assert(retryAfter >= Math.ceil((30_000 - elapsed) / 1000), `Retry-After ${retryAfter}`);
+        assertEquals(jwksFetches(after), 0, "not refetched inside the cooldown");
+        // Meanwhile the old key is still trusted: the token verified before answers from the
+        // verification cache, and one never shown before is verified with the cached key set.
+        assertEquals((await traced(server, oldToken)).status, 200);
+        assertEquals((await traced(server, await resign(oldToken, before.signingJwk))).status, 200);
+
+        // Past the cooldown, the unknown kid makes the set be fetched again: the new key is found.
+        await later(31_000, async () => {
+          assertEquals((await traced(server, newToken)).status, 200);
+        });
+        assertEquals(jwksFetches(after), 1, "one refetch, for the unknown kid");
+        // The refetched set no longer holds the old key. Within the cooldown that refetch began,
+        // a token of it cannot be judged either; past it, it is refused, the kid not the issuer's.
+        const unpublished = await resign(oldToken, before.signingJwk);
+        await later(32_000, async () => {
+          assertTryLater(await traced(server, unpublished), "unknown_kid");
+        });
+        await later(65_000, async () => {
+          const refused = await traced(server, unpublished);
+          assertEquals(refused.status, 401);
+          assertEquals(refused.body?.error, "invalid_token");
+          assertEquals(
+            refused.body?.error_description,
+            "The token's signing key is not the issuer's",
+          );
+          assertEquals(refused.log.authReason, "unknown_kid");
+        });
+        assertEquals(jwksFetches(after), 2);
+        assertEquals(after.errors, []);
+      } finally {
+        await before.close();
+      }
+    },
+  );
+
+  await t.step(
+    "the issuer goes down, and a server started meanwhile recovers when it is back",
+    async () => {
+      const issuer = await startOidcProvider();
+      try {
+        await using first = await startTestServer({ AUTH_ISSUER: issuer.issuer });
+        issuer.serveResources([first.mcpUrl]);
+        const { tokens } = await authorizeDirectly(issuer.issuer, {
+          resource: first.mcpUrl,
+          scope: "mcp",
+          callback: CALLBACK,
+        });
+        const verified = tokens.access_token;
+        assertEquals((await traced(first, verified)).status, 200);
+        assertEquals(issuer.errors, []);
+        await issuer.close();
+
+        // Down: what was verified keeps working, and so does a token of a key already fetched.
+        assertEquals((await traced(first, verified)).status, 200);
+        assertEquals((await traced(first, await resign(verified, issuer.signingJwk))).status, 200);
+        // Readiness judges the keys this server holds (fresh for ten minutes), not the issuer's
+        // answering just now: still ready.
+        const held = await readiness(first);
+        assertEquals(held.httpStatus, 200, JSON.stringify(held));
+        assertEquals(held.checks.issuer, "ok");
+
+        // A server started while the issuer is down starts, and waits for it.
+        await using second = await startTestServer({ AUTH_ISSUER: issuer.issuer });
+        const meanwhile = await resign(verified, issuer.signingJwk, { aud: second.mcpUrl });
+        const refused = await traced(second, meanwhile);
+        assertTryLater(refused, "issuer_unreachable");
+        assertEquals(refused.body.error_description, "The issuer's keys could not be fetched");
+        const down = await readiness(second);
+        assertEquals(down.httpStatus, 503, JSON.stringify(down));
+        assertEquals(down.status, "not ready");
+        assertEquals(down.checks.issuer, "unreachable");
+        assert(down.issuerProblem, "readiness says what is wrong");
+        // Every discovery attempt so far (at the start, or for the two requests) failed by now.
+        const lastFailureBy = Date.now();
+
+        // The same issuer back on its port, with its keys; discovery is retried 5 s after it failed.
+        await using back = await startOidcProvider({
+          port: issuer.port,
+          signingJwk: issuer.signingJwk,
+        });
+        assertEquals(back.issuer, issuer.issuer);
+        back.serveResources([second.mcpUrl]);
+        const fresh = await authorizeDirectly(back.issuer, {
+          resource: second.mcpUrl,
+          scope: "mcp",
+          callback: CALLBACK,
+        });
+        await new Promise((resolve) => setTimeout(resolve, lastFailureBy + 5_100 - Date.now()));
+        assertEquals((await traced(second, fresh.tokens.access_token)).status, 200);
+        // Refused meanwhile only for want of keys: the same token is accepted now.
+        assertEquals((await traced(second, meanwhile)).status, 200);
+        const up = await readiness(second);
+        assertEquals(up.httpStatus, 200, JSON.stringify(up));
+        assertEquals(up.checks.issuer, "ok");
+        assertEquals(back.errors, []);
+      } finally {
+        await issuer.close();
+      }
+    },
+  );
+
+  await t.step(
+    "AUTH_ISSUER with a trailing slash the issuer does not have stops the start",
+    async () => {
+      await using issuer = await startOidcProvider();
+      const withSlash = `${issuer.issuer}/`;
+      const error = await assertRejects(
+        () => startTestServer({ AUTH_ISSUER: withSlash }),
+        IssuerMismatchStartupError,
+      );
+      assertStringIncludes(error.message, `AUTH_ISSUER is "${withSlash}"`);
+      assertStringIncludes(error.message, `set AUTH_ISSUER=${issuer.issuer}`);
+      assertEquals(issuer.errors, []);
+    },
+  );
+});
+
+/** The issuer's OpenID metadata (oidc-provider serves the same at the RFC 8414 path). */
 async function issuerMetadata(issuer: string): Promise<{ token_endpoint: string }> {
   return await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
 }

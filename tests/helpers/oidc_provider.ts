@@ -24,6 +24,8 @@ interface ResourceServerInfo {
 export interface OidcProviderIssuer extends AsyncDisposable {
   /** The issuer identifier, exactly as oidc-provider writes it in its metadata and tokens. */
   issuer: string;
+  /** The loopback port it listens on (a restart on it keeps the issuer identifier). */
+  port: number;
   /** The signing key (private JWK with `kid` and `alg`), for tests that re-sign real claims. */
   signingJwk: Record<string, unknown>;
   /** The `kid` of the signing key. */
@@ -39,33 +41,65 @@ export interface OidcProviderIssuer extends AsyncDisposable {
   prompts: string[];
   /** Errors oidc-provider reported (server errors, grant and authorization errors). */
   errors: string[];
+  /** Every request it received, as `METHOD /path` (query strings left out). */
+  requests: string[];
   close(): Promise<void>;
 }
 
 /** Scope every resource's tokens may carry. */
 export const RESOURCE_SCOPE = "mcp offline_access";
 
+/** Options of {@linkcode startOidcProvider}. */
+export interface OidcProviderOptions {
+  /** The account every sign-in ends as (default `alice`). */
+  accountId?: string;
+  /**
+   * The port to listen on (default: a free one). The port of an issuer just closed starts it
+   * again under the same identifier, as an issuer restarts: with nothing of its former state.
+   */
+  port?: number;
+  /** The `kid` of the signing key made at start (default `oidc-provider-es256`). */
+  kid?: string;
+  /** A signing key to keep (an issuer whose keys outlive a restart); `kid` is then its own. */
+  signingJwk?: Record<string, unknown>;
+}
+
 /**
- * Starts oidc-provider on http://127.0.0.1:<free port>; every sign-in ends as `accountId`.
+ * Starts oidc-provider on http://127.0.0.1:<port>; every sign-in ends as `accountId`.
  */
 export async function startOidcProvider(
-  options: { accountId?: string } = {},
+  options: OidcProviderOptions = {},
 ): Promise<OidcProviderIssuer> {
   const accountId = options.accountId ?? "alice";
-  const kid = "oidc-provider-es256";
-  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const signingJwk = { ...(await exportJWK(privateKey)), kid, alg: "ES256", use: "sig" };
+  let signingJwk = options.signingJwk;
+  if (!signingJwk) {
+    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const kid = options.kid ?? "oidc-provider-es256";
+    signingJwk = { ...(await exportJWK(privateKey)), kid, alg: "ES256", use: "sig" };
+  }
+  const kid = String(signingJwk.kid);
   let resources: string[] = [];
   const prompts: string[] = [];
   const errors: string[] = [];
+  const requests: string[] = [];
 
   // The listener comes first: the issuer identifier carries the port.
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
     res.statusCode = 503;
     res.end();
   };
-  const http = createServer((req, res) => handle(req, res));
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const http = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url?.split("?")[0]}`);
+    handle(req, res);
+  });
+  // A port not free (another process took it meanwhile) rejects instead of hanging.
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port ?? 0, "127.0.0.1", () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
   const { port } = http.address() as AddressInfo;
 
   const resourceServerInfo = (resource: string): ResourceServerInfo => ({
@@ -178,17 +212,22 @@ export async function startOidcProvider(
     app(req, res);
   };
 
-  const close = async () => {
-    http.closeAllConnections();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
-  };
+  // Closing twice is closing once: a test may stop the issuer before its disposal does.
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    closed ??= new Promise<void>((resolve) => {
+      http.closeAllConnections();
+      http.close(() => resolve());
+    });
   return {
     issuer: provider.issuer,
+    port,
     signingJwk,
     kid,
     accountId,
     prompts,
     errors,
+    requests,
     serveResources: (list) => (resources = [...list]),
     close,
     [Symbol.asyncDispose]: close,
