@@ -82,6 +82,11 @@ export async function fetchIssuerMetadata(
       headers: { accept: "application/json" },
       signal: AbortSignal.timeout(timeoutMs),
       redirect: "error",
+    }).catch((error) => {
+      // Which place, and why (refused, timed out, a certificate): "fetch failed" says neither.
+      const cause = (error as Error)?.cause as Error | undefined;
+      const why = cause?.message ?? (error as Error)?.message ?? String(error);
+      throw new Error(`${candidate.href} could not be reached (${why})`, { cause: error });
     });
     if (!response.ok) {
       await response.body?.cancel();

@@ -115,7 +115,8 @@ export function remoteKeys(options: RemoteKeysOptions): RemoteKeys {
     try {
       set = await resolve();
     } catch (error) {
-      throw unavailable(error);
+      // Discovery is tried again after the retry pause: that is when to come back.
+      throw unavailable(error, (retryMs - (Date.now() - failedAt)) / 1000);
     }
     const cooling = set.coolingDown;
     if (!cooling) fetchedAt = Date.now();
@@ -161,8 +162,11 @@ export function remoteKeys(options: RemoteKeysOptions): RemoteKeys {
   return Object.assign(getKey, { check, metadata: () => metadata });
 }
 
-/** The refusal for keys that cannot be had, naming a mismatch for what it is. */
-function unavailable(error: unknown): AuthError {
+/**
+ * The refusal for keys that cannot be had, naming a mismatch for what it is; `retryAfterSeconds`
+ * when the next attempt is known (the discovery retry pause).
+ */
+function unavailable(error: unknown, retryAfterSeconds?: number): AuthError {
   if (error instanceof IssuerMismatchError) {
     return new AuthError(
       "issuer_unavailable",
@@ -176,6 +180,7 @@ function unavailable(error: unknown): AuthError {
   return new AuthError("issuer_unavailable", "The issuer's keys could not be fetched", {
     cause: error,
     reason: "issuer_unreachable",
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   });
 }
 
