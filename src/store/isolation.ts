@@ -33,7 +33,7 @@ const POLICY = "kit_person_rows";
  * Recorded once the database is guarded this way; a different value means guard it again.
  * (Bump it when the policy or the grants change.)
  */
-export const ISOLATION_VERSION = "rls-1";
+export const ISOLATION_VERSION = "rls-2";
 
 /** A pack's table holding one person's rows. */
 export interface PersonalTable {
@@ -107,6 +107,7 @@ export async function personalTables(
       );
     } else tables.push({ table });
   }
+  problems.push(...await bypasses(sql, namespace, tables));
   if (problems.length > 0) {
     throw new IsolationError(
       "personal_table",
@@ -114,6 +115,55 @@ export async function personalTables(
     );
   }
   return tables;
+}
+
+/**
+ * What would read people's rows past the policy: a view over a personal table that checks its
+ * owner's rights rather than the caller's (without `security_invoker`: an owner that bypasses
+ * row-level security — a superuser, Neon's default role — would show everyone's), a materialized
+ * view over one (a stored copy has no policy), and a pack function that runs as its owner
+ * (`SECURITY DEFINER`).
+ */
+async function bypasses(
+  sql: SqlClient | SqlTransaction,
+  namespace: string,
+  tables: readonly PersonalTable[],
+): Promise<string[]> {
+  const guarded = [...tables.map((t) => t.table), ...CORE_TABLES.map((t) => t.table)];
+  const views = await sql.query<{ view: string; kind: string; invoker: boolean }>(
+    `SELECT DISTINCT v.relname AS view, v.relkind::text AS kind,
+            coalesce(v.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on',
+              'security_invoker=1', 'security_invoker=yes'], false) AS invoker
+       FROM pg_rewrite r
+       JOIN pg_class v ON v.oid = r.ev_class
+       JOIN pg_namespace n ON n.oid = v.relnamespace AND n.nspname = current_schema()
+       JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
+            AND d.refclassid = 'pg_class'::regclass
+       JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid
+      WHERE v.relkind IN ('v', 'm') AND t.relname = ANY ($1)
+      ORDER BY 1`,
+    [guarded],
+  );
+  const functions = await sql.query<{ name: string }>(
+    `SELECT p.proname AS name FROM pg_proc p
+       JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = current_schema()
+      WHERE p.prosecdef AND starts_with(p.proname, $1) ORDER BY 1`,
+    [`${namespace}_`],
+  );
+  return [
+    ...views.filter((v) => v.kind === "m").map((v) =>
+      `${v.view} is a materialized view over a personal table: a stored copy has no per-person ` +
+      "policy. Make it a view WITH (security_invoker = true), or query the table."
+    ),
+    ...views.filter((v) => v.kind === "v" && !v.invoker).map((v) =>
+      `${v.view} reads a personal table with its owner's rights, past the per-person policy: ` +
+      `declare it CREATE VIEW ${v.view} WITH (security_invoker = true) AS … (in a new migration).`
+    ),
+    ...functions.map((f) =>
+      `${f.name} is SECURITY DEFINER: it runs as its owner, past the per-person policy. Make it ` +
+      "SECURITY INVOKER (the default)."
+    ),
+  ];
 }
 
 /** `user_id`-style policy text: the verified person, or the kit's own work over everyone. */
@@ -143,11 +193,17 @@ export async function guardTables(
      DO $$ BEGIN EXECUTE format('GRANT ${PERSON_ROLE} TO %I', current_user);
      EXCEPTION WHEN others THEN NULL; END $$`,
   );
-  const [{ member, owner }] = await tx.query<{ member: boolean | null; owner: string }>(
-    `SELECT pg_has_role(current_user, oid, 'MEMBER') AS member, current_user AS owner
-       FROM (SELECT to_regrole('${PERSON_ROLE}') AS oid) r`,
-  );
-  if (member !== true) {
+  // Being a member is not enough (PostgreSQL 16 can grant membership without SET): try it.
+  const [{ owner }] = await tx.query<{ owner: string }>("SELECT current_user AS owner");
+  let canAct = true;
+  await tx.exec("SAVEPOINT kit_person_probe");
+  try {
+    await tx.query(`SELECT set_config('role', '${PERSON_ROLE}', true)`);
+  } catch {
+    canAct = false;
+  }
+  await tx.exec("ROLLBACK TO SAVEPOINT kit_person_probe");
+  if (!canAct) {
     throw new IsolationError(
       "personal_table",
       `the database role ${owner} cannot act as ${PERSON_ROLE}, the role the kit runs every ` +
@@ -168,7 +224,9 @@ export async function guardTables(
   );
   const names = new Set(owned.map((r) => r.name));
   const statements = [
-    `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${PERSON_ROLE}`,
+    // nextval() needs USAGE only; UPDATE would let one person's call setval() everyone's ids.
+    `REVOKE UPDATE ON ALL SEQUENCES IN SCHEMA public FROM ${PERSON_ROLE}`,
+    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${PERSON_ROLE}`,
     ...owned.map(({ name }) =>
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ${ident(name)} TO ${PERSON_ROLE}`
     ),

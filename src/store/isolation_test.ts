@@ -23,6 +23,7 @@ const NOTES: Migration = {
     user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     body text NOT NULL
   );
+  CREATE VIEW iso_notes_seen WITH (security_invoker = true) AS SELECT body FROM iso_notes;
   CREATE TABLE iso_catalog (id text PRIMARY KEY);
   INSERT INTO iso_catalog VALUES ('shared')`,
 };
@@ -85,6 +86,13 @@ for (const backend of BACKENDS) {
             () => bodies(database, "SELECT body FROM iso_notes WHERE user_id = 'ann'"),
           ),
           [],
+        );
+      });
+
+      await t.step("a view that reads as its caller: the caller's rows only", async () => {
+        assertEquals(
+          await database.asPerson("bo", () => bodies(database, "SELECT body FROM iso_notes_seen")),
+          ["bo 1"],
         );
       });
 
@@ -225,6 +233,24 @@ Deno.test("isolation: tables that reference people in a way the kit cannot guard
       "a reference that does not cascade",
       "CREATE TABLE bad_answers (user_id text NOT NULL REFERENCES users (id))",
       "without ON DELETE CASCADE",
+    ],
+    [
+      "a view over a personal table with its owner's rights",
+      "CREATE TABLE bad_notes (user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE); " +
+      "CREATE VIEW bad_all AS SELECT * FROM bad_notes",
+      "bad_all reads a personal table with its owner's rights",
+    ],
+    [
+      "a materialized view over a personal table",
+      "CREATE TABLE bad_notes (user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE); " +
+      "CREATE MATERIALIZED VIEW bad_copy AS SELECT * FROM bad_notes",
+      "bad_copy is a materialized view over a personal table",
+    ],
+    [
+      "a SECURITY DEFINER function",
+      "CREATE FUNCTION bad_peek() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS " +
+      "'SELECT count(*) FROM users'",
+      "bad_peek is SECURITY DEFINER",
     ],
   ];
   for (const [what, ddl, words] of cases) {

@@ -49,7 +49,8 @@ export function forgetTool(brand: PackBrand): KitToolDefinition {
         const [record, historyEntries, domain] = await Promise.all([
           core.users.getUser(identity.sub),
           core.users.historyCount(identity.sub),
-          pack.export(identity.sub),
+          // As the person, like every call of the pack (store/isolation.ts).
+          core.asPerson(identity.sub, () => pack.export(identity.sub)),
         ]);
         const { code, expiresAt } = await core.sessions.confirmationCode(
           purpose,
