@@ -78,34 +78,38 @@ export async function fetchIssuerMetadata(
   const answers: string[] = [];
   const candidates = metadataUrls(issuer);
   for (const candidate of candidates) {
-    const response = await fetch(candidate, {
-      headers: { accept: "application/json" },
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: "error",
-    }).catch((error) => {
-      // Which place, and why (refused, timed out, a certificate): "fetch failed" says neither.
-      const cause = (error as Error)?.cause as Error | undefined;
-      const why = cause?.message ?? (error as Error)?.message ?? String(error);
-      throw new Error(`${candidate.href} could not be reached (${why})`, { cause: error });
-    });
-    if (!response.ok) {
-      await response.body?.cancel();
-      if (response.status >= 400 && response.status < 500) missing++;
-      answers.push(`${response.status} at ${candidate.href}`);
-      continue;
-    }
-    const metadata = await response.json() as {
-      issuer?: unknown;
-      jwks_uri?: unknown;
-      scopes_supported?: unknown;
-    };
-    if (metadata.issuer !== issuer) {
-      // The other place may still describe this issuer exactly (a path-based issuer).
-      if (typeof metadata.issuer === "string") {
-        mismatch ??= new IssuerMismatchError(issuer, metadata.issuer, candidate.href);
+    // Each place on its own: one unreachable, redirecting or answering a page of HTML (an app's
+    // catch-all) must not hide the other.
+    let metadata: { issuer?: unknown; jwks_uri?: unknown; scopes_supported?: unknown };
+    try {
+      const response = await fetch(candidate, {
+        headers: { accept: "application/json" },
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: "error",
+      });
+      if (!response.ok) {
+        await response.body?.cancel();
+        if (response.status >= 400 && response.status < 500) missing++;
+        answers.push(`${response.status} at ${candidate.href}`);
         continue;
       }
-      throw new Error(`metadata at ${candidate} names no issuer`);
+      metadata = await response.json();
+    } catch (error) {
+      // Which place, and why (refused, timed out, a certificate): "fetch failed" says neither.
+      const cause = (error as Error)?.cause as Error | undefined;
+      answers.push(
+        `${candidate.href} ${
+          error instanceof SyntaxError ? "is not JSON" : "could not be reached"
+        } (${cause?.message ?? (error as Error)?.message ?? String(error)})`,
+      );
+      continue;
+    }
+    if (metadata?.issuer !== issuer) {
+      // The other place may still describe this issuer exactly (a path-based issuer).
+      if (typeof metadata?.issuer === "string") {
+        mismatch ??= new IssuerMismatchError(issuer, metadata.issuer, candidate.href);
+      } else answers.push(`${candidate.href} names no issuer`);
+      continue;
     }
     if (typeof metadata.jwks_uri !== "string" || !/^https?:\/\//.test(metadata.jwks_uri)) {
       throw new Error(`metadata at ${candidate} has no usable jwks_uri`);

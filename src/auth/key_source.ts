@@ -43,8 +43,11 @@ export interface RemoteKeysOptions {
   discoveryRetryMs?: number;
 }
 
-/** Pause between discovery attempts after one failed. */
+/** Pause between discovery attempts (and key-set fetches) after one failed. */
 const DISCOVERY_RETRY_MS = 5_000;
+
+/** Most kids remembered as confirmed absent until the next fetch. */
+const MOST_MISSING = 1_000;
 
 /** Errors that describe the token, not the issuer: they stay `invalid_token`. */
 const TOKEN_FAULTS = [
@@ -90,6 +93,16 @@ export function remoteKeys(options: RemoteKeysOptions): RemoteKeys {
   /** When the set was last (re)fetched, as far as this side can tell. */
   let fetchedAt = -Infinity;
   let checkedAt = -Infinity;
+  /** When fetching the key set last failed, and why: no new fetch for `retryMs` after. */
+  let keysFailedAt = -Infinity;
+  let keysFailure: unknown;
+  /** The kids the fetch at `missingSince` confirmed absent: a verdict, not "not known yet". */
+  let missing = new Set<string>();
+  let missingSince = -Infinity;
+  const confirmedMissing = (kid: string | undefined) => {
+    if (missingSince !== fetchedAt) missing = new Set();
+    return kid !== undefined && missing.has(kid);
+  };
   const resolve = () => {
     // After a failed discovery, wait before asking the issuer again: a stream of requests must not
     // become a stream of outbound fetches.
@@ -118,17 +131,28 @@ export function remoteKeys(options: RemoteKeysOptions): RemoteKeys {
       // Discovery is tried again after the retry pause: that is when to come back.
       throw unavailable(error, (retryMs - (Date.now() - failedAt)) / 1000);
     }
-    const cooling = set.coolingDown;
+    // Fetching the keys failed a moment ago: answer from the keys held (if any), fetching
+    // nothing, so a stream of tokens is not a stream of fetches at a failing issuer.
+    const failing = Date.now() - keysFailedAt < retryMs;
+    const retryIn = () => (retryMs - (Date.now() - keysFailedAt)) / 1000;
+    const held = set.jwks();
+    if (failing && !held) throw unavailable(keysFailure, retryIn());
+    const cooling = failing || set.coolingDown;
     if (!cooling) fetchedAt = Date.now();
     try {
-      return await set(header, token);
+      return await (failing ? createLocalJWKSet(held!) : set)(header, token);
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey) {
-        if (!cooling) {
+        if (!cooling || confirmedMissing(header.kid)) {
+          if (!cooling && header.kid !== undefined && missing.size < MOST_MISSING) {
+            missing.add(header.kid);
+            missingSince = fetchedAt;
+          }
           throw new AuthError("invalid_token", "The token's signing key is not the issuer's", {
             reason: "unknown_kid",
           });
         }
+        if (failing) throw unavailable(keysFailure, retryIn());
         throw new AuthError(
           "issuer_unavailable",
           "The token's signing key is not known here yet (the issuer may have just rotated its " +
@@ -140,7 +164,9 @@ export function remoteKeys(options: RemoteKeysOptions): RemoteKeys {
         );
       }
       if (TOKEN_FAULTS.some((fault) => error instanceof fault)) throw error;
-      throw unavailable(error);
+      keysFailedAt = Date.now();
+      keysFailure = error;
+      throw unavailable(error, retryMs / 1000);
     }
   };
   const check = async (): Promise<IssuerStatus> => {
@@ -148,7 +174,11 @@ export function remoteKeys(options: RemoteKeysOptions): RemoteKeys {
       const set = await resolve();
       if (!set.fresh && Date.now() - checkedAt >= retryMs) {
         checkedAt = Date.now();
-        await set.reload();
+        await set.reload().catch((error) => {
+          keysFailedAt = Date.now();
+          keysFailure = error;
+          throw error;
+        });
         fetchedAt = Date.now();
       }
       if (!set.fresh) throw new Error("the issuer's keys could not be fetched");

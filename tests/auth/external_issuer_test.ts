@@ -15,6 +15,8 @@ async function startIssuer(
     scopesSupported?: string[];
     /** Serve the metadata at the origin's well-known path too, as some path-based issuers do. */
     rootMetadata?: boolean;
+    /** Answer every unknown path with a page of HTML (an app's catch-all), 200. */
+    catchAll?: boolean;
   } = {},
 ) {
   const keyPair = async (kid: string) => {
@@ -25,8 +27,14 @@ async function startIssuer(
   const counts = { jwks: 0, metadata: 0 };
   let issuer = "";
   let up = true;
+  let keysUp = true;
   const app = new Hono();
   app.use("*", async (c, next) => (up ? await next() : c.text("down", 503)));
+  app.use("/keys", async (c, next) => {
+    if (keysUp) return await next();
+    counts.jwks++;
+    return c.text("keys down", 500);
+  });
   const metadata = () => ({
     issuer: options.claimIssuer ?? issuer,
     jwks_uri: `${origin}/keys`,
@@ -49,6 +57,7 @@ async function startIssuer(
     counts.jwks++;
     return c.json({ keys: keys.map((k) => k.jwk) });
   });
+  if (options.catchAll) app.get("*", (c) => c.html("<!doctype html><p>the app</p>"));
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
   const origin = `http://127.0.0.1:${server.addr.port}`;
   issuer = `${origin}${options.path ?? ""}`;
@@ -56,6 +65,8 @@ async function startIssuer(
     issuer,
     counts,
     setUp: (value: boolean) => (up = value),
+    /** The key endpoint alone fails (its metadata still answers). */
+    setKeysUp: (value: boolean) => (keysUp = value),
     /**
      * Makes a new key (slow for RSA) and answers the rotation itself: publishing it (the old one
      * stays published) and signing with it from then on.
@@ -90,6 +101,11 @@ Deno.test("an external issuer's tokens are verified through discovered JWKS", as
     const variant of [{ name: "RFC 8414", path: "/tenant" }, {
       name: "OIDC fallback",
       oidcOnly: true,
+    }, {
+      name: "OIDC fallback behind an app that answers HTML everywhere else",
+      path: "/tenant",
+      oidcOnly: true,
+      catchAll: true,
     }]
   ) {
     await t.step(variant.name, async () => {
@@ -264,6 +280,9 @@ Deno.test("a key rotated within the refetch cooldown is 503 with Retry-After, th
     const made = await issuer.sign(payloadFor(issuer.issuer, audience), "never-published");
     const refused = await assertRejects(() => verifyAccessToken(made, policy)) as AuthError;
     assertEquals([refused.code, refused.reason], ["invalid_token", "unknown_kid"]);
+    // Within the cooldown that fetch started, the same kid is known to be absent: still a verdict.
+    const again = await assertRejects(() => verifyAccessToken(made, policy)) as AuthError;
+    assertEquals([again.code, again.reason], ["invalid_token", "unknown_kid"]);
   } finally {
     await issuer.close();
   }
@@ -378,6 +397,31 @@ Deno.test("/readyz reports the issuer: answering, or unreachable (then not ready
     assertEquals([down.status, down.checks.issuer], ["not ready", "unreachable"]);
     assertStringIncludes(down.issuerProblem, "503");
     assertEquals(response.status, 503);
+  } finally {
+    await issuer.close();
+  }
+});
+
+Deno.test("keys that cannot be fetched: a stream of tokens makes one fetch per retry pause, not one each", async () => {
+  const issuer = await startIssuer();
+  try {
+    const keys = remoteKeys({ issuer: issuer.issuer, cacheMaxAgeMs: 0, discoveryRetryMs: 60_000 });
+    const audience = "https://rr.example/mcp";
+    const policy = { issuer: issuer.issuer, audience, keys, requiredScopes: ["mcp"] };
+    issuer.setKeysUp(false);
+    const tokens = await Promise.all(
+      Array.from(
+        { length: 30 },
+        (_, i) => issuer.sign(payloadFor(issuer.issuer, audience), i % 2 ? `junk-${i}` : undefined),
+      ),
+    );
+    for (const token of tokens) {
+      const error = await assertRejects(() => verifyAccessToken(token, policy)) as AuthError;
+      assertEquals([error.code, error.reason], ["issuer_unavailable", "issuer_unreachable"]);
+      assert(error.retryAfterSeconds > 0 && error.retryAfterSeconds <= 60);
+    }
+    assertEquals(issuer.counts.jwks, 1, "one fetch for the whole stream");
+    assertEquals(issuer.counts.metadata, 1);
   } finally {
     await issuer.close();
   }
