@@ -125,3 +125,32 @@ Deno.test("deploy mode refuses an unsafe environment before serving anything", a
   }
   assert(!text.includes("too-short-secret"), "a secret value was printed");
 });
+
+Deno.test("deploy mode with AUTH_ISSUER one slash off: it starts, and /readyz, the page and /mcp say what is wrong", async () => {
+  await using db = await createTestDatabase();
+  await using issuer = await startFakeIssuer();
+  const wrong = `${issuer.issuer}/`;
+  await using app = await startLikeDeploy({
+    DATABASE_URL: db.url,
+    DATABASE_WS_PROXY: db.relay.address,
+    AUTH_ISSUER: wrong,
+  });
+  const ready = await fetch(`${app.origin}/readyz`);
+  const report = await ready.json();
+  assertEquals([ready.status, report.checks.issuer], [503, "mismatch"]);
+  assertStringIncludes(report.issuerProblem, `set AUTH_ISSUER=${issuer.issuer}`);
+  assertStringIncludes(await (await fetch(`${app.origin}/`)).text(), "misconfigured");
+  const token = await issuer.token("auth0|deploy-reader", `${PUBLIC_URL}/mcp`);
+  const refused = await fetch(`${app.origin}/mcp`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+  });
+  assertEquals(refused.status, 503);
+  const body = await refused.json();
+  assertStringIncludes(body.error_description, `AUTH_ISSUER is "${wrong}"`);
+});
