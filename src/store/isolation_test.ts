@@ -12,7 +12,7 @@ import { type Database, databaseOver } from "./database.ts";
 import { IsolationError } from "./isolation.ts";
 import type { Migration } from "./migrations.ts";
 import { openPglite } from "./pglite.ts";
-import type { SqlClient } from "./types.ts";
+import type { SqlClient, StoreError } from "./types.ts";
 import { createTestDatabase } from "../../tests/helpers/postgres.ts";
 
 const NOTES: Migration = {
@@ -136,12 +136,17 @@ for (const backend of BACKENDS) {
           await database.asPerson("bo", async () => {
             await database.sql.query("UPDATE iso_notes SET body = 'overwritten'");
             await database.sql.query("DELETE FROM iso_notes WHERE body LIKE 'ann%'");
-            await assertRejects(() =>
-              database.sql.query("INSERT INTO iso_notes (user_id, body) VALUES ('ann', 'forged')")
-            );
-            await assertRejects(() =>
-              database.sql.query("UPDATE iso_notes SET user_id = 'ann' WHERE user_id = 'bo'")
-            );
+            for (
+              const forged of [
+                "INSERT INTO iso_notes (user_id, body) VALUES ('ann', 'forged')",
+                "UPDATE iso_notes SET user_id = 'ann' WHERE user_id = 'bo'",
+              ]
+            ) {
+              const error = await assertRejects(() => database.sql.query(forged)) as StoreError;
+              // Refused by the policy, not by anything else.
+              assertEquals(error.sqlstate, "42501", error.message);
+              assertStringIncludes(error.message, "row-level security");
+            }
           });
           assertEquals(await database.asPerson("ann", () => bodies(database)), ["ann 1", "ann 2"]);
           assertEquals(await database.asPerson("bo", () => bodies(database)), ["overwritten"]);
@@ -186,11 +191,36 @@ for (const backend of BACKENDS) {
           for (const [sub, b] of seen) {
             assertEquals(b, sub === "ann" ? ["ann 1", "ann 2"] : ["bo 1"], sub);
           }
-          const after = await database.sql.query<{ sub: string | null; role: string }>(
-            "SELECT nullif(current_setting('kit.sub', true), '') AS sub, current_user AS role",
+          // Calls that fail half-way (a bad statement, a failing transaction) leave none behind.
+          await Promise.all(
+            Array.from(
+              { length: 10 },
+              (_, i) =>
+                database.asPerson<unknown>(
+                  i % 2 ? "ann" : "bo",
+                  () =>
+                    i % 3
+                      ? database.sql.query("SELECT no_such_column FROM iso_notes")
+                      : database.sql.transaction(async (tx) => {
+                        await tx.query("SELECT 1");
+                        await tx.query("SELECT 1/0");
+                      }),
+                ).catch(() => {}),
+            ),
           );
-          assertEquals(after[0].sub, null);
-          assert(after[0].role !== "kit_person", `the kit's own call ran as ${after[0].role}`);
+          const after = await Promise.all(
+            Array.from(
+              { length: 10 },
+              () =>
+                database.sql.query<{ sub: string | null; role: string }>(
+                  "SELECT nullif(current_setting('kit.sub', true), '') AS sub, current_user AS role",
+                ),
+            ),
+          );
+          for (const [row] of after) {
+            assertEquals(row.sub, null);
+            assert(row.role !== "kit_person", `the kit's own call ran as ${row.role}`);
+          }
         },
       );
 
