@@ -71,6 +71,7 @@ export function createApp(
   const resourceUrl = new URL(config.resourceUrl);
   const mcpPath = resourceUrl.pathname;
   const mcp = createMcpEndpoint({
+    telemetry: config.telemetry,
     maxBodyBytes: config.maxBodyBytes,
     core,
     registry,

@@ -103,6 +103,12 @@ export interface Config {
    * every request through the SDK (for comparison, or should a client ever disagree).
    */
   directCalls: boolean;
+  /**
+   * OpenTelemetry (`OTEL_DENO=true`, Deno's own switch: Deno then exports traces, metrics and logs
+   * over OTLP, configured by the standard `OTEL_*` variables): a span per MCP message. Off, the kit
+   * makes none.
+   */
+  telemetry: boolean;
   /** Deno KV location; `undefined` means the platform default (Deno Deploy). */
   kvPath?: string;
   /** Where people's saved state and the pack's tables live. */
@@ -191,6 +197,7 @@ const EnvSchema = z.object({
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
   DEV_READ_ONLY_READS: optional(z.enum(["0", "1"])),
   MCP_DIRECT_CALLS: optional(z.enum(["0", "1"])),
+  OTEL_DENO: optional(z.string()),
   DOMAIN: optional(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a pack id like my_pack")),
   HISTORY_KEEP: optional(z.coerce.number().int().min(1).max(10_000)),
   HISTORY_DAYS: optional(z.coerce.number().int().min(0).max(3650)),
@@ -303,6 +310,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     production,
     readOnlyReads: !production && e.DEV_READ_ONLY_READS !== "0",
     directCalls: e.MCP_DIRECT_CALLS !== "0",
+    telemetry: e.OTEL_DENO === "true" || e.OTEL_DENO === "1",
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : `${dataDir}/kv.sqlite3`),
     database: e.DATABASE_URL
       ? {

@@ -12,6 +12,7 @@ import { registerTools, type ToolRegistry } from "../tools/registry.ts";
 import { withRawArgumentCheck } from "../tools/raw_arguments.ts";
 import { SERVER_VERSION } from "../version.ts";
 import { answerDirectCall, directCallOf, type ServerInfo } from "./direct_call.ts";
+import { inMcpSpan, messageFacts } from "../observability/telemetry.ts";
 
 /** The MCP SDK's server module. */
 type Sdk = typeof import("@modelcontextprotocol/server");
@@ -38,6 +39,8 @@ export interface McpEndpointOptions {
    * per-request SDK server; on unless `MCP_DIRECT_CALLS=0`. The answers are the same bytes.
    */
   directCalls?: boolean;
+  /** A span per MCP message (`observability/telemetry.ts`); on with `OTEL_DENO=true`. */
+  telemetry?: boolean;
 }
 
 /**
@@ -164,38 +167,52 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     version: SERVER_VERSION,
   };
   const direct = options.directCalls ?? true;
+  const telemetry = options.telemetry ?? false;
   return {
-    async fetch(request, { authInfo: verified, parsedBody }) {
-      const call = direct ? directCallOf(request, parsedBody, tools) : undefined;
-      if (call !== undefined) {
-        return await answerDirectCall(
-          call,
-          options.registry,
-          {
-            core: options.core,
-            pack: options.pack,
-            identity: identityOf(verified),
-            clientId: verified.clientId || undefined,
-          },
-          serverInfo,
-          request.signal,
-        );
-      }
-      const { sdk, modern, streamed } = await handlers();
-      if (!(await sdk.isLegacyRequest(request, parsedBody, { maxRequestBodySize }))) {
-        const authInfo = forMessage(verified, parsedBody);
-        return await withRawArgumentCheck(
-          parsedBody,
-          () => modern.fetch(request, { authInfo, parsedBody }),
-        );
-      }
-      if (Array.isArray(parsedBody)) return await answerBatch(request, verified, parsedBody);
-      if (!isSingleMessage(parsedBody)) {
-        return streamed(request, { authInfo: forMessage(verified, parsedBody), parsedBody });
-      }
-      return await answerOne(request, verified, parsedBody);
+    async fetch(request, context) {
+      // One span per message (a batch's, each its own, below); none at all with telemetry off.
+      const facts = telemetry && !Array.isArray(context.parsedBody)
+        ? messageFacts(context.parsedBody, request.headers.get("mcp-protocol-version"))
+        : undefined;
+      return facts
+        ? await inMcpSpan(facts, () => answer(request, context))
+        : await answer(request, context);
     },
   };
+
+  async function answer(
+    request: Request,
+    { authInfo: verified, parsedBody }: { authInfo: AuthInfo; parsedBody?: unknown },
+  ): Promise<Response> {
+    const call = direct ? directCallOf(request, parsedBody, tools) : undefined;
+    if (call !== undefined) {
+      return await answerDirectCall(
+        call,
+        options.registry,
+        {
+          core: options.core,
+          pack: options.pack,
+          identity: identityOf(verified),
+          clientId: verified.clientId || undefined,
+        },
+        serverInfo,
+        request.signal,
+      );
+    }
+    const { sdk, modern, streamed } = await handlers();
+    if (!(await sdk.isLegacyRequest(request, parsedBody, { maxRequestBodySize }))) {
+      const authInfo = forMessage(verified, parsedBody);
+      return await withRawArgumentCheck(
+        parsedBody,
+        () => modern.fetch(request, { authInfo, parsedBody }),
+      );
+    }
+    if (Array.isArray(parsedBody)) return await answerBatch(request, verified, parsedBody);
+    if (!isSingleMessage(parsedBody)) {
+      return streamed(request, { authInfo: forMessage(verified, parsedBody), parsedBody });
+    }
+    return await answerOne(request, verified, parsedBody);
+  }
 
   function answerOne(
     request: Request,
@@ -256,7 +273,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         )));
         continue;
       }
-      const response = await answerOne(request, verified, message);
+      const facts = telemetry
+        ? messageFacts(message, request.headers.get("mcp-protocol-version"))
+        : undefined;
+      const response = facts
+        ? await inMcpSpan(facts, () => answerOne(request, verified, message))
+        : await answerOne(request, verified, message);
       const text = response.status === 202 ? "" : await response.text();
       if (isRequest && text !== "") {
         answers.push(text);

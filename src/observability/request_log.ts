@@ -9,6 +9,7 @@ import { createMiddleware } from "hono/factory";
 import type { BearerVariables } from "../auth/bearer.ts";
 import { writeLogLine } from "./log_output.ts";
 import { type RequestFacts, withRequestFacts } from "./request_context.ts";
+import { traceIds } from "./telemetry.ts";
 
 /** Where log lines go (batched to stdout in production; tests capture them). */
 export type LogSink = (line: string) => void;
@@ -51,6 +52,7 @@ export function requestLog(options: RequestLogOptions) {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     const facts: RequestFacts = {};
+    const ids = traceIds();
     let written = false;
     // Runs after the response, outside any request's error handling: it must never throw.
     const write = (status: number) => writeLine(status).catch(() => {});
@@ -72,6 +74,11 @@ export function requestLog(options: RequestLogOptions) {
       if (facts.tool) {
         line.tool = facts.tool;
         line.toolError = facts.toolError;
+      }
+      // The trace this request is part of (Deno's HTTP span, with OTEL_DENO=true).
+      if (ids) {
+        line.traceId = ids.traceId;
+        line.spanId = ids.spanId;
       }
       const authReason = c.get("authReason");
       if (authReason) line.authReason = authReason;

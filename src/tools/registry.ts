@@ -11,10 +11,24 @@ import type {
   StandardSchemaWithJSON,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { Identity, Pack, ToolText, ToolTexts } from "../pack/mod.ts";
-import { createReply, type KitReply, type OpenPack } from "../pack/kit_side.ts";
+import {
+  type Identity,
+  type Pack,
+  REFUSED_PREFIX,
+  type ToolText,
+  type ToolTexts,
+} from "../pack/mod.ts";
+import {
+  CALL_FAILED_PREFIX,
+  createReply,
+  type FailureKind,
+  type KitReply,
+  type OpenPack,
+  OUTCOME_UNKNOWN_PREFIX,
+} from "../pack/kit_side.ts";
 import { withBudget } from "../deadline.ts";
 import { noteToolCall } from "../observability/request_context.ts";
+import { markToolOutcome } from "../observability/telemetry.ts";
 import { type OpenRequests, openRequestsPerPerson } from "../http/open_per_person.ts";
 import { type GateContext, gated, guarded, OutputMismatch } from "./gate.ts";
 import { configTools } from "./kit/config.ts";
@@ -369,7 +383,18 @@ async function callTool(
       run,
     ).finally(release);
   noteToolCall(tool.name, result.isError === true);
+  markToolOutcome(result.isError === true, result.isError ? failureKindOf(result) : undefined);
   return result;
+}
+
+/** Which of the kit's failures an `isError` result is, by the sentence it begins with. */
+function failureKindOf(result: CallToolResult): FailureKind {
+  const first = result.content?.[0];
+  const text = first?.type === "text" ? first.text : "";
+  if (text.startsWith(REFUSED_PREFIX)) return "refused";
+  if (text.startsWith(OUTCOME_UNKNOWN_PREFIX)) return "outcome_unknown";
+  if (text.startsWith(CALL_FAILED_PREFIX)) return "call_failed";
+  return "fail_closed";
 }
 
 /**
