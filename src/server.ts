@@ -14,6 +14,7 @@ import {
 import { type Config, parseConfig, processEnvironment } from "./config.ts";
 import { StartupError } from "./errors.ts";
 import { pathExists } from "./path_exists.ts";
+import { enableTracing } from "./tracing.ts";
 import type { Pack, PackBrand } from "./pack/mod.ts";
 import { loadPack } from "./pack/kit_side.ts";
 import { describeContentFailure, FixedContentError } from "./pack/fixed_content.ts";
@@ -100,6 +101,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const lifecycle = servingLifecycle((request, info) =>
     malformedRequestResponse(request) ?? handle(request, info)
   );
+  // Child spans (database, KV, token checks) only with OpenTelemetry on: off, none are made.
+  if (config.telemetry) enableTracing();
   const server = serveOn(config, lifecycle.handler);
   let kv: KvHandle | undefined;
   let database: Database | undefined;

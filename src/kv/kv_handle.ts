@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { inSpan } from "../tracing.ts";
 import { boundedKv, KvTimeoutError } from "./bounded_kv.ts";
 
 export { KvTimeoutError };
@@ -124,8 +125,8 @@ export async function openKvHandle(
     timeoutMs,
     get,
     discard,
-    async use(work) {
-      return await work(await get());
+    use(work) {
+      return inSpan("kv", { "db.system.name": "deno_kv" }, async () => work(await get()));
     },
     checkFile,
     close: () => {

@@ -10,6 +10,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { DatabaseConfig } from "../config.ts";
 import { BUDGET_SPENT_MS, remaining, withDeadline } from "../deadline.ts";
 import { type PersonalTable, personalTables, transactionSetup } from "./isolation.ts";
+import { inSpan, operationOf } from "../tracing.ts";
 import {
   applyMigrations,
   type ContentCopy,
@@ -218,23 +219,34 @@ export function databaseOver(
   };
   const sql: SqlClient = {
     query: <Row>(text: string, params?: unknown[]) => {
-      const open = joined.getStore();
-      if (open) return inTurn(open, () => mapped(() => open.tx.query<Row>(text, params)));
-      // A person's call, or a read in development: one transaction of its own for the statement.
-      if (readOnlyCalls.getStore() || personCalls.getStore() !== undefined) {
-        const run = scoped((tx) => tx.query<Row>(text, params));
-        return bounded((signal) => raw.transaction(run, { signal }));
-      }
-      return bounded((signal) => raw.query<Row>(text, params, { signal }));
+      // One span per statement, named by its operation (never its parameters).
+      const operation = operationOf(text);
+      return inSpan(
+        operation,
+        { "db.system.name": "postgresql", "db.operation.name": operation },
+        () => statement<Row>(text, params),
+      );
     },
-    transaction: <T>(fn: (tx: SqlTransaction) => Promise<T>) => {
-      const open = joined.getStore();
-      if (open) return inTurn(open, () => mapped(() => withSavepoint(open, fn)));
-      const run = scoped(fn);
-      return bounded((signal) => raw.transaction(run, { signal }));
-    },
+    transaction: <T>(fn: (tx: SqlTransaction) => Promise<T>) =>
+      inSpan("transaction", { "db.system.name": "postgresql" }, () => transaction(fn)),
     close: () => raw.close(),
   };
+  function statement<Row>(text: string, params?: unknown[]): Promise<Row[]> {
+    const open = joined.getStore();
+    if (open) return inTurn(open, () => mapped(() => open.tx.query<Row>(text, params)));
+    // A person's call, or a read in development: one transaction of its own for the statement.
+    if (readOnlyCalls.getStore() || personCalls.getStore() !== undefined) {
+      const run = scoped((tx) => tx.query<Row>(text, params));
+      return bounded((signal) => raw.transaction(run, { signal }));
+    }
+    return bounded((signal) => raw.query<Row>(text, params, { signal }));
+  }
+  function transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const open = joined.getStore();
+    if (open) return inTurn(open, () => mapped(() => withSavepoint(open, fn)));
+    const run = scoped(fn);
+    return bounded((signal) => raw.transaction(run, { signal }));
+  }
   return {
     sql,
     users: createUserStore(sql, history),

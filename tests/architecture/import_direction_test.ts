@@ -46,6 +46,7 @@ const LAYERS: readonly [string, readonly string[]][] = [
     "src/deadline.ts",
     "src/data_dir.ts",
     "src/path_exists.ts",
+    "src/tracing.ts",
     "src/version.ts",
   ]],
   ["the pack contract", ["src/pack/"]],

@@ -130,6 +130,15 @@ Deno.test("OTEL_DENO=true: a span per MCP message by the MCP conventions, a metr
     assert(http, "the MCP span has no parent among the exported spans");
     assertEquals(http.traceId, search[0].traceId);
     assertEquals(http.kind, 2);
+    // Where its time went: a child span per database statement (no parameter values).
+    const statements = spans.filter((s) =>
+      s.parentSpanId === search[0].spanId &&
+      valueOf(s.attributes, "db.system.name") === "postgresql"
+    );
+    assert(statements.length > 0, "no database span under tools/call domain_search");
+    assert(statements.some((s) => valueOf(s.attributes, "db.operation.name") === "SELECT"));
+    assert(spans.some((s) => valueOf(s.attributes, "db.system.name") === "deno_kv"), "no KV span");
+    assert(spans.some((s) => s.name === "verify access token"), "no token verification span");
     // The caller's trace context in _meta is honoured.
     assertEquals(search[1].traceId, callerTrace);
     assertEquals(search[1].parentSpanId, callerSpan);
