@@ -21,6 +21,7 @@ import {
 } from "./http/guards.ts";
 import { bodyRead } from "./http/body_reader.ts";
 import { createMcpEndpoint, toAuthInfo } from "./mcp/endpoint.ts";
+import { countPersonRefusal } from "./tracing.ts";
 import { openRequestsPerPerson, releasedWhenSent } from "./http/open_per_person.ts";
 import type { SigninContext } from "./signin/context.ts";
 import type { CoreServices } from "./tools/kit_tool.ts";
@@ -171,7 +172,10 @@ export function createApp(
       // cannot lock the person out of calls.
       const counter = isListen(parsedBody) ? openListens : openRequests;
       const release = counter.enter(access.identity.sub);
-      if (!release) return tooManyOpen(counter.limit);
+      if (!release) {
+        countPersonRefusal(counter === openListens ? "open_listens" : "open_requests");
+        return tooManyOpen(counter.limit);
+      }
       try {
         const response = parsedBody === undefined
           // Not JSON: the SDK gives the protocol's own answer for that.

@@ -109,6 +109,12 @@ export interface Config {
    * makes none.
    */
   telemetry: boolean;
+  /**
+   * Tool arguments and results on the spans too (`OTEL_KIT_CAPTURE_CONTENT=true`): the person's
+   * words and data leave the server with the telemetry, so only on this explicit opt-in (never a
+   * default, in production or not; the session token is always left out).
+   */
+  telemetryContent: boolean;
   /** Deno KV location; `undefined` means the platform default (Deno Deploy). */
   kvPath?: string;
   /** Where people's saved state and the pack's tables live. */
@@ -198,6 +204,7 @@ const EnvSchema = z.object({
   DEV_READ_ONLY_READS: optional(z.enum(["0", "1"])),
   MCP_DIRECT_CALLS: optional(z.enum(["0", "1"])),
   OTEL_DENO: optional(z.string()),
+  OTEL_KIT_CAPTURE_CONTENT: optional(z.enum(["true", "false"])),
   DOMAIN: optional(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a pack id like my_pack")),
   HISTORY_KEEP: optional(z.coerce.number().int().min(1).max(10_000)),
   HISTORY_DAYS: optional(z.coerce.number().int().min(0).max(3650)),
@@ -311,6 +318,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     readOnlyReads: !production && e.DEV_READ_ONLY_READS !== "0",
     directCalls: e.MCP_DIRECT_CALLS !== "0",
     telemetry: e.OTEL_DENO === "true" || e.OTEL_DENO === "1",
+    telemetryContent: e.OTEL_KIT_CAPTURE_CONTENT === "true",
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : `${dataDir}/kv.sqlite3`),
     database: e.DATABASE_URL
       ? {

@@ -15,6 +15,7 @@ import { type Config, parseConfig, processEnvironment } from "./config.ts";
 import { StartupError } from "./errors.ts";
 import { pathExists } from "./path_exists.ts";
 import { enableTracing } from "./tracing.ts";
+import { enableContentCapture } from "./observability/telemetry.ts";
 import type { Pack, PackBrand } from "./pack/mod.ts";
 import { loadPack } from "./pack/kit_side.ts";
 import { describeContentFailure, FixedContentError } from "./pack/fixed_content.ts";
@@ -103,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   );
   // Child spans (database, KV, token checks) only with OpenTelemetry on: off, none are made.
   if (config.telemetry) enableTracing();
+  if (config.telemetry && config.telemetryContent) enableContentCapture();
   const server = serveOn(config, lifecycle.handler);
   let kv: KvHandle | undefined;
   let database: Database | undefined;

@@ -8,9 +8,20 @@
  *
  * @module
  */
-import { type Attributes, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Attributes, metrics, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 
 const tracer = trace.getTracer("mcp-connector-kit");
+const meter = metrics.getMeter("mcp-connector-kit");
+/** Store calls' durations (the database's and KV's), by system and operation. */
+const storeDuration = meter.createHistogram("db.client.operation.duration", {
+  unit: "s",
+  description: "Duration of one store call (database statement or transaction, KV operation)",
+});
+/** Requests refused because one person had too many at once, by which bound. */
+const personRefusals = meter.createCounter("kit.person.refusals", {
+  unit: "{refusal}",
+  description: "Requests refused by a per-person bound (answered 429 or refused as too many)",
+});
 let enabled = false;
 
 /** Turns the spans on for this process (the server does, with `OTEL_DENO=true`). */
@@ -25,17 +36,34 @@ export function inSpan<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   if (!enabled) return work();
+  const started = performance.now();
   return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    let errorType: string | undefined;
     try {
       return await work();
     } catch (error) {
-      span.setAttribute("error.type", (error as Error)?.name ?? "Error");
+      errorType = (error as Error)?.name ?? "Error";
+      span.setAttribute("error.type", errorType);
       span.setStatus({ code: SpanStatusCode.ERROR });
       throw error;
     } finally {
+      if (attributes["db.system.name"] !== undefined) {
+        storeDuration.record((performance.now() - started) / 1000, {
+          "db.system.name": attributes["db.system.name"],
+          ...(attributes["db.operation.name"] === undefined
+            ? {}
+            : { "db.operation.name": attributes["db.operation.name"] }),
+          ...(errorType ? { "error.type": errorType } : {}),
+        });
+      }
       span.end();
     }
   });
+}
+
+/** Counts a request refused by a per-person bound (`bound`: which one), when telemetry is on. */
+export function countPersonRefusal(bound: string): void {
+  if (enabled) personRefusals.add(1, { "kit.bound": bound });
 }
 
 /** The first keyword of a statement (`SELECT`, `INSERT`, `BEGIN`…): its `db.operation.name`. */

@@ -159,3 +159,36 @@ export function traceIds(): { traceId: string; spanId: string } | undefined {
   if (!span || !trace.isSpanContextValid(span)) return undefined;
   return { traceId: span.traceId, spanId: span.spanId };
 }
+
+/** Whether tool arguments and results go on the spans (`OTEL_KIT_CAPTURE_CONTENT=true`). */
+let captureContent = false;
+
+/** Most characters of an argument or result document kept on a span. */
+const CONTENT_CHARACTERS = 4_096;
+
+/**
+ * Puts tool arguments and results on the spans from now on (`gen_ai.tool.call.arguments`,
+ * `gen_ai.tool.call.result`), as the conventions allow on an explicit opt-in only: they are the
+ * person's words and data. The session token never goes with them.
+ */
+export function enableContentCapture(): void {
+  captureContent = true;
+}
+
+/** With content capture on, the current span gets the call's arguments and its result. */
+export function markToolContent(args: Record<string, unknown>, result: unknown): void {
+  if (!captureContent) return;
+  const span = current();
+  if (!span) return;
+  const cut = (value: unknown) => {
+    // Credentials by their keys (the session token begin_session hands out and every call
+    // takes, a confirmation code), wherever they sit; then cut to size.
+    const text = JSON.stringify(value, (key, v) => SECRET_KEYS.has(key) ? "[left out]" : v) ?? "";
+    return text.length > CONTENT_CHARACTERS ? `${text.slice(0, CONTENT_CHARACTERS)}…` : text;
+  };
+  span.setAttribute("gen_ai.tool.call.arguments", cut(args ?? {}));
+  span.setAttribute("gen_ai.tool.call.result", cut(result));
+}
+
+/** Keys whose values are credentials, never captured. */
+const SECRET_KEYS = new Set(["session", "token", "code", "confirmation"]);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { inSpan } from "../tracing.ts";
 import { Hono } from "hono";
 import { boundedBody } from "../http/body_reader.ts";
 import { cors } from "hono/cors";
@@ -22,6 +23,14 @@ export function signinRoutes(ctx: SigninContext): Hono {
   const metadata = authorizationServerMetadata(ctx);
   const jwks = publicJwks(ctx.signingKey);
   const jwksPath = new URL(ctx.jwksUrl).pathname;
+  // A span per sign-in request, named by its route (`signin POST /token`); only these paths
+  // (mounted at the root, a "*" would reach every request of the server).
+  for (const route of ["/register", "/token", "/revoke", "/authorize", "/authorize/*"]) {
+    app.use(
+      route,
+      (c, next) => inSpan(`signin ${c.req.method} ${route}`, { "http.route": route }, next),
+    );
+  }
   const machinePaths = [
     "/.well-known/oauth-authorization-server",
     jwksPath,

@@ -28,7 +28,8 @@ import {
 } from "../pack/kit_side.ts";
 import { withBudget } from "../deadline.ts";
 import { noteToolCall } from "../observability/request_context.ts";
-import { markToolOutcome } from "../observability/telemetry.ts";
+import { markToolContent, markToolOutcome } from "../observability/telemetry.ts";
+import { countPersonRefusal } from "../tracing.ts";
 import { type OpenRequests, openRequestsPerPerson } from "../http/open_per_person.ts";
 import { type GateContext, gated, guarded, OutputMismatch } from "./gate.ts";
 import { configTools } from "./kit/config.ts";
@@ -365,6 +366,7 @@ async function callTool(
   // connection gets its request slot back at once, but not the call it left running.
   const release = problem === null ? registry.callsRunning.enter(identity.sub) : undefined;
   if (release === null) {
+    countPersonRefusal("calls_running");
     return reply.refused(
       `too many calls are running at once for this ${core.brand.userNoun} (at most ` +
         `${registry.callsRunning.limit}). Wait for an answer, then call again.`,
@@ -384,6 +386,8 @@ async function callTool(
     ).finally(release);
   noteToolCall(tool.name, result.isError === true);
   markToolOutcome(result.isError === true, result.isError ? failureKindOf(result) : undefined);
+  // The structured answer only: its text rendering repeats it, credentials in prose included.
+  markToolContent(args, result.structuredContent ?? { isError: result.isError === true });
   return result;
 }
 

@@ -102,6 +102,18 @@ Deno.test("OTEL_DENO=true: a span per MCP message by the MCP conventions, a metr
       { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "health", arguments: {} } },
     ]);
 
+    // A sign-in request (a host registering), for its own span.
+    const registered = await fetch(`${app.origin}/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        client_name: "otel-test",
+        redirect_uris: ["http://localhost:33418/callback"],
+        token_endpoint_auth_method: "none",
+      }),
+    });
+    assertEquals(registered.status, 201, await registered.text());
+
     // Deno exports in batches: stop the server so everything is flushed, then read.
     app.child.kill("SIGTERM");
     await app.child.status;
@@ -139,6 +151,12 @@ Deno.test("OTEL_DENO=true: a span per MCP message by the MCP conventions, a metr
     assert(statements.some((s) => valueOf(s.attributes, "db.operation.name") === "SELECT"));
     assert(spans.some((s) => valueOf(s.attributes, "db.system.name") === "deno_kv"), "no KV span");
     assert(spans.some((s) => s.name === "verify access token"), "no token verification span");
+    // The store calls' durations, and no sign-in span for /mcp (only the sign-in's routes).
+    const allMetrics = receiver.bodies.filter((b) => b.path === "/v1/metrics").map((b) => b.text)
+      .join("\n");
+    assert(allMetrics.includes("db.client.operation.duration"), "no store-call metric");
+    assert(!spans.some((s) => s.name.startsWith("signin ") && s.name.includes("/mcp")));
+    assert(spans.some((s) => s.name === "signin POST /register"), "no sign-in span");
     // The caller's trace context in _meta is honoured.
     assertEquals(search[1].traceId, callerTrace);
     assertEquals(search[1].parentSpanId, callerSpan);
@@ -165,6 +183,57 @@ Deno.test("OTEL_DENO=true: a span per MCP message by the MCP conventions, a metr
     for (const secret of [token, session, "otel-reader@"]) {
       assert(!everything.includes(secret), `exported telemetry holds ${secret.slice(0, 12)}…`);
     }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("OTEL_KIT_CAPTURE_CONTENT=true: a call's arguments and result on its span, never the session token", async () => {
+  await using receiver = startReceiver();
+  const dataDir = await Deno.makeTempDir({ prefix: "kit-otel-" });
+  try {
+    await using app = await spawnConnector(["run", "-A", "main.ts"], {
+      ...baseEnv(),
+      PORT: "0",
+      DATA_DIR: dataDir,
+      OTEL_DENO: "true",
+      OTEL_KIT_CAPTURE_CONTENT: "true",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    }, ROOT);
+    const token = await mintFor(dataDir, "otel-content");
+    const call = async (id: number, name: string, args: Record<string, unknown>) =>
+      await (await fetch(`${app.origin}/mcp`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2025-11-25",
+        },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id,
+          method: "tools/call",
+          params: { name, arguments: args },
+        }),
+      })).json();
+    const session = (await call(1, "begin_session", {})).result.structuredContent.session.token;
+    await call(2, "domain_search", { session, query: "lighthouse keeper" });
+    app.child.kill("SIGTERM");
+    await app.child.status;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !receiver.bodies.some((b) => b.path === "/v1/traces")) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [search] = spansIn(receiver.bodies).filter((s) => s.name === "tools/call domain_search");
+    assert(search, "no span for the search");
+    const args = String(valueOf(search.attributes, "gen_ai.tool.call.arguments"));
+    assertEquals(JSON.parse(args), { session: "[left out]", query: "lighthouse keeper" });
+    assert(String(valueOf(search.attributes, "gen_ai.tool.call.result")).includes("results"));
+    const everything = receiver.bodies.map((b) => b.text).join("\n");
+    assert(!everything.includes(session), "the session token was exported");
+    assert(!everything.includes(token), "the access token was exported");
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
