@@ -14,7 +14,7 @@ import {
 import { type Config, parseConfig, processEnvironment } from "./config.ts";
 import { StartupError } from "./errors.ts";
 import { pathExists } from "./path_exists.ts";
-import { enableTracing } from "./tracing.ts";
+import { enableTracing, inSpan } from "./tracing.ts";
 import { enableContentCapture } from "./observability/telemetry.ts";
 import type { Pack, PackBrand } from "./pack/mod.ts";
 import { loadPack } from "./pack/kit_side.ts";
@@ -114,11 +114,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Deno Deploy has no local files; everywhere else the data directory is private from the start.
     if (!config.onDeploy) await preparePrivateDataDir(config.dataDir, config.kvPath);
     // Read before anything opens: a bad content file stops the start, naming the problem.
-    const loaded = await loadPack(pack).catch((error) => {
-      throw error instanceof FixedContentError
-        ? new ContentNotLoadedError("invalid_content", describeContentFailure(pack.id, error))
-        : error;
-    });
+    const loaded = await inSpan("content load", { "kit.pack": pack.id }, () => loadPack(pack))
+      .catch((error) => {
+        throw error instanceof FixedContentError
+          ? new ContentNotLoadedError("invalid_content", describeContentFailure(pack.id, error))
+          : error;
+      });
     const store = config.database;
     // PGlite has no lock of its own: this one keeps a second process (db:shell) off the files.
     if (store.kind === "pglite" && !config.onDeploy) {

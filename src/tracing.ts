@@ -29,6 +29,11 @@ export function enableTracing(): void {
   enabled = true;
 }
 
+/** Whether spans are made (for a hot path that would otherwise wrap nothing). */
+export function tracingEnabled(): boolean {
+  return enabled;
+}
+
 /** Runs `work` in a CLIENT span named `name` when tracing is on; else just runs it. */
 export function inSpan<T>(
   name: string,

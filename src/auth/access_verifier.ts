@@ -6,7 +6,7 @@
 import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
 import type { Config } from "../config.ts";
 import { AuthError } from "./errors.ts";
-import { inSpan } from "../tracing.ts";
+import { inSpan, tracingEnabled } from "../tracing.ts";
 import type { VerifiedAccess } from "./identity.ts";
 import { localKeys, remoteKeys } from "./key_source.ts";
 import { verifyAccessToken } from "./verify_access_token.ts";
@@ -63,10 +63,21 @@ export function cachedVerifier(
   const cache = new Map<string, { access: VerifiedAccess; until: number }>();
   return async (token) => {
     const hit = cache.get(token);
-    if (hit && hit.until > now()) return hit.access;
+    if (hit && hit.until > now()) {
+      // The hot path: with tracing off, not even a wrapper.
+      if (!tracingEnabled()) return hit.access;
+      return await inSpan(
+        "verify access token",
+        { "kit.cache.hit": true },
+        () => Promise.resolve(hit.access),
+      );
+    }
     if (hit) cache.delete(token);
-    // A span for the signature check only: a cache hit costs nothing worth one.
-    const access = await inSpan("verify access token", {}, () => verify(token));
+    const access = await inSpan(
+      "verify access token",
+      { "kit.cache.hit": false },
+      () => verify(token),
+    );
     const until = Math.min(access.expiresAt * 1000, now() + CACHE_MS);
     if (until > now()) {
       if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);

@@ -217,18 +217,24 @@ export function databaseOver(
       return await fn(tx);
     };
   };
+  /** The pack whose database this is, on every statement's span. */
+  const pack = schema.namespace;
   const sql: SqlClient = {
     query: <Row>(text: string, params?: unknown[]) => {
       // One span per statement, named by its operation (never its parameters).
       const operation = operationOf(text);
       return inSpan(
         operation,
-        { "db.system.name": "postgresql", "db.operation.name": operation },
+        { "db.system.name": "postgresql", "db.operation.name": operation, "kit.pack": pack },
         () => statement<Row>(text, params),
       );
     },
     transaction: <T>(fn: (tx: SqlTransaction) => Promise<T>) =>
-      inSpan("transaction", { "db.system.name": "postgresql" }, () => transaction(fn)),
+      inSpan(
+        "transaction",
+        { "db.system.name": "postgresql", "kit.pack": pack },
+        () => transaction(fn),
+      ),
     close: () => raw.close(),
   };
   function statement<Row>(text: string, params?: unknown[]): Promise<Row[]> {

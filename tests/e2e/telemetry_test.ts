@@ -150,7 +150,11 @@ Deno.test("OTEL_DENO=true: a span per MCP message by the MCP conventions, a metr
     assert(statements.length > 0, "no database span under tools/call domain_search");
     assert(statements.some((s) => valueOf(s.attributes, "db.operation.name") === "SELECT"));
     assert(spans.some((s) => valueOf(s.attributes, "db.system.name") === "deno_kv"), "no KV span");
-    assert(spans.some((s) => s.name === "verify access token"), "no token verification span");
+    const checks = spans.filter((s) => s.name === "verify access token");
+    assert(checks.some((s) => valueOf(s.attributes, "kit.cache.hit") === false), "no first check");
+    assert(checks.some((s) => valueOf(s.attributes, "kit.cache.hit") === true), "no cache hit");
+    assertEquals(valueOf(statements[0].attributes, "kit.pack"), "reading_room");
+    assert(spans.some((s) => s.name === "content load"), "no content load span");
     // The store calls' durations, and no sign-in span for /mcp (only the sign-in's routes).
     const allMetrics = receiver.bodies.filter((b) => b.path === "/v1/metrics").map((b) => b.text)
       .join("\n");
