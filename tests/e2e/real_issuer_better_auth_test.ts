@@ -13,31 +13,13 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { MemoryOAuthProvider } from "../helpers/oauth.ts";
 import { authorizeDirectly, BetterAuthWalker, startBetterAuth } from "../helpers/better_auth.ts";
 import { freePort } from "../helpers/process.ts";
-import { INITIALIZE, startTestServer, type TestServer } from "../helpers/server.ts";
+import { initializeWith, signedInAs, useTheTools } from "../helpers/real_issuer.ts";
+import { startTestServer } from "../helpers/server.ts";
 
 const CALLBACK = "http://127.0.0.1:53682/callback";
 
 /** A second resource the issuer also serves: its tokens are not for us. */
 const OTHER_RESOURCE = "https://other.example/mcp";
-
-/** Sends `initialize` with `token`; returns the status and, for a refusal, what it said. */
-async function initializeWith(server: TestServer, token: string) {
-  const response = await server.post(INITIALIZE, { authorization: `Bearer ${token}` });
-  const challenge = response.headers.get("www-authenticate") ?? "";
-  if (response.status === 200) {
-    await response.body?.cancel();
-    return { status: response.status, challenge, description: undefined };
-  }
-  const body = await response.json();
-  return { status: response.status, challenge, description: body?.error_description };
-}
-
-/** The signed-in subject `health` reports for a connected client. */
-async function signedInAs(client: Client): Promise<string> {
-  const health = await client.callTool({ name: "health", arguments: {} });
-  assert(!health.isError, JSON.stringify(health.content));
-  return (health.structuredContent as { signedInAs: string }).signedInAs;
-}
 
 Deno.test("a host signs in at a Better Auth issuer and uses /mcp with its tokens", async (t) => {
   // Better Auth binds its tokens to the MCP resource when it is built, and the server checks the
@@ -88,21 +70,7 @@ Deno.test("a host signs in at a Better Auth issuer and uses /mcp with its tokens
       assertEquals(claims.client_id, registered.client_id);
       assert(String(claims.scope).split(" ").includes("mcp"), `token scope ${claims.scope}`);
 
-      const client = new Client({ name: "host", version: "1.0.0" });
-      await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }));
-      try {
-        const begin = await client.callTool({ name: "begin_session", arguments: {} });
-        assert(!begin.isError, JSON.stringify(begin.content));
-        const session = (begin.structuredContent as { session: { token: string } }).session.token;
-        const search = await client.callTool({
-          name: "domain_search",
-          arguments: { session, query: "sourdough" },
-        });
-        assert(!search.isError, JSON.stringify(search.content));
-        assertEquals(await signedInAs(client), issuer.userId);
-      } finally {
-        await client.close();
-      }
+      await useTheTools(url, provider, issuer.userId);
     },
   );
 

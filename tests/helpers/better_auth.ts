@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { pkcePair, tokenRequest, type TokenSet } from "./real_issuer.ts";
 import { betterAuth, type BetterAuthOptions } from "better-auth";
 import { memoryAdapter } from "better-auth/adapters/memory";
 import { getAuthTables } from "better-auth/db";
@@ -262,14 +263,6 @@ async function nextLocation(response: Response): Promise<string | undefined> {
   return undefined;
 }
 
-/** A token endpoint's answer. */
-export interface TokenSet {
-  access_token: string;
-  refresh_token?: string;
-  scope?: string;
-  expires_in: number;
-}
-
 /**
  * A client of the issuer's own, without the MCP client: registers (asking for `resource` through
  * the registration's `resources` extension), authorizes with PKCE for `resource` and `scope` as
@@ -295,10 +288,7 @@ export async function authorizeDirectly(
     throw new Error(`registration answered ${registration.status}: ${await registration.text()}`);
   }
   const clientId: string = (await registration.json()).client_id;
-  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
-  const challenge = base64url(
-    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))),
-  );
+  const { verifier, challenge } = await pkcePair();
   const authorize = new URL(metadata.authorization_endpoint);
   for (
     const [name, value] of Object.entries({
@@ -327,24 +317,4 @@ export async function authorizeDirectly(
   return { clientId, tokenEndpoint, tokens };
 }
 
-/** POSTs a token request; throws with the answer unless it is 200. */
-export async function tokenRequest(
-  tokenEndpoint: string,
-  params: Record<string, string>,
-): Promise<TokenSet> {
-  const response = await fetch(tokenEndpoint, {
-    method: "POST",
-    body: new URLSearchParams(params),
-  });
-  if (response.status !== 200) {
-    throw new Error(`token endpoint answered ${response.status}: ${await response.text()}`);
-  }
-  return await response.json();
-}
-
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
-    /=+$/,
-    "",
-  );
-}
+export { tokenRequest, type TokenSet };

@@ -7,10 +7,11 @@
  *
  * @module
  */
+import { pkcePair, tokenRequest, type TokenSet } from "./real_issuer.ts";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider from "oidc-provider";
-import { base64url, exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair } from "jose";
 
 /** What a resource server is given by the issuer. */
 interface ResourceServerInfo {
@@ -272,14 +273,6 @@ export class RedirectWalker {
   }
 }
 
-/** A token endpoint's answer. */
-export interface TokenSet {
-  access_token: string;
-  refresh_token?: string;
-  scope?: string;
-  expires_in: number;
-}
-
 /**
  * A client of the issuer's own, without the MCP client: registers, authorizes with PKCE for
  * `resource` and `scope`, and exchanges the code. Returns the tokens and how to refresh them.
@@ -303,10 +296,7 @@ export async function authorizeDirectly(
     throw new Error(`registration answered ${registration.status}: ${await registration.text()}`);
   }
   const clientId: string = (await registration.json()).client_id;
-  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  const challenge = base64url.encode(
-    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))),
-  );
+  const { verifier, challenge } = await pkcePair();
   const authorize = new URL(metadata.authorization_endpoint);
   for (
     const [name, value] of Object.entries({
@@ -335,17 +325,4 @@ export async function authorizeDirectly(
   return { clientId, tokenEndpoint, tokens };
 }
 
-/** POSTs a token request; throws with the answer unless it is 200. */
-export async function tokenRequest(
-  tokenEndpoint: string,
-  params: Record<string, string>,
-): Promise<TokenSet> {
-  const response = await fetch(tokenEndpoint, {
-    method: "POST",
-    body: new URLSearchParams(params),
-  });
-  if (response.status !== 200) {
-    throw new Error(`token endpoint answered ${response.status}: ${await response.text()}`);
-  }
-  return await response.json();
-}
+export { tokenRequest, type TokenSet };
