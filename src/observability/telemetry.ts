@@ -60,11 +60,14 @@ export function messageFacts(
     ...(message.method === "tools/call" && typeof params?.name === "string"
       ? { tool: params.name.slice(0, 128) }
       : {}),
-    ...(typeof id === "string" || typeof id === "number" ? { requestId: id } : {}),
+    // The caller's words, each cut short: an attribute never holds more than a few dozen bytes.
+    ...(typeof id === "string" || typeof id === "number"
+      ? { requestId: String(id).slice(0, 128) }
+      : {}),
     ...(typeof metaVersion === "string"
-      ? { protocolVersion: metaVersion }
+      ? { protocolVersion: metaVersion.slice(0, 32) }
       : protocolHeader
-      ? { protocolVersion: protocolHeader }
+      ? { protocolVersion: protocolHeader.slice(0, 32) }
       : {}),
     ...(meta !== null && typeof meta === "object" ? { meta: meta as Record<string, unknown> } : {}),
   };

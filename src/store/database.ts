@@ -10,7 +10,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { DatabaseConfig } from "../config.ts";
 import { BUDGET_SPENT_MS, remaining, withDeadline } from "../deadline.ts";
 import { type PersonalTable, personalTables, transactionSetup } from "./isolation.ts";
-import { inSpan, operationOf } from "../tracing.ts";
+import { inSpan, operationOf, tracingEnabled } from "../tracing.ts";
 import {
   applyMigrations,
   type ContentCopy,
@@ -221,6 +221,8 @@ export function databaseOver(
   const pack = schema.namespace;
   const sql: SqlClient = {
     query: <Row>(text: string, params?: unknown[]) => {
+      // The hot path: with tracing off, no span and nothing to name one by.
+      if (!tracingEnabled()) return statement<Row>(text, params);
       // One span per statement, named by its operation (never its parameters).
       const operation = operationOf(text);
       return inSpan(

@@ -51,19 +51,26 @@ function spansIn(bodies: { path: string; text: string }[]): OtlpSpan[] {
   );
 }
 
+/** The connector as its own process with OpenTelemetry on, exporting JSON to `endpoint`. */
+function spawnWithTelemetry(dataDir: string, endpoint: string, env: Record<string, string> = {}) {
+  return spawnConnector(["run", "-A", "main.ts"], {
+    ...baseEnv(),
+    PORT: "0",
+    DATA_DIR: dataDir,
+    OTEL_DENO: "true",
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    ...env,
+  }, ROOT);
+}
+
 Deno.test("OTEL_DENO=true: a span per MCP message by the MCP conventions, a metric, and log lines that lead to their trace", async () => {
   await using receiver = startReceiver();
   const dataDir = await Deno.makeTempDir({ prefix: "kit-otel-" });
   try {
-    await using app = await spawnConnector(["run", "-A", "main.ts"], {
-      ...baseEnv(),
-      PORT: "0",
-      DATA_DIR: dataDir,
-      OTEL_DENO: "true",
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    await using app = await spawnWithTelemetry(dataDir, receiver.endpoint, {
       OTEL_SERVICE_NAME: "kit-under-test",
-    }, ROOT);
+    });
     const token = await mintFor(dataDir, "otel-reader");
     const post = async (body: unknown) => {
       const response = await fetch(`${app.origin}/mcp`, {
@@ -196,15 +203,9 @@ Deno.test("OTEL_KIT_CAPTURE_CONTENT=true: a call's arguments and result on its s
   await using receiver = startReceiver();
   const dataDir = await Deno.makeTempDir({ prefix: "kit-otel-" });
   try {
-    await using app = await spawnConnector(["run", "-A", "main.ts"], {
-      ...baseEnv(),
-      PORT: "0",
-      DATA_DIR: dataDir,
-      OTEL_DENO: "true",
+    await using app = await spawnWithTelemetry(dataDir, receiver.endpoint, {
       OTEL_KIT_CAPTURE_CONTENT: "true",
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-    }, ROOT);
+    });
     const token = await mintFor(dataDir, "otel-content");
     const call = async (id: number, name: string, args: Record<string, unknown>) =>
       await (await fetch(`${app.origin}/mcp`, {
