@@ -9,9 +9,9 @@
  *
  * @module
  */
-import { type Config, ConfigError, loadConfig } from "../src/config.ts";
+import { type Config, ConfigError, loadConfig, type PostgresConfig } from "../src/config.ts";
 import { StartupError } from "../src/errors.ts";
-import { openNeon } from "../src/store/neon.ts";
+import { openPostgres } from "../src/store/postgres.ts";
 import { pathExists } from "../src/path_exists.ts";
 
 /** Why the reset will not run. */
@@ -22,8 +22,7 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 /** What would be reset for `config`, or why not. */
 export function resetPlan(config: Config): { kind: "pglite"; dir: string } | {
   kind: "postgres";
-  url: string;
-  wsProxy?: string;
+  database: PostgresConfig;
 } {
   if (config.production) {
     throw new ResetRefused(
@@ -60,7 +59,7 @@ export function resetPlan(config: Config): { kind: "pglite"; dir: string } | {
         "Reset a shared or remote database with its own tools, deliberately.",
     );
   }
-  return { kind: "postgres", url: store.url, wsProxy: store.wsProxy };
+  return { kind: "postgres", database: store };
 }
 
 /** Empties the development database `config` names; returns what it did, in words. */
@@ -71,7 +70,7 @@ export async function resetDatabase(config: Config): Promise<string> {
     await Deno.remove(plan.dir, { recursive: true });
     return `Removed the embedded database in ${plan.dir}; the next start creates it afresh.`;
   }
-  const sql = openNeon({ connectionString: plan.url, wsProxy: plan.wsProxy, timeoutMs: 10_000 });
+  const sql = await openPostgres(plan.database, { timeoutMs: 10_000 });
   try {
     await sql.transaction(async (tx) => {
       await tx.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");

@@ -129,21 +129,61 @@ export interface Config {
 
 /** The Postgres backend. */
 export type DatabaseConfig =
-  | {
-    /** `@neondatabase/serverless` over WebSocket (Neon, or PostgreSQL behind a relay). */
-    kind: "neon";
-    url: string;
-    /** `host:port` of a plain WebSocket relay in front of PostgreSQL; unset for Neon. */
-    wsProxy?: string;
-    /** Deadline of every store call, ms. */
-    timeoutMs: number;
-  }
+  | PostgresConfig
   | {
     /** Embedded PGlite in `dir` (the default). */
     kind: "pglite";
     dir: string;
+    /** Deadline of every store call, ms. */
     timeoutMs: number;
   };
+
+/**
+ * How the kit reaches PostgreSQL (`DATABASE_DRIVER`): `tcp` is `pg` over TCP, for any PostgreSQL
+ * the process can reach; `neon` is `@neondatabase/serverless` over a WebSocket, for runtimes
+ * without outbound TCP (Neon's WebSocket proxy, or plain PostgreSQL behind a relay).
+ */
+export type PostgresDriver = "tcp" | "neon";
+
+/** A PostgreSQL server at `DATABASE_URL`, through one of the two drivers. */
+export interface PostgresConfig {
+  kind: "postgres";
+  driver: PostgresDriver;
+  url: string;
+  /** `host:port` of a plain WebSocket relay in front of PostgreSQL (`neon` only); unset for Neon. */
+  wsProxy?: string;
+  /** Deadline of every store call, ms. */
+  timeoutMs: number;
+}
+
+/**
+ * The host a `postgres://` URL names, read as both drivers read it (node-postgres's
+ * `pg-connection-string`: spaces and stray `%` encoded first, an empty host allowed); `undefined`
+ * when they cannot read it. Checked at start because a driver's own "Invalid URL" error quotes
+ * the whole URL, password included, into whatever logs it.
+ */
+function postgresUrlHost(url: string): string | undefined {
+  const text = / |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(url)
+    ? encodeURI(url).replace(/%25(\d\d)/g, "%$1")
+    : url;
+  for (const candidate of [text, text.replace("@/", "@___DUMMY___/")]) {
+    try {
+      const host = new URL(candidate, "postgres://base").hostname;
+      return candidate === text ? host.replace(/^\[(.+)\]$/, "$1").toLowerCase() : "";
+    } catch { /* not a URL this way */ }
+  }
+  return undefined;
+}
+
+/**
+ * The driver when `DATABASE_DRIVER` is unset: `neon` with a WebSocket relay or a Neon host (its
+ * WebSocket proxy serves every Neon endpoint), `tcp` for any other PostgreSQL — so a URL of a
+ * plain PostgreSQL works as it is, with nothing in between.
+ */
+function defaultDriver(url: string, wsProxy: string | undefined): PostgresDriver {
+  if (wsProxy) return "neon";
+  return postgresUrlHost(url)?.endsWith(".neon.tech") ? "neon" : "tcp";
+}
 
 /** How session tokens are made. */
 export interface SessionConfig {
@@ -193,6 +233,11 @@ const EnvSchema = z.object({
   KV_PATH: optional(z.string().min(1)),
   DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")),
   DATABASE_WS_PROXY: optional(z.string().regex(/^[^\s/]+:\d+$/, "must be host:port")),
+  DATABASE_DRIVER: optional(
+    z.enum(["tcp", "neon"], {
+      error: "must be tcp (PostgreSQL over TCP) or neon (Neon's driver, over a WebSocket)",
+    }),
+  ),
   STORE_TIMEOUT_MS: optional(z.coerce.number().int().min(50).max(60_000)),
   SESSION_TTL: optional(z.coerce.number().int().min(60).max(24 * 3600)),
   SESSION_SIGNING_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
@@ -241,6 +286,22 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (given("DATABASE_WS_PROXY") && !given("DATABASE_URL")) {
     problems.push("DATABASE_WS_PROXY: only meaningful together with DATABASE_URL");
   }
+  if (parsed.data?.DATABASE_URL && postgresUrlHost(parsed.data.DATABASE_URL) === undefined) {
+    problems.push(
+      "DATABASE_URL: not a URL the PostgreSQL drivers can read; percent-encode any @ : / ? # [ ] " +
+        "in the user name and password",
+    );
+  }
+  if (given("DATABASE_DRIVER") && !given("DATABASE_URL")) {
+    problems.push("DATABASE_DRIVER: only meaningful together with DATABASE_URL");
+  }
+  if (given("DATABASE_WS_PROXY") && env.DATABASE_DRIVER === "tcp") {
+    // A relay the tcp driver would never use: the URL's server is reached directly, not through it.
+    problems.push(
+      "DATABASE_WS_PROXY: only used by DATABASE_DRIVER=neon (tcp connects to DATABASE_URL's " +
+        "host directly); unset it, or set DATABASE_DRIVER=neon",
+    );
+  }
   const requested = parsed.data?.AUTH_REQUEST_SCOPES;
   if (requested) {
     const required = parsed.data?.AUTH_REQUIRED_SCOPES ?? [DEFAULT_SCOPE];
@@ -258,7 +319,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }
     if (!given("DATABASE_URL")) {
       problems.push(
-        "DATABASE_URL: required in production (embedded PGlite is for development); point it at Neon",
+        "DATABASE_URL: required in production (embedded PGlite is for development); point it at " +
+          "your PostgreSQL (Neon, Supabase, RDS, …)",
       );
     }
     if (!env.PUBLIC_URL?.startsWith("https://")) {
@@ -322,9 +384,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : `${dataDir}/kv.sqlite3`),
     database: e.DATABASE_URL
       ? {
-        kind: "neon",
+        kind: "postgres",
+        driver: e.DATABASE_DRIVER ?? defaultDriver(e.DATABASE_URL, e.DATABASE_WS_PROXY),
         url: e.DATABASE_URL,
-        wsProxy: e.DATABASE_WS_PROXY,
+        ...(e.DATABASE_WS_PROXY ? { wsProxy: e.DATABASE_WS_PROXY } : {}),
         timeoutMs: e.STORE_TIMEOUT_MS ?? 5_000,
       }
       : { kind: "pglite", dir: `${dataDir}/pglite`, timeoutMs: e.STORE_TIMEOUT_MS ?? 5_000 },

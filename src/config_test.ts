@@ -61,7 +61,7 @@ Deno.test("a complete production environment is accepted", () => {
     const config = parseConfig({ ...PRODUCTION, ...marker });
     assertEquals(config.production, true);
     assertEquals(config.auth.kind, "external");
-    assertEquals(config.database.kind, "neon");
+    assertEquals(config.database.kind, "postgres");
   }
   assertEquals(parseConfig({ ...PRODUCTION, DENO_DEPLOY: "1" }).kvPath, undefined);
   assertEquals(parseConfig({ ...PRODUCTION, APP_ENV: "production" }).kvPath, ".data/kv.sqlite3");
@@ -136,12 +136,110 @@ Deno.test("production refuses to start with one clear line per problem, never ec
   });
 });
 
-Deno.test("DATABASE_URL switches the store to the Neon driver; PGlite otherwise", () => {
+Deno.test("DATABASE_URL switches the store to PostgreSQL; PGlite otherwise", () => {
   assertEquals(parseConfig({}).database, { kind: "pglite", dir: ".data/pglite", timeoutMs: 5000 });
   assertEquals(
     parseConfig({ DATABASE_URL: "postgres://u@h/db", DATABASE_WS_PROXY: "127.0.0.1:9" }).database,
-    { kind: "neon", url: "postgres://u@h/db", wsProxy: "127.0.0.1:9", timeoutMs: 5000 },
+    {
+      kind: "postgres",
+      driver: "neon",
+      url: "postgres://u@h/db",
+      wsProxy: "127.0.0.1:9",
+      timeoutMs: 5000,
+    },
   );
+  assertEquals(parseConfig({ DATABASE_URL: "postgres://u@h/db" }).database, {
+    kind: "postgres",
+    driver: "tcp",
+    url: "postgres://u@h/db",
+    timeoutMs: 5000,
+  });
+});
+
+Deno.test("DATABASE_DRIVER: tcp for plain PostgreSQL, neon for Neon's hosts and a relay, unless set", async (t) => {
+  const driver = (env: Record<string, string>) => {
+    const { database } = parseConfig(env);
+    return database.kind === "postgres" ? database.driver : database.kind;
+  };
+  const NEON_URL =
+    "postgres://u:p@ep-quiet-1234-pooler.eu-central-1.aws.neon.tech/db?sslmode=require";
+  await t.step("unset: decided by the URL's host and the relay", () => {
+    for (
+      const [url, expected] of [
+        ["postgres://postgres@127.0.0.1:5432/app", "tcp"],
+        ["postgresql://u:p@localhost/app", "tcp"],
+        ["postgres://u:p@db.abcdefgh.supabase.co:5432/postgres", "tcp"],
+        ["postgres://u:p@app.cluster-x.eu-west-1.rds.amazonaws.com/app?sslmode=require", "tcp"],
+        [NEON_URL, "neon"],
+        ["postgres://u:p@EP-LOUD-1.US-EAST-2.AWS.NEON.TECH/db", "neon"],
+        // The host is what counts, not a user or a database named like Neon's.
+        ["postgres://x.neon.tech:p@db.example.com/neon.tech", "tcp"],
+        ["postgres://u@neon.tech.example.com/db", "tcp"],
+        ["postgres://u:p@[::1]:5432/app", "tcp"],
+      ]
+    ) assertEquals(driver({ DATABASE_URL: url }), expected, url);
+    assertEquals(
+      driver({ DATABASE_URL: "postgres://u@127.0.0.1/db", DATABASE_WS_PROXY: "127.0.0.1:9" }),
+      "neon",
+    );
+  });
+  await t.step("set: taken as it is, either way", () => {
+    assertEquals(driver({ DATABASE_URL: NEON_URL, DATABASE_DRIVER: "tcp" }), "tcp");
+    assertEquals(driver({ DATABASE_URL: "postgres://u@h/db", DATABASE_DRIVER: "neon" }), "neon");
+    assertEquals(
+      driver({
+        DATABASE_URL: "postgres://u@h/db",
+        DATABASE_DRIVER: "neon",
+        DATABASE_WS_PROXY: "127.0.0.1:9",
+      }),
+      "neon",
+    );
+  });
+  await t.step("a wrong value, or one that cannot apply, stops the start naming it", () => {
+    const problem = (env: Record<string, string>) =>
+      assertThrows(() => parseConfig(env), ConfigError).message;
+    const wrong = problem({ DATABASE_URL: "postgres://u@h/db", DATABASE_DRIVER: "websocket" });
+    assertStringIncludes(wrong, "DATABASE_DRIVER: must be tcp (PostgreSQL over TCP) or neon");
+    assertStringIncludes(
+      problem({
+        DATABASE_URL: "postgres://u@h/db",
+        DATABASE_DRIVER: "tcp",
+        DATABASE_WS_PROXY: "h:9",
+      }),
+      "DATABASE_WS_PROXY: only used by DATABASE_DRIVER=neon",
+    );
+    assertStringIncludes(
+      problem({ DATABASE_DRIVER: "tcp" }),
+      "DATABASE_DRIVER: only meaningful together with DATABASE_URL",
+    );
+  });
+  await t.step("a URL the drivers cannot read stops the start, without quoting it", () => {
+    for (
+      const url of [
+        "postgres://u:hunter2@[::1/db",
+        "postgres://u:hunter2@host:port/db",
+        "postgres://u:hun#ter2@h/db?x",
+      ]
+    ) {
+      const message = assertThrows(() => parseConfig({ DATABASE_URL: url }), ConfigError).message;
+      assertStringIncludes(message, "DATABASE_URL: not a URL the PostgreSQL drivers can read");
+      assertEquals(message.includes("hunter2") || message.includes("hun#"), false, message);
+    }
+    // What the drivers read themselves (a space, a stray %, no host) is let through to them.
+    for (const url of ["postgres://u:a b@h/db", "postgres://u:50%@h/db", "postgres://u@/db"]) {
+      assertEquals(parseConfig({ DATABASE_URL: url }).database.kind, "postgres", url);
+    }
+  });
+  await t.step("the URL, password included, is never in a problem", () => {
+    const env = {
+      DATABASE_URL: "postgres://u:hunter2-secret@h/db",
+      DATABASE_DRIVER: "tcp",
+      DATABASE_WS_PROXY: "h:9",
+      PORT: "eighty",
+    };
+    const message = assertThrows(() => parseConfig(env), ConfigError).message;
+    assertEquals(message.includes("hunter2"), false, message);
+  });
 });
 
 Deno.test("a bad value stops start-up with a message naming the variable", async (t) => {
@@ -159,6 +257,7 @@ Deno.test("a bad value stops start-up with a message naming the variable", async
     [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ SESSION_SIGNING_SECRET: "short" }, "SESSION_SIGNING_SECRET"],
     [{ DATABASE_WS_PROXY: "127.0.0.1:9" }, "DATABASE_WS_PROXY"],
+    [{ DATABASE_URL: "postgres://u@h/db", DATABASE_DRIVER: "pg" }, "DATABASE_DRIVER"],
     [{ AUTH_REQUEST_SCOPES: "openid offline_access" }, "AUTH_REQUEST_SCOPES"],
   ];
   for (const [env, variable] of cases) {

@@ -1,6 +1,6 @@
 /**
- * The database as the kit and its pack use it: the configured backend (Neon, or embedded PGlite in
- * a worker), the kit's and the pack's migrations and the pack's fixed content applied on first use,
+ * The database as the kit and its pack use it: the configured backend (PostgreSQL through its
+ * driver, or embedded PGlite in a worker), the kit's and the pack's migrations and the pack's fixed content applied on first use,
  * and one SQL client through which every call has the store deadline and every failure becomes a
  * {@linkcode StoreError} — so the kit's store and the pack's fail closed the same way.
  *
@@ -19,6 +19,7 @@ import {
   type Migration,
 } from "./migrations.ts";
 import { openPglite } from "./pglite.ts";
+import { openPostgres } from "./postgres.ts";
 import { type SqlClient, type SqlTransaction, StoreError, storeFailure } from "./types.ts";
 import { createUserStore, type HistoryPolicy } from "./user_store.ts";
 import type { UserStore } from "./types.ts";
@@ -82,20 +83,18 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Opens the configured backend: Neon when `DATABASE_URL` is set, embedded PGlite otherwise. */
+/**
+ * Opens the configured backend: PostgreSQL through its driver when `DATABASE_URL` is set, embedded
+ * PGlite otherwise.
+ */
 export async function openDatabase(
   config: DatabaseConfig,
   schema: DatabaseSchema,
   history: HistoryPolicy,
 ): Promise<Database> {
   const { timeoutMs } = config;
-  // The Neon driver (≈ 60 ms to evaluate) is loaded only when it is the one configured.
-  const raw = config.kind === "neon"
-    ? (await import("./neon.ts")).openNeon({
-      connectionString: config.url,
-      wsProxy: config.wsProxy,
-      timeoutMs,
-    })
+  const raw = config.kind === "postgres"
+    ? await openPostgres(config)
     : await openPglite({ dir: config.dir, timeoutMs });
   return databaseOver(raw, schema, timeoutMs, history);
 }

@@ -5,11 +5,15 @@
  *
  * @module
  */
-import { assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import { databaseOver } from "./database.ts";
 import { openPglite } from "./pglite.ts";
-import { type SqlClient, StoreError } from "./types.ts";
-import { createTestDatabase } from "../../tests/helpers/postgres.ts";
+import { type SqlClient, StoreError, storeFailure } from "./types.ts";
+import {
+  createTestDatabase,
+  DRIVER_NAMES,
+  POSTGRES_DRIVERS,
+} from "../../tests/helpers/postgres.ts";
 
 async function codeOf(call: Promise<unknown>): Promise<string> {
   const error = await assertRejects(() => call, StoreError);
@@ -60,37 +64,102 @@ async function runGiveUpSteps(t: Deno.TestContext, sql: SqlClient): Promise<void
   });
 }
 
-Deno.test("giving up stops the call: PostgreSQL through the Neon driver", async (t) => {
-  await using db = await createTestDatabase();
-  const sql = db.connect();
+for (const driver of POSTGRES_DRIVERS) {
+  Deno.test(`giving up stops the call: PostgreSQL through ${DRIVER_NAMES[driver]}`, async (t) => {
+    await using db = await createTestDatabase({ driver });
+    const sql = db.connect();
+    try {
+      await runGiveUpSteps(t, sql);
+      await t.step(
+        "a transaction whose bytes are held past the deadline never happens",
+        async () => {
+          db.relay.setPaused(true);
+          const giveUp = new AbortController();
+          setTimeout(() => giveUp.abort(), 200);
+          const call = sql.transaction(async (tx) => {
+            await tx.query("INSERT INTO given_up VALUES (5)");
+          }, { signal: giveUp.signal });
+          assertEquals(await codeOf(call), "timeout");
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          db.relay.setPaused(false);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          assertEquals(await sql.query("SELECT x FROM given_up ORDER BY x"), [{ x: 4 }]);
+        },
+      );
+      await t.step("a single statement held past the deadline is not confirmed", async () => {
+        // Sent, so it may still run (a database that resumes reads what reached it): unknown.
+        db.relay.setPaused(true);
+        const giveUp = new AbortController();
+        setTimeout(() => giveUp.abort(), 200);
+        const call = sql.query("INSERT INTO given_up VALUES (6)", [], { signal: giveUp.signal });
+        assertEquals(await codeOf(call), "outcome_unknown");
+        db.relay.setPaused(false);
+      });
+      await runKilledBackendSteps(t, sql, db.connect());
+    } finally {
+      await sql.close();
+    }
+  });
+}
+
+/**
+ * The backend serving a call is ended under it (`pg_terminate_backend`, as a restart or an
+ * operator would): the call says what that means — a statement sent alone may have run
+ * (`outcome_unknown`), a transaction not yet at COMMIT did not (`unavailable`, rolled back) — and
+ * the client serves the next call on a fresh connection.
+ */
+async function runKilledBackendSteps(
+  t: Deno.TestContext,
+  sql: SqlClient,
+  admin: SqlClient,
+): Promise<void> {
+  const kill = (pid: number) => admin.query("SELECT pg_terminate_backend($1)", [pid]);
+  const failure = async (call: Promise<unknown>) => {
+    try {
+      await call;
+    } catch (error) {
+      return storeFailure(error);
+    }
+    throw new Error("the call succeeded");
+  };
   try {
-    await runGiveUpSteps(t, sql);
-    await t.step("a transaction whose bytes are held past the deadline never happens", async () => {
-      db.relay.setPaused(true);
-      const giveUp = new AbortController();
-      setTimeout(() => giveUp.abort(), 200);
-      const call = sql.transaction(async (tx) => {
-        await tx.query("INSERT INTO given_up VALUES (5)");
-      }, { signal: giveUp.signal });
-      assertEquals(await codeOf(call), "timeout");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      db.relay.setPaused(false);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      assertEquals(await sql.query("SELECT x FROM given_up ORDER BY x"), [{ x: 4 }]);
+    await sql.query("DELETE FROM given_up");
+    await t.step("a statement whose backend is killed while it runs: outcome unknown", async () => {
+      // Its failure is taken at once: the end can reach it before the kill's own answer does.
+      const running = failure(sql.query("SELECT pg_sleep(5) AS killed_while_running"));
+      running.catch(() => {});
+      let found: { pid: number }[] = [];
+      for (let tries = 0; found.length === 0; tries++) {
+        assert(tries < 200, "the statement never showed as running");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        found = await admin.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE state = 'active' " +
+            "AND query = 'SELECT pg_sleep(5) AS killed_while_running'",
+        );
+      }
+      await kill(found[0].pid);
+      const error = await running;
+      assertEquals(error.code, "outcome_unknown", error.message);
+      assertEquals(await sql.query("SELECT 1 AS one"), [{ one: 1 }]);
     });
-    await t.step("a single statement held past the deadline is not confirmed", async () => {
-      // Sent, so it may still run (a database that resumes reads what reached it): unknown.
-      db.relay.setPaused(true);
-      const giveUp = new AbortController();
-      setTimeout(() => giveUp.abort(), 200);
-      const call = sql.query("INSERT INTO given_up VALUES (6)", [], { signal: giveUp.signal });
-      assertEquals(await codeOf(call), "outcome_unknown");
-      db.relay.setPaused(false);
-    });
+    await t.step(
+      "a transaction whose backend is killed before COMMIT: unavailable, nothing kept",
+      async () => {
+        const call = sql.transaction(async (tx) => {
+          await tx.query("INSERT INTO given_up VALUES (7)");
+          const [{ pid }] = await tx.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+          await kill(pid);
+          await tx.query("INSERT INTO given_up VALUES (8)");
+        });
+        const error = await failure(call);
+        assertEquals(error.code, "unavailable", error.message);
+        assertEquals(await sql.query("SELECT count(*)::int AS n FROM given_up"), [{ n: 0 }]);
+      },
+    );
   } finally {
-    await sql.close();
+    await admin.close();
   }
-});
+}
 
 Deno.test("giving up stops the call: embedded PGlite", async (t) => {
   // A file database: stopping a statement restarts the worker, and the table must outlive that.

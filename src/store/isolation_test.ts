@@ -13,7 +13,11 @@ import { IsolationError } from "./isolation.ts";
 import type { Migration } from "./migrations.ts";
 import { openPglite } from "./pglite.ts";
 import type { SqlClient, StoreError } from "./types.ts";
-import { createTestDatabase } from "../../tests/helpers/postgres.ts";
+import {
+  createTestDatabase,
+  DRIVER_NAMES,
+  POSTGRES_DRIVERS,
+} from "../../tests/helpers/postgres.ts";
 
 const NOTES: Migration = {
   version: 1,
@@ -41,13 +45,13 @@ const BACKENDS: Backend[] = [
       return { raw, [Symbol.asyncDispose]: async () => {} };
     },
   },
-  {
-    name: "PostgreSQL through the Neon driver",
+  ...POSTGRES_DRIVERS.map((driver) => ({
+    name: `PostgreSQL through ${DRIVER_NAMES[driver]}`,
     open: async () => {
-      const db = await createTestDatabase();
+      const db = await createTestDatabase({ driver });
       return { raw: db.connect(), [Symbol.asyncDispose]: () => db[Symbol.asyncDispose]() };
     },
-  },
+  })),
 ];
 
 /** The bodies of the notes `sql` sees, sorted. */

@@ -1,12 +1,13 @@
 /**
  * What PostgreSQL's values become in JavaScript: one table, by type OID, that both backends are
- * configured with (PGlite through its `parsers` and `serializers` options, in its worker; the Neon
- * driver through its `types`), so the same SQL gives the same values in development and production.
+ * configured with (PGlite through its `parsers` and `serializers` options, in its worker; both
+ * PostgreSQL drivers, `pg` and the Neon driver, through their `types`: pg_pool.ts), so the same SQL
+ * gives the same values in development and production.
  *
- * Left to themselves the two drivers disagree: `count(*)` (int8) is a number on PGlite and a string
- * through the driver; `numeric[]` the other way round; bytea a `Uint8Array` or a Node `Buffer`; a
- * `date` a `Date` at UTC midnight on PGlite and at the process's local midnight through the driver
- * (and a `timestamp` a `Date` read in the process's time zone on both).
+ * Left to themselves PGlite and the drivers disagree: `count(*)` (int8) is a number on PGlite and
+ * a string through a driver; `numeric[]` the other way round; bytea a `Uint8Array` or a Node
+ * `Buffer`; a `date` a `Date` at UTC midnight on PGlite and at the process's local midnight
+ * through a driver (and a `timestamp` a `Date` read in the process's time zone on both).
  *
  * - `int2`, `int4`, `oid`, `float4`, `float8` → `number` (`NaN` and `±Infinity` included).
  * - `int8` (`count(*)`, `bigserial`, `sum(int)`) → `number`; past ±(2^53 − 1) the call fails,
@@ -17,16 +18,16 @@
  * - `date`, `timestamp`, `time`, `interval` → PostgreSQL's ISO text (`"2024-01-02"`,
  *   `"2024-01-02 03:04:05"`, `"1 day 02:00:00"`).
  * - arrays of these and of the text-like built-ins (`text[]`, `uuid[]`, …) → arrays, nested per
- *   dimension; an array of any other type (an enum, `box`) → its text, as the driver has no parser.
+ *   dimension; an array of any other type (an enum, `box`) → its text, as the drivers have no parser.
  * - `NULL` → `null`; any other type (`text`, `uuid`, enums, …) → PostgreSQL's text.
  *
  * Why: a number that cannot be exact and a `Date` that depends on the machine's time zone are the
  * two ways a value silently differs between a laptop and production; here the first fails where
  * it is read, and only instants become `Date`s (a calendar day or a wall-clock reading stays text).
  *
- * Parameters: a `Date` is sent as UTC by both (the driver would otherwise send the process's local
+ * Parameters: a `Date` is sent as UTC by both (a driver would otherwise send the process's local
  * time, which a `date` or `timestamp` column keeps); a JavaScript array for a `json` or `jsonb`
- * parameter is refused on PGlite as production refuses it (the driver sends it as a PostgreSQL
+ * parameter is refused on PGlite as production refuses it (the drivers send it as a PostgreSQL
  * array): pass `JSON.stringify(value)`.
  *
  * @module
@@ -160,7 +161,7 @@ const parseJson: TextParser = (value) => JSON.parse(value);
 /**
  * The scalar types' parsers, by OID. A type not listed is its PostgreSQL text on both backends:
  * PGlite parses nothing beyond what is overridden here, and the driver's fallback is replaced by
- * {@linkcode parserForNeon}.
+ * {@linkcode parserForDriver}.
  */
 export const SCALAR_PARSERS: Readonly<Record<number, TextParser>> = Object.freeze({
   [OID.bool]: (value: string) => value === "t",
@@ -235,7 +236,7 @@ function mapElements(elements: unknown[], parse: TextParser): unknown[] {
  * (`types.getTypeParser(1009)`, which yields nested arrays of text and `null`): the table's parser,
  * an array of the table's elements, or the text itself.
  */
-export function parserForNeon(oid: number, parseTextArray: TextParser): TextParser {
+export function parserForDriver(oid: number, parseTextArray: TextParser): TextParser {
   const scalar = SCALAR_PARSERS[oid];
   if (scalar) return scalar;
   const element = ARRAY_ELEMENTS[oid];

@@ -2,7 +2,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { fileURLToPath } from "node:url";
 import { startFakeIssuer } from "../helpers/fake_issuer.ts";
-import { createTestDatabase } from "../helpers/postgres.ts";
+import { createTestDatabase, DRIVER_NAMES, POSTGRES_DRIVERS } from "../helpers/postgres.ts";
 import { baseEnv, spawnConnector } from "../helpers/process.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -42,52 +42,51 @@ async function chat(origin: string, token: string) {
   return { client, call };
 }
 
-Deno.test("deploy mode: read-only disk, production settings, a full authenticated session", async () => {
-  await using db = await createTestDatabase();
-  await using issuer = await startFakeIssuer();
-  await using app = await startLikeDeploy({
-    DATABASE_URL: db.url,
-    DATABASE_WS_PROXY: db.relay.address,
-    AUTH_ISSUER: issuer.issuer,
+for (const driver of POSTGRES_DRIVERS) {
+  Deno.test(`deploy mode (${DRIVER_NAMES[driver]}): read-only disk, production settings, a full authenticated session`, async () => {
+    await using db = await createTestDatabase({ driver });
+    await using issuer = await startFakeIssuer();
+    await using app = await startLikeDeploy({ ...db.env, AUTH_ISSUER: issuer.issuer });
+    assertEquals(app.connectorUrl, `${PUBLIC_URL}/mcp`);
+
+    const prm = await (await fetch(`${app.origin}/.well-known/oauth-protected-resource/mcp`))
+      .json();
+    assertEquals(prm.resource, `${PUBLIC_URL}/mcp`);
+    assertEquals(prm.authorization_servers, [issuer.issuer]);
+    assertEquals((await fetch(`${app.origin}/readyz`)).status, 200);
+    const landing = await (await fetch(`${app.origin}/`)).text();
+    assertStringIncludes(landing, `${PUBLIC_URL}/mcp`);
+
+    const token = await issuer.token("auth0|deploy-reader", `${PUBLIC_URL}/mcp`);
+    const first = await chat(app.origin, token);
+    try {
+      const begun = await first.call("begin_session");
+      const session = begun.session.token;
+      const found = await first.call("domain_search", { session, query: "telescope" });
+      assert(found.results.length > 0);
+      await first.call("domain_get_item", { session, id: found.results[0].id });
+      await first.call("user_save_state", {
+        session,
+        patch: { deployed: true },
+        expected_version: 0,
+      });
+    } finally {
+      await first.client.close();
+    }
+    const second = await chat(app.origin, token);
+    try {
+      const again = await second.call("begin_session");
+      assertEquals(again.state.data, { deployed: true });
+    } finally {
+      await second.client.close();
+    }
+
+    // Nothing tried to write to disk (it would have been refused).
+    await app[Symbol.asyncDispose]();
+    const stderr = await app.stderr;
+    assert(!/NotCapable|PermissionDenied|write access/i.test(stderr), stderr);
   });
-  assertEquals(app.connectorUrl, `${PUBLIC_URL}/mcp`);
-
-  const prm = await (await fetch(`${app.origin}/.well-known/oauth-protected-resource/mcp`)).json();
-  assertEquals(prm.resource, `${PUBLIC_URL}/mcp`);
-  assertEquals(prm.authorization_servers, [issuer.issuer]);
-  assertEquals((await fetch(`${app.origin}/readyz`)).status, 200);
-  const landing = await (await fetch(`${app.origin}/`)).text();
-  assertStringIncludes(landing, `${PUBLIC_URL}/mcp`);
-
-  const token = await issuer.token("auth0|deploy-reader", `${PUBLIC_URL}/mcp`);
-  const first = await chat(app.origin, token);
-  try {
-    const begun = await first.call("begin_session");
-    const session = begun.session.token;
-    const found = await first.call("domain_search", { session, query: "telescope" });
-    assert(found.results.length > 0);
-    await first.call("domain_get_item", { session, id: found.results[0].id });
-    await first.call("user_save_state", {
-      session,
-      patch: { deployed: true },
-      expected_version: 0,
-    });
-  } finally {
-    await first.client.close();
-  }
-  const second = await chat(app.origin, token);
-  try {
-    const again = await second.call("begin_session");
-    assertEquals(again.state.data, { deployed: true });
-  } finally {
-    await second.client.close();
-  }
-
-  // Nothing tried to write to disk (it would have been refused).
-  await app[Symbol.asyncDispose]();
-  const stderr = await app.stderr;
-  assert(!/NotCapable|PermissionDenied|write access/i.test(stderr), stderr);
-});
+}
 
 Deno.test("deploy mode with the development sign-in switched on: keys in KV, warnings on pages", async () => {
   await using db = await createTestDatabase();

@@ -1,6 +1,6 @@
 /**
  * A write answered past its deadline is never reported failed and then committed: with the
- * database's bytes held past the deadline (the Neon driver behind a relay that forwards nothing),
+ * database's bytes held past the deadline (a driver behind a relay that forwards nothing),
  * a booking and a save are either stopped for real (answered as not done, and never done) or
  * answered as not confirmed — and what the answer said holds once the database answers again.
  *
@@ -11,6 +11,7 @@ import { bookingPack } from "../../src/domains/booking/pack.ts";
 import { OUTCOME_UNKNOWN_PREFIX } from "../../src/pack/reply.ts";
 import { exampleOf } from "../helpers/examples.ts";
 import { openChat } from "../helpers/mcp_client.ts";
+import { DRIVER_NAMES, POSTGRES_DRIVERS } from "../helpers/postgres.ts";
 import { startTestServer } from "../helpers/server.ts";
 
 const DEADLINE_MS = 700;
@@ -23,30 +24,34 @@ function verdict(result: { isError: boolean; text: string }): "done" | "not done
   return "not done";
 }
 
-Deno.test("a save held past its deadline is not reported failed and then committed", async () => {
-  await using server = await startTestServer({ STORE_TIMEOUT_MS: String(DEADLINE_MS) });
-  const relay = server.database!.relay;
-  await using chat = await openChat(server, `held-save-${crypto.randomUUID()}`);
-  const { session } = await chat.begin();
-  await chat.call("user_save_state", { session, patch: { before: 1 } });
+for (const driver of POSTGRES_DRIVERS) {
+  Deno.test(`a save held past its deadline (${DRIVER_NAMES[driver]}) is not reported failed and then committed`, async () => {
+    await using server = await startTestServer({ STORE_TIMEOUT_MS: String(DEADLINE_MS) }, {
+      driver,
+    });
+    const relay = server.database!.relay;
+    await using chat = await openChat(server, `held-save-${crypto.randomUUID()}`);
+    const { session } = await chat.begin();
+    await chat.call("user_save_state", { session, patch: { before: 1 } });
 
-  relay.setPaused(true);
-  const started = performance.now();
-  const held = await chat.call("user_save_state", { session, patch: { held: true } });
-  const took = performance.now() - started;
-  relay.setPaused(false);
-  const said = verdict(held);
-  assert(said !== "done", held.text);
-  assert(took < DEADLINE_MS + 1_500, `answered after ${took} ms`);
-  if (said === "unknown") assertStringIncludes(held.text, "user_get_profile");
+    relay.setPaused(true);
+    const started = performance.now();
+    const held = await chat.call("user_save_state", { session, patch: { held: true } });
+    const took = performance.now() - started;
+    relay.setPaused(false);
+    const said = verdict(held);
+    assert(said !== "done", held.text);
+    assert(took < DEADLINE_MS + 1_500, `answered after ${took} ms`);
+    if (said === "unknown") assertStringIncludes(held.text, "user_get_profile");
 
-  // Whatever the relay still held is delivered now, if it ever will be.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
-  const after = await chat.call("user_get_profile", { session });
-  assert(!after.isError, after.text);
-  const committed = "held" in after.data.state.data;
-  if (said === "not done") assertEquals(committed, false, "reported failed, then committed");
-});
+    // Whatever the relay still held is delivered now, if it ever will be.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const after = await chat.call("user_get_profile", { session });
+    assert(!after.isError, after.text);
+    const committed = "held" in after.data.state.data;
+    if (said === "not done") assertEquals(committed, false, "reported failed, then committed");
+  });
+}
 
 Deno.test("a booking held past its deadline is stopped for real, and said so", async () => {
   await using server = await startTestServer({

@@ -85,19 +85,13 @@ export function baseEnv(): Record<string, string> {
 
 /**
  * The environment of a connector process on a test database: the kept variables, any free port,
- * `dataDir`, and PostgreSQL through the relay.
+ * `dataDir`, and PostgreSQL through the database's driver and relay.
  */
 export function postgresEnv(
-  db: { url: string; relay: { address: string } },
+  db: { env: Record<string, string> },
   dataDir: string,
 ): Record<string, string> {
-  return {
-    ...baseEnv(),
-    PORT: "0",
-    DATA_DIR: dataDir,
-    DATABASE_URL: db.url,
-    DATABASE_WS_PROXY: db.relay.address,
-  };
+  return { ...baseEnv(), PORT: "0", DATA_DIR: dataDir, ...db.env };
 }
 
 /**

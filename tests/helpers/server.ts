@@ -10,7 +10,7 @@ import { type RunningServer, startServer } from "../../src/server.ts";
 import type { Config } from "../../src/config.ts";
 import type { Pack } from "../../src/pack/mod.ts";
 import { selectPack } from "../../src/domains/registry.ts";
-import { createTestDatabase, type TestDatabase } from "./postgres.ts";
+import { createTestDatabase, type PostgresDriver, type TestDatabase } from "./postgres.ts";
 
 /** A server under test. */
 export interface TestServer extends AsyncDisposable {
@@ -39,13 +39,18 @@ export interface TestServer extends AsyncDisposable {
 
 /**
  * Starts a server; extra `env` entries override the defaults. By default the store is a fresh
- * PostgreSQL database reached through the Neon driver (fast to create); `database: "pglite"` uses
- * the embedded default instead; `"postgres-plain"` a fresh PostgreSQL database owned by and reached
- * as a role that is neither superuser nor `BYPASSRLS`, as on a managed PostgreSQL.
+ * PostgreSQL database reached through the Neon driver (fast to create), or through `driver`;
+ * `database: "pglite"` uses the embedded default instead; `"postgres-plain"` a fresh PostgreSQL
+ * database owned by and reached as a role that is neither superuser nor `BYPASSRLS`, as on a
+ * managed PostgreSQL.
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { database?: "postgres" | "pglite" | "postgres-plain"; pack?: Pack } = {},
+  options: {
+    database?: "postgres" | "pglite" | "postgres-plain";
+    driver?: PostgresDriver;
+    pack?: Pack;
+  } = {},
 ): Promise<TestServer> {
   const pack = options.pack ?? await selectPack(env.DOMAIN);
   const dataDir = await Deno.makeTempDir({ prefix: "kit-test-" });
@@ -58,9 +63,9 @@ export async function startTestServer(
     if (backend !== "pglite" && !env.DATABASE_URL) {
       database = await createTestDatabase({
         owner: backend === "postgres-plain" ? "plain" : "superuser",
+        driver: options.driver,
       });
-      dbEnv.DATABASE_URL = database.url;
-      dbEnv.DATABASE_WS_PROXY = database.relay.address;
+      Object.assign(dbEnv, database.env);
     }
     server = await startServer({
       env: { PORT: "0", DATA_DIR: dataDir, ...dbEnv, ...env },

@@ -6,21 +6,10 @@
  * @module
  */
 
-/** A running relay. */
-export interface WsRelay extends AsyncDisposable {
-  /** `host:port` to put in `DATABASE_WS_PROXY`. */
-  readonly address: string;
-  /** Closes every open connection now (an outage mid-run). New ones are still accepted. */
-  cutConnections(): void;
-  /** While paused, new and existing connections forward nothing (a database slow past any deadline). */
-  setPaused(paused: boolean): void;
-  /** Refuses new connections until allowed again (the database is down). */
-  setRefusing(refusing: boolean): void;
-  /** Connections accepted so far. */
-  readonly accepted: number;
-  /** Messages received from clients so far (held, not yet forwarded, while paused). */
-  readonly received: number;
-}
+import type { DatabaseRelay } from "./relay.ts";
+
+/** A running WebSocket relay (see relay.ts for what each member does). */
+export type WsRelay = DatabaseRelay;
 
 /** Starts a relay to `target` (`host:port`). */
 export function startWsRelay(target = "127.0.0.1:5432"): WsRelay {
