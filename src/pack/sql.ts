@@ -1,8 +1,8 @@
 /**
- * SQL access as a pack's store sees it. The kit implements it over PostgreSQL (the Neon driver in
- * production, embedded PGlite in development) and bounds every call by the store deadline, so a
- * store built on it just queries: a failure or a hang reaches the model as the fail-closed answer
- * without the store catching anything.
+ * SQL access as a pack's store sees it. The kit implements it over PostgreSQL (`pg` over TCP or
+ * the Neon driver in production, embedded PGlite in development) and bounds every call by the
+ * store deadline, so a store built on it just queries: a failure or a hang reaches the model as
+ * the fail-closed answer without the store catching anything.
  *
  * @example A store method
  * ```ts
