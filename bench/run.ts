@@ -1,17 +1,20 @@
 /**
- * `deno task bench [--label NAME] [--duration SECONDS] [--store postgres|pglite|both] [--rounds N]`:
- * puts the connector beside the limit and the peer in one run on one machine.
+ * `deno task bench [--label NAME] [--duration SECONDS] [--store postgres|neon|pglite|all] [--rounds N]`:
+ * the headline first (`headline.ts`: the kit's `user_get_profile` beside the SDK v1 peer and a
+ * hand-written floor, per-person and fresh tokens, with the targets), then the connector beside the
+ * limit and the SDK echo in one run on one machine. `--headline` runs the headline alone.
  *
  *   (a) limit — a bare Hono JSON route, same process shape;
  *   (b) peer  — the MCP SDK's stateless echo server, as its documentation builds it;
  *   (c) us    — authenticated Reading Room calls: `domain_get_item` (one article), `domain_search`
  *               (full-text search for a word several seeded articles match), `user_save_state` (a
  *               small merge patch on one reader's saved state) and `begin_session`; each on every
- *               store `--store` selects (default both): `postgres` — the local PostgreSQL through
- *               the Neon driver and a WebSocket relay process — and `pglite`, the default embedded
- *               store (PGlite in a worker under DATA_DIR). On PostgreSQL only: cold start, and the
- *               booking pack's `domain_book` at 16 connections, each request a distinct
- *               slot (a write transaction each).
+ *               store `--store` selects (default postgres and pglite): `postgres` — the local
+ *               PostgreSQL over TCP (`pg`) —, `neon` — the same through the Neon driver and a
+ *               WebSocket relay process — and `pglite`, the default embedded store (PGlite in a
+ *               worker under DATA_DIR). On `postgres` only: cold start, and the booking pack's
+ *               `domain_book` at 16 connections, each request a distinct slot (a write
+ *               transaction each).
  *
  * Each at 1 and 16 connections, both protocol eras (2025-11-25 stateless fallback, 2026-07-28),
  * measured by wrk in its own process (`--duration` seconds each): req/s, p50/p99 and the server
@@ -48,6 +51,7 @@ import { type Rss, rssOf, spawn } from "./lib/proc.ts";
 import { machine, machineMarkdown, writeResults } from "./lib/report.ts";
 import { type Load, requireWrk, wrk } from "./lib/wrk.ts";
 import { runSoak } from "./soak.ts";
+import { headlineMarkdown, type HeadlineResult, runHeadline } from "./headline.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -58,6 +62,7 @@ const { values: flags } = parseArgs({
     rounds: { type: "string", default: "3" },
     soak: { type: "boolean", default: false },
     cold: { type: "boolean", default: false },
+    headline: { type: "boolean", default: false },
     "soak-minutes": { type: "string", default: "5" },
     "soak-rate": { type: "string", default: "50" },
   },
@@ -66,14 +71,15 @@ const DURATION = Number(flags.duration);
 const ROUNDS = Number(flags.rounds);
 const CONNECTIONS = [1, 16];
 
-/** The stores `--store` selects (unset: both; for the soak, pglite, and only one). */
+/** The stores `--store` selects (unset: postgres and pglite; for the soak, pglite, and only one). */
 function selectedStores(): Store[] {
-  const store = flags.store ?? (flags.soak ? "pglite" : "both");
-  if (store === "both" && !flags.soak) return [...STORES];
+  const store = flags.store ?? (flags.soak ? "pglite" : "default");
+  if (store === "default" && !flags.soak) return ["postgres", "pglite"];
+  if (store === "all" && !flags.soak) return [...STORES];
   if (!(STORES as readonly string[]).includes(store)) {
     console.error(
-      `--store must be postgres or pglite${
-        flags.soak ? " with --soak" : ", or both"
+      `--store must be postgres, neon or pglite${
+        flags.soak ? " with --soak" : ", or all"
       } (got ${store})`,
     );
     Deno.exit(2);
@@ -317,12 +323,14 @@ interface Result {
   coldStart: ColdStart[];
   memory: MemorySample[];
   peerMemory: Rss;
+  headline: HeadlineResult;
 }
 
 async function main(): Promise<void> {
   await requireWrk();
   const started = new Date();
   const stores = selectedStores();
+  const headline = await headlineRun();
   const rows: Row[] = [];
   await benchLimit(rows);
   const peerMemory = await benchPeer(rows);
@@ -352,8 +360,16 @@ async function main(): Promise<void> {
     coldStart,
     memory,
     peerMemory,
+    headline,
   };
   await writeResults(started, result.label, result, markdown(result));
+}
+
+/** The headline with this run's duration and rounds, printed as it ends. */
+async function headlineRun(): Promise<HeadlineResult> {
+  const headline = await runHeadline({ duration: DURATION, rounds: ROUNDS });
+  console.log(["", "## Headline", "", ...headlineMarkdown(headline), ""].join("\n"));
+  return headline;
 }
 
 function markdown(r: Result): string {
@@ -363,6 +379,10 @@ function markdown(r: Result): string {
     "",
     ...machineMarkdown(r.machine),
     `Stores: ${r.stores.join(", ")}. ${r.durationPerMeasurementSeconds} s per measurement.`,
+    "",
+    "## Headline: the whole job beside the peers",
+    "",
+    ...headlineMarkdown(r.headline),
     "",
     "## Ratios: us / peer (SDK echo), same era and connections",
     "",
@@ -414,6 +434,23 @@ if (flags.soak) {
     rate: Number(flags["soak-rate"]),
     label: flags.label ?? "soak",
   });
+} else if (flags.headline) {
+  const started = new Date();
+  const headline = await headlineRun();
+  const m = await machine();
+  await writeResults(
+    started,
+    flags.label ?? "headline",
+    { machine: m, headline },
+    [
+      `# Headline ${flags.label ?? ""} — ${started.toISOString()}`,
+      "",
+      ...machineMarkdown(m),
+      "",
+      ...headlineMarkdown(headline),
+      "",
+    ].join("\n"),
+  );
 } else if (flags.cold) {
   // Cold starts alone (PostgreSQL), for working on start-up: printed, not written.
   await using backend = await openBackend("postgres");

@@ -2,9 +2,10 @@
  * The connector under test ("us"): a backend (its data directory, signing key and store), the
  * server process on it, and the Reading Room tool calls the benchmarks make.
  *
- * Two stores: `postgres` reaches the local PostgreSQL through the Neon driver and a WebSocket relay
- * process (a fresh database per backend); `pglite` is the default embedded store (PGlite in a
- * worker under `DATA_DIR`), chosen by leaving `DATABASE_URL` unset.
+ * Three stores, each on a fresh database per backend: `postgres` reaches the local PostgreSQL over
+ * TCP (`pg`, the driver for plain PostgreSQL); `neon` reaches it through the Neon driver and a
+ * WebSocket relay process (the path for runtimes without TCP); `pglite` is the default embedded
+ * store (PGlite in a worker under `DATA_DIR`), chosen by leaving `DATABASE_URL` unset.
  *
  * @module
  */
@@ -15,10 +16,10 @@ import { type Era, type JsonRpcAnswer, type McpRequest, once, toolCall } from ".
 import { spawn } from "./proc.ts";
 
 /** Where the connector keeps its data. */
-export type Store = "postgres" | "pglite";
+export type Store = "postgres" | "neon" | "pglite";
 
-/** Every store, in the order a `--store both` run measures them. */
-export const STORES: readonly Store[] = ["postgres", "pglite"];
+/** Every store, in the order a `--store all` run measures them. */
+export const STORES: readonly Store[] = ["postgres", "neon", "pglite"];
 
 /** A data directory, signing key and store for connector processes; disposing removes them. */
 export interface Backend extends AsyncDisposable {
@@ -44,6 +45,7 @@ export async function openBackend(store: Store): Promise<Backend> {
       // Empty means unset: the embedded store, whatever the benchmark's own environment holds.
       DATABASE_URL: "",
       DATABASE_WS_PROXY: "",
+      DATABASE_DRIVER: "",
       SESSION_TTL: "3600",
       // wrk repeats one reader's begin_session thousands of times a minute.
       SESSION_STARTS_PER_MINUTE: "1000000",
@@ -54,12 +56,15 @@ export async function openBackend(store: Store): Promise<Backend> {
       DEV_READ_ONLY_READS: "0",
       HOME: Deno.env.get("HOME") ?? "/root",
     };
-    if (store === "postgres") {
+    if (store !== "pglite") {
       const db = await createTestDatabase();
       cleanups.unshift(() => db[Symbol.asyncDispose]());
+      env.DATABASE_URL = db.url;
+      env.DATABASE_DRIVER = store === "neon" ? "neon" : "tcp";
+    }
+    if (store === "neon") {
       const relay = await spawn(["run", "-A", "bench/servers/relay.ts"], {}, /relay (\S+)/);
       cleanups.unshift(() => relay.stop());
-      env.DATABASE_URL = db.url;
       env.DATABASE_WS_PROXY = relay.match[1];
     }
     return {
@@ -274,5 +279,48 @@ function request()
   for k, v in pairs(wrk.headers) do h[k] = v end
   h["authorization"] = r[1]
   return wrk.format(nil, nil, h, string.format([==[${body}]==], r[2]))
+end`;
+}
+
+/** A caller as wrk sends it: the `authorization` header value and the session token. */
+export type Caller = Reader;
+
+/**
+ * Writes `callers` to a file for {@linkcode callersLua}, one `authorization<TAB>session` per line;
+ * returns its path (the caller removes it).
+ */
+export async function writeCallers(callers: readonly Caller[]): Promise<string> {
+  const file = await Deno.makeTempFile({ prefix: "bench-callers-", suffix: ".tsv" });
+  await Deno.writeTextFile(file, callers.map((c) => `${c.auth}\t${c.session}\n`).join(""));
+  return file;
+}
+
+/**
+ * wrk Lua walking the callers in `file` (see {@linkcode writeCallers}) strictly in turn, from
+ * caller `start` on, the threads interleaved (thread i takes start+i, start+i+n, …), each request
+ * with that caller's bearer token and its session in place of the body's `%s`. For use with
+ * `countToolErrors` (which gives each thread its index). A run of `r` requests uses callers
+ * `start … start+r-1` (mod the count): the next run should start there, so that no caller comes
+ * round again before all the others have — with more tokens than the verified-token cache holds,
+ * every call then brings a token the server has not verified lately.
+ */
+export function callersLua(file: string, body: string, start: number): string {
+  return `
+local auths, sessions = {}, {}
+function prepare()
+  for line in io.lines([==[${file}]==]) do
+    local tab = line:find("\t", 1, true)
+    auths[#auths + 1] = line:sub(1, tab - 1)
+    sessions[#sessions + 1] = line:sub(tab + 1)
+  end
+  turn = ${start} + thread_index - 1 - thread_count
+end
+function request()
+  turn = turn + thread_count
+  local k = turn % #auths + 1
+  local h = {}
+  for key, v in pairs(wrk.headers) do h[key] = v end
+  h["authorization"] = auths[k]
+  return wrk.format(nil, nil, h, string.format([==[${body}]==], sessions[k]))
 end`;
 }

@@ -36,6 +36,7 @@ export async function machine(): Promise<Record<string, unknown>> {
       "hono",
       "jose",
       "@neondatabase/serverless",
+      "pg",
       "@electric-sql/pglite",
     ].map(npm),
   };

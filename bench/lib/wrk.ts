@@ -61,7 +61,7 @@ export async function wrk(
     `wrk.body = [==[${request.body}]==]`,
     ...Object.entries(request.headers).map(([k, v]) => `wrk.headers["${k}"] = [==[${v}]==]`),
     options.extraLua ?? "",
-    failures ? toolErrorLua(failures) : "",
+    failures ? toolErrorLua(failures, Math.min(connections, WRK_THREADS)) : "",
   ].join("\n");
   await Deno.writeTextFile(script, lua);
   try {
@@ -91,12 +91,24 @@ export async function wrk(
   }
 }
 
-/** Lua that counts tool-error and JSON-RPC-error answers over all threads into `file`. */
-function toolErrorLua(file: string): string {
+/**
+ * Lua that counts tool-error and JSON-RPC-error answers over all threads into `file`. Each thread
+ * also gets `thread_index` (1…) and `thread_count` as globals, for request generators that split
+ * a sequence between threads, and runs their `prepare()` first if they define one (see
+ * `callersLua` in connector.ts).
+ */
+function toolErrorLua(file: string, threadCount: number): string {
   return `
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init() failed = 0 end
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("thread_index", #threads)
+  thread:set("thread_count", ${threadCount})
+end
+function init()
+  failed = 0
+  if prepare then prepare() end
+end
 function response(status, headers, body)
   if body:find('"isError":true', 1, true) or body:find('"error":{"code"', 1, true) then
     failed = failed + 1

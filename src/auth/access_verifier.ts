@@ -46,8 +46,8 @@ export function createAccessVerifier(
   return isGrantRevoked ? revocationChecked(verify, isGrantRevoked) : verify;
 }
 
-/** How many verified tokens are remembered. */
-const CACHE_ENTRIES = 10_000;
+/** How many verified tokens are remembered (the oldest is let go first). */
+export const VERIFIED_TOKENS_KEPT = 10_000;
 /** How long a verification is reused at most (bounds the effect of an issuer rotating keys out). */
 const CACHE_MS = 5 * 60_000;
 
@@ -80,7 +80,7 @@ export function cachedVerifier(
     );
     const until = Math.min(access.expiresAt * 1000, now() + CACHE_MS);
     if (until > now()) {
-      if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+      if (cache.size >= VERIFIED_TOKENS_KEPT) cache.delete(cache.keys().next().value!);
       cache.set(token, { access, until });
     }
     return access;
