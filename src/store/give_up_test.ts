@@ -123,6 +123,13 @@ async function runKilledBackendSteps(
     throw new Error("the call succeeded");
   };
   try {
+    const [{ version }] = await sql.query<{ version: string }>("SELECT version()");
+    if (version.includes("emscripten")) {
+      // The PGlite fallback cannot end one of its connections, and serves one transaction at a
+      // time: the kill would wait behind the transaction it is meant to end.
+      console.warn("No PostgreSQL server: killed backends not tested.");
+      return;
+    }
     await sql.query("DELETE FROM given_up");
     await t.step("a statement whose backend is killed while it runs: outcome unknown", async () => {
       // Its failure is taken at once: the end can reach it before the kill's own answer does.
