@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { defaults, neonConfig, Pool, types } from "@neondatabase/serverless";
+import { Client, defaults, neonConfig, Pool, types } from "@neondatabase/serverless";
 import { CoalescingWebSocket } from "./coalescing_websocket.ts";
 import { openPgPool, type PgDriver, type PgPoolOptions } from "./pg_pool.ts";
 import type { SqlClient } from "./types.ts";
@@ -16,7 +16,7 @@ neonConfig.webSocketConstructor = CoalescingWebSocket;
 neonConfig.coalesceWrites = false;
 
 /** The Neon driver, as the shared pool uses it (its `Pool` is a fork of node-postgres's). */
-const NEON: PgDriver = { Pool, types, defaults };
+const NEON: PgDriver = { Pool, Client, types, defaults };
 
 /** Options of {@linkcode openNeon}. */
 export interface NeonOptions extends PgPoolOptions {

@@ -41,6 +41,9 @@ export interface PgPoolConfig {
   max: number;
   connectionTimeoutMillis: number;
   idleTimeoutMillis: number;
+  /** The connection class the pool makes its connections of. */
+  // deno-lint-ignore no-explicit-any
+  Client?: new (...config: any[]) => object;
 }
 
 /** A connection pool: the part of node-postgres's `Pool` the kit uses. */
@@ -62,6 +65,9 @@ export interface PgPool {
  */
 export interface PgDriver {
   Pool: new (config: PgPoolConfig) => PgPool;
+  /** Its connection class, which its `Pool` builds on unless told otherwise. */
+  // deno-lint-ignore no-explicit-any
+  Client: new (...config: any[]) => object;
   types: { getTypeParser(oid: number, format?: "text" | "binary"): unknown };
   defaults: { parseInputDatesAsUTC?: boolean };
 }
@@ -126,12 +132,25 @@ export function openPgPool(driver: PgDriver, options: PgPoolOptions): SqlClient 
   // as the process's wall clock. (A setting of the driver's module, not of one pool.)
   driver.defaults.parseInputDatesAsUTC = true;
   const types = sameValues(driver.types);
+  const connectMs = options.connectTimeoutMs ?? 5_000;
+  /**
+   * The connect limit is set on each connection, which then times its own connecting. Set on the
+   * pool, it would also start a timer on every checkout of an idle connection (set and cleared on
+   * every call); a call waiting for a connection is bounded by its deadline instead (`connect`).
+   */
+  const Client = class extends driver.Client {
+    // deno-lint-ignore no-explicit-any
+    constructor(config: any) {
+      super({ ...config, connectionTimeoutMillis: connectMs });
+    }
+  };
   const makePool = () => {
     const made = new driver.Pool({
       connectionString: options.connectionString,
       types,
       max: options.maxConnections ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      connectionTimeoutMillis: 0,
+      Client,
       // No idle timer per released connection (a timer set and cleared on every call): idle
       // connections are let go together, below.
       idleTimeoutMillis: 0,

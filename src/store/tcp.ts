@@ -16,7 +16,7 @@ import type { SqlClient } from "./types.ts";
  * `pg` ships no type declarations (`@types/pg` would bring all of Node's in): the part the kit uses
  * is declared in pg_pool.ts ({@linkcode PgDriver}) and taken as such here.
  */
-const PG: PgDriver = { Pool: pg.Pool, types: pg.types, defaults: pg.defaults };
+const PG: PgDriver = { Pool: pg.Pool, Client: pg.Client, types: pg.types, defaults: pg.defaults };
 
 /** Options of {@linkcode openTcp}. */
 export type TcpOptions = PgPoolOptions;
