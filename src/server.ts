@@ -109,6 +109,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let kv: KvHandle | undefined;
   let database: Database | undefined;
   let hold: EmbeddedDatabaseHold | undefined;
+  let databaseReady: Promise<void> | undefined;
   try {
     if (config.port === 0) config = parseConfig({ ...env, PORT: String(server.addr.port) });
     // Deno Deploy has no local files; everywhere else the data directory is private from the start.
@@ -129,17 +130,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // The embedded database's first creation takes seconds (a minute on a slow disk): said once.
     const creating = store.kind === "pglite" && !(await pathExists(store.dir));
     if (creating) console.log(`Creating the embedded database in ${store.dir} (first start only)…`);
+    // The database opens (its driver loaded) and gets ready (connected, its schema brought up to
+    // date) while the rest starts; the gate lifts only once it is ready, below.
+    const opening = openDatabase(config.database, {
+      namespace: pack.id,
+      migrations: pack.migrations,
+      content: loaded.content,
+      forget: pack.forget,
+    }, config.history).then((opened) => database = opened);
+    // Before the gate lifts: whatever a newcomer does after the first 200 (mint, sign in, call)
+    // must find everything in place, not wait on a first migration under a call's deadline. A
+    // migration that fails or was changed after it ran stops the start.
+    databaseReady = opening.then((opened) => prepareAtStart(opened, config));
+    // Awaited later; until then a failure must not count as unhandled.
+    databaseReady.catch(() => {});
     kv = await openKvHandle(config.kvPath, { timeoutMs: config.database.timeoutMs });
     // Once per KV store: records from before forgetting had an index get their entries.
     await kv.use((db) =>
       backfillPersonIndex(db, [SESSION_PERSON_RECORDS, ...SIGNIN_PERSON_RECORDS])
     );
-    database = await openDatabase(config.database, {
-      namespace: pack.id,
-      migrations: pack.migrations,
-      content: loaded.content,
-      forget: pack.forget,
-    }, config.history);
     const sessionSecret = await loadSessionSecret(config.session.signingSecret, config.dataDir);
     const sessions = createSessions({
       kv,
@@ -164,6 +173,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ? remoteKeys({ issuer: config.auth.issuer, jwksUrl: config.auth.jwksUrl })
       : undefined;
     const issuerStart = issuerKeys ? checkIssuerAtStart(issuerKeys, config) : undefined;
+    database = await opening;
     const readiness = drainingReadiness(
       sharedReadiness(
         readinessCheck({ database, kv, issuer: issuerKeys?.check }, { timeoutMs: 2_000 }),
@@ -236,10 +246,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Development waits for the issuer's answer, so a mismatch stops the start; production goes
     // on (the issuer may be briefly down) and keeps asking, reporting it in /readyz.
     if (issuerStart && !config.production) await issuerStart;
-    // Bring the schema up to date before the gate lifts: whatever a newcomer does after the first
-    // 200 (mint, sign in, call) must find everything in place, not wait on a first migration under
-    // a call's deadline. A migration that fails or was changed after it ran stops the start.
-    await prepareAtStart(database, config);
+    await databaseReady;
     if (creating) console.log("The embedded database is ready.");
     handle = createApp({
       config,
@@ -255,6 +262,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (error) {
     await server.shutdown();
     kv?.close();
+    // A database still getting ready is closed once it is open.
+    await databaseReady?.catch(() => {});
     await database?.close();
     hold?.release();
     throw error;
