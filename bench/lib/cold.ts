@@ -16,18 +16,22 @@ export interface ColdStart {
   toBeginSessionMs: number;
 }
 
-/** Starts a connector on `port` (with `extraEnv`), times its first two answers, stops it. */
+/**
+ * Starts a connector on `port` (with `extraEnv`), times its first two answers, stops it.
+ * `denoArgs` replace `run -A main.ts` (e.g. another checkout's `--config` and `main.ts`).
+ */
 export async function coldStart(
   backend: Backend,
   port: number,
   sub: string,
   extraEnv: Record<string, string> = {},
+  denoArgs: string[] = ["run", "-A", "main.ts"],
 ): Promise<ColdStart> {
   const publicUrl = `http://localhost:${port}`;
   const token = await backend.tokenFor(publicUrl, sub);
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
+    args: denoArgs,
     env: { ...backend.env, PORT: String(port), ...extraEnv },
     cwd: ROOT,
     stdout: "null",
