@@ -113,7 +113,9 @@ async function runKilledBackendSteps(
   sql: SqlClient,
   admin: SqlClient,
 ): Promise<void> {
-  const kill = (pid: number) => admin.query("SELECT pg_terminate_backend($1)", [pid]);
+  // Waits (up to 5 s) until the backend has ended, so what the call sends next meets a closed
+  // connection rather than racing the signal.
+  const kill = (pid: number) => admin.query("SELECT pg_terminate_backend($1, 5000)", [pid]);
   const failure = async (call: Promise<unknown>) => {
     try {
       await call;
