@@ -1,6 +1,6 @@
 /**
  * The headline ratio, interleaved: `deno run -A bench/vs_echo.ts [TOOL] [ROUNDS] [CONNECTIONS]`
- * (defaults `domain_get_item`, 6, 16). The SDK echo server and the connector (PostgreSQL) run side
+ * (defaults `user_get_profile`, 6, 16). The SDK echo server and the connector (PostgreSQL) run side
  * by side, both warmed in each era first; each round runs 3 s of wrk against the echo, then 3 s against us, in one era, eras
  * alternating; printed are each side's req/s and CPU µs per call, the ratio of each round, and the
  * medians of the ratios per era. On a machine whose speed drifts over minutes (this one does, by up
@@ -13,7 +13,7 @@ import { type Era, ERAS, once, toolCall } from "./lib/mcp.ts";
 import { spawn } from "./lib/proc.ts";
 import { wrk } from "./lib/wrk.ts";
 
-const tool = Deno.args[0] ?? "domain_get_item";
+const tool = Deno.args[0] ?? "user_get_profile";
 const rounds = Number(Deno.args[1] ?? 6);
 const connections = Number(Deno.args[2] ?? 16);
 
