@@ -154,6 +154,12 @@ export interface PostgresConfig {
   wsProxy?: string;
   /** Deadline of every store call, ms. */
   timeoutMs: number;
+  /**
+   * Statements with parameters prepared once per connection under a name
+   * (`DATABASE_PREPARED_STATEMENTS`, on unless `0`): off for a pooler in transaction mode that
+   * cannot keep prepared statements.
+   */
+  preparedStatements: boolean;
 }
 
 /**
@@ -248,6 +254,7 @@ const EnvSchema = z.object({
   DEV_SIGNIN_ON_DEPLOY: optional(z.enum(["0", "1"])),
   DEV_READ_ONLY_READS: optional(z.enum(["0", "1"])),
   MCP_DIRECT_CALLS: optional(z.enum(["0", "1"])),
+  DATABASE_PREPARED_STATEMENTS: optional(z.enum(["0", "1"])),
   OTEL_DENO: optional(z.string()),
   OTEL_KIT_CAPTURE_CONTENT: optional(z.enum(["true", "false"])),
   DOMAIN: optional(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a pack id like my_pack")),
@@ -389,6 +396,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         url: e.DATABASE_URL,
         ...(e.DATABASE_WS_PROXY ? { wsProxy: e.DATABASE_WS_PROXY } : {}),
         timeoutMs: e.STORE_TIMEOUT_MS ?? 5_000,
+        preparedStatements: e.DATABASE_PREPARED_STATEMENTS !== "0",
       }
       : { kind: "pglite", dir: `${dataDir}/pglite`, timeoutMs: e.STORE_TIMEOUT_MS ?? 5_000 },
     session: {

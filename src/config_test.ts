@@ -146,6 +146,7 @@ Deno.test("DATABASE_URL switches the store to PostgreSQL; PGlite otherwise", () 
       url: "postgres://u@h/db",
       wsProxy: "127.0.0.1:9",
       timeoutMs: 5000,
+      preparedStatements: true,
     },
   );
   assertEquals(parseConfig({ DATABASE_URL: "postgres://u@h/db" }).database, {
@@ -153,7 +154,21 @@ Deno.test("DATABASE_URL switches the store to PostgreSQL; PGlite otherwise", () 
     driver: "tcp",
     url: "postgres://u@h/db",
     timeoutMs: 5000,
+    preparedStatements: true,
   });
+});
+
+Deno.test("DATABASE_PREPARED_STATEMENTS=0 turns named prepared statements off; other values are refused", () => {
+  const database = parseConfig({
+    DATABASE_URL: "postgres://u@h/db",
+    DATABASE_PREPARED_STATEMENTS: "0",
+  }).database;
+  assertEquals(database.kind === "postgres" && database.preparedStatements, false);
+  assertThrows(
+    () => parseConfig({ DATABASE_URL: "postgres://u@h/db", DATABASE_PREPARED_STATEMENTS: "no" }),
+    Error,
+    "DATABASE_PREPARED_STATEMENTS",
+  );
 });
 
 Deno.test("DATABASE_DRIVER: tcp for plain PostgreSQL, neon for Neon's hosts and a relay, unless set", async (t) => {

@@ -91,6 +91,11 @@ export interface PgPoolOptions {
   timeoutMs?: number;
   /** How long connections may sit unused before they are closed (default 30 s). */
   idleMs?: number;
+  /**
+   * Prepare statements with parameters under a name, once per connection (default on; see
+   * `statementName`). Off for a pooler in transaction mode that cannot keep them.
+   */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -157,6 +162,7 @@ export function openPgPool(driver: PgDriver, options: PgPoolOptions): SqlClient 
   driver.defaults.parseInputDatesAsUTC = true;
   const types = sameValues(driver.types);
   const connectMs = options.connectTimeoutMs ?? 5_000;
+  const prepared = options.preparedStatements ?? true;
   /**
    * The connect limit is set on each connection, which then times its own connecting. Set on the
    * pool, it would also start a timer on every checkout of an idle connection (set and cleared on
@@ -265,9 +271,11 @@ export function openPgPool(driver: PgDriver, options: PgPoolOptions): SqlClient 
     const gaveUp = signal && abortion(signal, whenSent);
     try {
       // Without parameters: the simple protocol, which may carry several statements (a script).
-      const running = params === undefined
-        ? client.query(sql)
-        : client.query({ text: sql, values: params, name: statementName(sql) });
+      const running = params === undefined ? client.query(sql) : client.query({
+        text: sql,
+        values: params,
+        name: prepared ? statementName(sql) : undefined,
+      });
       running.catch(() => {});
       return (await (gaveUp ? Promise.race([running, gaveUp.promise]) : running)).rows as Row[];
     } catch (error) {

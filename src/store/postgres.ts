@@ -20,7 +20,12 @@ export async function openPostgres(
   config: PostgresConfig,
   options: PostgresOptions = {},
 ): Promise<SqlClient> {
-  const pool = { timeoutMs: config.timeoutMs, ...options, connectionString: config.url };
+  const pool = {
+    timeoutMs: config.timeoutMs,
+    preparedStatements: config.preparedStatements,
+    ...options,
+    connectionString: config.url,
+  };
   if (config.driver === "neon") {
     return (await import("./neon.ts")).openNeon({ ...pool, wsProxy: config.wsProxy });
   }

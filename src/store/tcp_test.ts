@@ -176,3 +176,23 @@ Deno.test("tcp: a refused login or a server not there fails plainly, without the
     }
   });
 });
+
+Deno.test("statements with parameters are prepared once per connection, unless turned off", async () => {
+  await using db = await createTestDatabase({ driver: "tcp" });
+  const prepared = async (preparedStatements: boolean) => {
+    const sql = openTcp({ connectionString: db.url, maxConnections: 1, preparedStatements });
+    try {
+      for (let i = 0; i < 3; i++) {
+        assertEquals(await sql.query("SELECT $1::int + 1 AS n", [i]), [{ n: i + 1 }]);
+      }
+      const [{ n }] = await sql.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int%'",
+      );
+      return n;
+    } finally {
+      await sql.close();
+    }
+  };
+  assertEquals(await prepared(true), 1);
+  assertEquals(await prepared(false), 0);
+});
